@@ -532,7 +532,9 @@ public final class SafeTensors {
       long size = ch.size();
       if (size < 8) {
         throw new FormatException(
-            file, "file is " + size + " bytes, shorter than the 8-byte header length prefix");
+            file,
+            "file is " + size
+                + " bytes, shorter than the 8-byte header length prefix (empty or truncated?)");
       }
       ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
       readFully(ch, lenBuf, 0, file);
@@ -993,7 +995,7 @@ public final class SafeTensors {
           return sb.toString();
         }
         if (c < 0x20) {
-          throw err("unescaped control character " + describe(i) + " in string");
+          throw err("unescaped control " + describe(i) + " in string");
         }
         if (c != '\\') {
           sb.append(c);
@@ -1021,6 +1023,7 @@ public final class SafeTensors {
             for (int k = i + 2; k < i + 6; k++) {
               int d = Character.digit(s.charAt(k), 16);
               if (d < 0) {
+                i = k;
                 throw err("invalid hex digit " + describe(k) + " in \\u escape");
               }
               code = code * 16 + d;
