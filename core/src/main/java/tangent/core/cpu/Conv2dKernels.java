@@ -6,7 +6,10 @@ package tangent.core.cpu;
  * y[b,o,i,j] = sum_{c,p,q} w[o,c,p,q] * x[b, c, i*stride + p - pad, j*stride + q - pad]
  * (zero outside the image). Outputs are overwritten, never accumulated into.
  *
- * <p>This first version lowers to im2col + GEMM, one image at a time.
+ * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
+ * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
+ * fixed order); results are bit-identical for any thread count. float64 paths are the plain
+ * sequential lowering, kept for gradient checks.
  */
 public final class Conv2dKernels {
     private Conv2dKernels() {}
@@ -91,15 +94,101 @@ public final class Conv2dKernels {
                 }
     }
 
+    /** Fast im2col for one image: cols (C*kh*kw, Ho*Wo), rows filled with copies of the valid span. */
+    private static void im2colFast(float[] x, int xOff, int C, int H, int W, int kh, int kw, int stride, int pad,
+                                   int Ho, int Wo, float[] cols) {
+        int L = Ho * Wo;
+        for (int c = 0; c < C; c++)
+            for (int p = 0; p < kh; p++)
+                for (int q = 0; q < kw; q++) {
+                    int row = ((c * kh + p) * kw + q) * L;
+                    int jlo = firstValid(q, pad, stride), jhi = endValid(q, pad, stride, W, Wo);
+                    for (int i = 0; i < Ho; i++) {
+                        int hi = i * stride + p - pad, o = row + i * Wo;
+                        if (hi < 0 || hi >= H || jlo >= jhi) {
+                            java.util.Arrays.fill(cols, o, o + Wo, 0f);
+                            continue;
+                        }
+                        for (int j = 0; j < jlo; j++) cols[o + j] = 0f;
+                        int src = xOff + (c * H + hi) * W + jlo * stride + q - pad;
+                        if (stride == 1) {
+                            System.arraycopy(x, src, cols, o + jlo, jhi - jlo);
+                        } else {
+                            for (int j = jlo; j < jhi; j++, src += stride) cols[o + j] = x[src];
+                        }
+                        for (int j = jhi; j < Wo; j++) cols[o + j] = 0f;
+                    }
+                }
+    }
+
+    /** Fast col2im: adds cols (C*kh*kw, Ho*Wo) into image gx (C, H, W), same order as the plain loop. */
+    private static void col2imFast(float[] cols, int C, int H, int W, int kh, int kw, int stride, int pad,
+                                   int Ho, int Wo, float[] gx, int gxOff) {
+        int L = Ho * Wo;
+        for (int c = 0; c < C; c++)
+            for (int p = 0; p < kh; p++)
+                for (int q = 0; q < kw; q++) {
+                    int row = ((c * kh + p) * kw + q) * L;
+                    int jlo = firstValid(q, pad, stride), jhi = endValid(q, pad, stride, W, Wo);
+                    if (jlo >= jhi) continue;
+                    for (int i = 0; i < Ho; i++) {
+                        int hi = i * stride + p - pad;
+                        if (hi < 0 || hi >= H) continue;
+                        int o = row + i * Wo;
+                        int dst = gxOff + (c * H + hi) * W + jlo * stride + q - pad;
+                        for (int j = jlo; j < jhi; j++, dst += stride) gx[dst] += cols[o + j];
+                    }
+                }
+    }
+
+    /** First output column j with j*stride + q - pad >= 0. */
+    private static int firstValid(int q, int pad, int stride) {
+        int d = pad - q;
+        return d <= 0 ? 0 : (d + stride - 1) / stride;
+    }
+
+    /** One past the last output column j with j*stride + q - pad < W (clamped to [0, Wo]). */
+    private static int endValid(int q, int pad, int stride, int W, int Wo) {
+        int lim = W - 1 + pad - q; // need j*stride <= lim
+        if (lim < 0) return 0;
+        return Math.min(Wo, lim / stride + 1);
+    }
+
+    private static final ThreadLocal<float[][]> COLS = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** Per-thread scratch of at least n floats (contents undefined). */
+    private static float[] scratch(int n) {
+        float[][] h = COLS.get();
+        if (h[0].length < n) h[0] = new float[n];
+        return h[0];
+    }
+
+    private static boolean pointwise(int kh, int kw, int stride, int pad) {
+        return kh == 1 && kw == 1 && stride == 1 && pad == 0;
+    }
+
+    /**
+     * float32: images are processed in parallel (one image per task, its GEMM single-threaded inside
+     * the worker); with a single image the GEMM itself runs in parallel. Each output element is
+     * computed by exactly one task, so results do not depend on the thread count.
+     */
     public static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W,
                                int O, int kh, int kw, int stride, int pad) {
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
-        float[] cols = new float[CK * L];
-        for (int b = 0; b < B; b++) {
-            im2col(x, b * C * H * W, C, H, W, kh, kw, stride, pad, Ho, Wo, cols);
-            // y[b] (O x L) = w (O x CK) * cols (CK x L)
-            Gemm.sgemm(1, false, false, O, L, CK, w, 0, 0, CK, cols, 0, 0, L, y, b * O * L, 0, L, false);
-        }
+        boolean pw = pointwise(kh, kw, stride, pad);
+        Parallel.forRange(B, 1, (lo, hi) -> {
+            float[] cols = pw ? null : scratch(CK * L);
+            for (int b = lo; b < hi; b++) {
+                if (pw) {
+                    // y[b] (O x L) = w (O x C) * x[b] (C x L)
+                    Gemm.sgemm(1, false, false, O, L, CK, w, 0, 0, CK, x, b * C * H * W, 0, L, y, b * O * L, 0, L, false);
+                } else {
+                    im2colFast(x, b * C * H * W, C, H, W, kh, kw, stride, pad, Ho, Wo, cols);
+                    // y[b] (O x L) = w (O x CK) * cols (CK x L)
+                    Gemm.sgemm(1, false, false, O, L, CK, w, 0, 0, CK, cols, 0, 0, L, y, b * O * L, 0, L, false);
+                }
+            }
+        });
     }
 
     public static void forward(double[] x, double[] w, double[] y, int B, int C, int H, int W,
@@ -112,17 +201,26 @@ public final class Conv2dKernels {
         }
     }
 
-    /** gx (B, C, H, W) = transposed convolution of gy (B, O, Ho, Wo) with w. */
+    /** gx (B, C, H, W) = transposed convolution of gy (B, O, Ho, Wo) with w. Parallel over images. */
     public static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W,
                                      int O, int kh, int kw, int stride, int pad) {
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
-        float[] cols = new float[CK * L];
-        java.util.Arrays.fill(gx, 0, B * C * H * W, 0f);
-        for (int b = 0; b < B; b++) {
-            // cols (CK x L) = w^T (CK x O) * gy[b] (O x L)
-            Gemm.sgemm(1, true, false, CK, L, O, w, 0, 0, CK, gy, b * O * L, 0, L, cols, 0, 0, L, false);
-            col2im(cols, C, H, W, kh, kw, stride, pad, Ho, Wo, gx, b * C * H * W);
-        }
+        boolean pw = pointwise(kh, kw, stride, pad);
+        Parallel.forRange(B, 1, (lo, hi) -> {
+            float[] cols = pw ? null : scratch(CK * L);
+            for (int b = lo; b < hi; b++) {
+                int gxo = b * C * H * W;
+                if (pw) {
+                    // gx[b] (C x L) = w^T (C x O) * gy[b] (O x L)
+                    Gemm.sgemm(1, true, false, CK, L, O, w, 0, 0, CK, gy, b * O * L, 0, L, gx, gxo, 0, L, false);
+                } else {
+                    // cols (CK x L) = w^T (CK x O) * gy[b] (O x L)
+                    Gemm.sgemm(1, true, false, CK, L, O, w, 0, 0, CK, gy, b * O * L, 0, L, cols, 0, 0, L, false);
+                    java.util.Arrays.fill(gx, gxo, gxo + C * H * W, 0f);
+                    col2imFast(cols, C, H, W, kh, kw, stride, pad, Ho, Wo, gx, gxo);
+                }
+            }
+        });
     }
 
     public static void backwardInput(double[] gy, double[] w, double[] gx, int B, int C, int H, int W,
@@ -136,17 +234,57 @@ public final class Conv2dKernels {
         }
     }
 
-    /** gw (O, C, kh, kw) = sum_b gy[b] (O x L) * cols[b]^T (L x CK). */
+    /**
+     * gw (O, C, kh, kw) = sum_b gy[b] (O x L) * cols[b]^T (L x CK).
+     *
+     * <p>float32: the batch is cut into fixed chunks whose size depends on B only (never on the thread
+     * count). Chunks run in parallel, each summing its images in order into its own partial buffer;
+     * the partials are then added in chunk order.
+     */
     public static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int H, int W,
                                       int O, int kh, int kw, int stride, int pad) {
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
-        float[] cols = new float[CK * L];
-        java.util.Arrays.fill(gw, 0, O * CK, 0f);
-        for (int b = 0; b < B; b++) {
-            im2col(x, b * C * H * W, C, H, W, kh, kw, stride, pad, Ho, Wo, cols);
-            Gemm.sgemm(1, false, true, O, CK, L, gy, b * O * L, 0, L, cols, 0, 0, L, gw, 0, 0, CK, true);
+        int n = O * CK;
+        if (B <= 0) {
+            java.util.Arrays.fill(gw, 0, n, 0f);
+            return;
         }
+        boolean pw = pointwise(kh, kw, stride, pad);
+        int chunk = Math.max(BW_CHUNK, (B + BW_MAX_CHUNKS - 1) / BW_MAX_CHUNKS);
+        int nChunks = (B + chunk - 1) / chunk;
+        float[][] part = new float[nChunks][];
+        Parallel.forRange(nChunks, 1, (lo, hi) -> {
+            float[] cols = pw ? null : scratch(CK * L);
+            for (int ch = lo; ch < hi; ch++) {
+                float[] acc = nChunks == 1 ? gw : new float[n];
+                for (int b = ch * chunk, e = Math.min(B, b + chunk), first = b; b < e; b++) {
+                    int xo = b * C * H * W;
+                    float[] src = x;
+                    if (!pw) {
+                        im2colFast(x, xo, C, H, W, kh, kw, stride, pad, Ho, Wo, cols);
+                        src = cols;
+                        xo = 0;
+                    }
+                    // acc (O x CK) (+)= gy[b] (O x L) * cols^T (L x CK)
+                    Gemm.sgemm(1, false, true, O, CK, L, gy, b * O * L, 0, L, src, xo, 0, L, acc, 0, 0, CK, b != first);
+                }
+                part[ch] = acc;
+            }
+        });
+        if (nChunks == 1) return;
+        Parallel.forRange(n, 8192, (lo, hi) -> {
+            System.arraycopy(part[0], lo, gw, lo, hi - lo);
+            for (int ch = 1; ch < nChunks; ch++) {
+                float[] p = part[ch];
+                for (int i = lo; i < hi; i++) gw[i] += p[i];
+            }
+        });
     }
+
+    /** Minimum images per backwardWeight chunk. */
+    private static final int BW_CHUNK = 4;
+    /** Upper bound on the number of backwardWeight chunks (bounds partial-buffer memory). */
+    private static final int BW_MAX_CHUNKS = 16;
 
     public static void backwardWeight(double[] x, double[] gy, double[] gw, int B, int C, int H, int W,
                                       int O, int kh, int kw, int stride, int pad) {

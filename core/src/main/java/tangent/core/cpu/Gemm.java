@@ -7,6 +7,14 @@ package tangent.core.cpu;
  * <p>Layouts: when !transA, A(i, k) = a[aOff + b*aBatch + i*lda + k]; when transA, A is stored
  * K x M and A(i, k) = a[aOff + b*aBatch + k*lda + i]. Likewise for B (stored K x N, or N x K when
  * transB). C(i, j) = c[cOff + b*cBatch + i*ldc + j]. A batch stride of 0 broadcasts that operand.
+ *
+ * <p>When accumulate is true the complete product sum is formed first and then added to C.
+ *
+ * <p>float32 implementation (see {@link GemmF32}): C is split into independent output tiles that
+ * run in parallel; each tile packs B panels into row arrays and runs a row-times-panel micro-kernel
+ * that C2 auto-vectorises. Every element's K sum is formed by one thread in a fixed order (groups of
+ * four consecutive k, then the K % 4 tail), so results do not depend on the thread count or on the
+ * tile shape chosen.
  */
 public final class Gemm {
     private Gemm() {}
@@ -15,51 +23,15 @@ public final class Gemm {
                              float[] a, int aOff, int aBatch, int lda,
                              float[] b, int bOff, int bBatch, int ldb,
                              float[] c, int cOff, int cBatch, int ldc, boolean accumulate) {
-        Parallel.forRange(batch * M, Math.max(1, 4096 / Math.max(1, N * K / 64 + 1)), (lo, hi) -> {
-            float[] row = new float[N];
-            for (int r = lo; r < hi; r++) {
-                int bi = r / M, i = r % M;
-                int ao = aOff + bi * aBatch, bo = bOff + bi * bBatch, co = cOff + bi * cBatch + i * ldc;
-                java.util.Arrays.fill(row, 0f);
-                for (int k = 0; k < K; k++) {
-                    float av = transA ? a[ao + k * lda + i] : a[ao + i * lda + k];
-                    if (av == 0f) continue;
-                    if (!transB) {
-                        int bRow = bo + k * ldb;
-                        for (int j = 0; j < N; j++) row[j] += av * b[bRow + j];
-                    } else {
-                        for (int j = 0; j < N; j++) row[j] += av * b[bo + j * ldb + k];
-                    }
-                }
-                if (accumulate) for (int j = 0; j < N; j++) c[co + j] += row[j];
-                else System.arraycopy(row, 0, c, co, N);
-            }
-        });
+        GemmF32.gemm(batch, transA, transB, M, N, K, a, aOff, aBatch, lda, b, bOff, bBatch, ldb,
+                c, cOff, cBatch, ldc, accumulate);
     }
 
     public static void dgemm(int batch, boolean transA, boolean transB, int M, int N, int K,
                              double[] a, int aOff, int aBatch, int lda,
                              double[] b, int bOff, int bBatch, int ldb,
                              double[] c, int cOff, int cBatch, int ldc, boolean accumulate) {
-        Parallel.forRange(batch * M, Math.max(1, 4096 / Math.max(1, N * K / 64 + 1)), (lo, hi) -> {
-            double[] row = new double[N];
-            for (int r = lo; r < hi; r++) {
-                int bi = r / M, i = r % M;
-                int ao = aOff + bi * aBatch, bo = bOff + bi * bBatch, co = cOff + bi * cBatch + i * ldc;
-                java.util.Arrays.fill(row, 0d);
-                for (int k = 0; k < K; k++) {
-                    double av = transA ? a[ao + k * lda + i] : a[ao + i * lda + k];
-                    if (av == 0d) continue;
-                    if (!transB) {
-                        int bRow = bo + k * ldb;
-                        for (int j = 0; j < N; j++) row[j] += av * b[bRow + j];
-                    } else {
-                        for (int j = 0; j < N; j++) row[j] += av * b[bo + j * ldb + k];
-                    }
-                }
-                if (accumulate) for (int j = 0; j < N; j++) c[co + j] += row[j];
-                else System.arraycopy(row, 0, c, co, N);
-            }
-        });
+        GemmF64.gemm(batch, transA, transB, M, N, K, a, aOff, aBatch, lda, b, bOff, bBatch, ldb,
+                c, cOff, cBatch, ldc, accumulate);
     }
 }
