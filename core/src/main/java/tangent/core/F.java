@@ -1,0 +1,162 @@
+package tangent.core;
+
+import tangent.core.ops.Concat;
+import tangent.core.ops.Conv2d;
+import tangent.core.ops.MatMul;
+import tangent.core.ops.Upsample2x;
+import tangent.core.ops.Where;
+
+/**
+ * Functional API: the primitives that take several tensors, and the composite functions built
+ * from primitives (mean, variance, softmax, the normalisations, ...). A composite needs no rules
+ * of its own: autodiff goes through the primitives it is made of.
+ */
+public final class F {
+    private F() {}
+
+    // ---- primitives with several inputs -----------------------------------------------------
+
+    /** Batched product op(a) op(b) (see {@link MatMul}). */
+    public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        return new MatMul(transA, transB).apply(a, b);
+    }
+
+    /** x: (B, C, H, W), w: (O, C, kh, kw), bias: (O) or null -> (B, O, Ho, Wo). */
+    public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
+        Tensor y = new Conv2d(stride, pad).apply(x, w);
+        if (bias == null) return y;
+        if (bias.dim() != 1 || bias.size(0) != w.size(0))
+            throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " must be (" + w.size(0) + ",) for w "
+                    + Shape.str(w.shape()));
+        return y.add(bias.reshape(1, -1, 1, 1));
+    }
+
+    /** (B, C, H, W) -> (B, C, 2H, 2W), nearest neighbour. */
+    public static Tensor upsample2x(Tensor x) {
+        return new Upsample2x().apply(x);
+    }
+
+    public static Tensor concat(int axis, Tensor... xs) {
+        return new Concat(axis).apply(xs);
+    }
+
+    /** cond ? a : b elementwise, with broadcasting; cond is a 0/1 mask. */
+    public static Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return new Where().apply(cond, a, b);
+    }
+
+    // ---- composites -------------------------------------------------------------------------
+
+    /** x: (N, in), w: (out, in) (PyTorch's layout), b: (out) or null -> x w^T + b: (N, out). */
+    public static Tensor linear(Tensor x, Tensor w, Tensor b) {
+        Tensor y = matmul(x, w, false, true);
+        return b == null ? y : y.add(b);
+    }
+
+    /** Pieces of the given sizes along an axis (views). */
+    public static Tensor[] split(Tensor x, int axis, int... sizes) {
+        int a = Shape.axis("split", axis, x.dim()), total = 0;
+        for (int s : sizes) total += s;
+        if (total != x.size(a))
+            throw new IllegalArgumentException("split: sizes " + java.util.Arrays.toString(sizes) + " do not add up to "
+                    + x.size(a) + " along axis " + a + " of " + Shape.str(x.shape()));
+        Tensor[] out = new Tensor[sizes.length];
+        int at = 0;
+        for (int i = 0; i < sizes.length; i++) {
+            out[i] = x.slice(a, at, at + sizes[i]);
+            at += sizes[i];
+        }
+        return out;
+    }
+
+    /** Mean over axes (all when empty). */
+    public static Tensor mean(Tensor x, int[] axes, boolean keepDims) {
+        int[] ax = Shape.axes("mean", axes, x.dim());
+        long n = 1;
+        for (int a : ax) n *= x.size(a);
+        return x.sum(ax, keepDims).div((double) n);
+    }
+
+    /** Population variance (divides by n) over axes. */
+    public static Tensor variance(Tensor x, int[] axes, boolean keepDims) {
+        Tensor mu = mean(x, axes, true);
+        return mean(x.sub(mu).square(), axes, keepDims);
+    }
+
+    /** Per-sample L2 norm over all axes but the first: (B, ...) -> (B,). */
+    public static Tensor l2NormPerSample(Tensor x) {
+        if (x.dim() < 2) throw new IllegalArgumentException("l2_norm: needs (B, ...), got " + Shape.str(x.shape()));
+        int[] ax = new int[x.dim() - 1];
+        for (int i = 0; i < ax.length; i++) ax[i] = i + 1;
+        return x.square().sum(ax, false).sqrt();
+    }
+
+    /** exp(x - max) / sum(exp(x - max)) along an axis; the max shift is a constant. */
+    public static Tensor softmax(Tensor x, int axis) {
+        int a = Shape.axis("softmax", axis, x.dim());
+        Tensor m = x.detach().max(new int[] {a}, true);
+        Tensor e = x.sub(m).exp();
+        return e.div(e.sum(new int[] {a}, true));
+    }
+
+    /** x - max - log(sum(exp(x - max))) along an axis. */
+    public static Tensor logSoftmax(Tensor x, int axis) {
+        int a = Shape.axis("log_softmax", axis, x.dim());
+        Tensor z = x.sub(x.detach().max(new int[] {a}, true));
+        return z.sub(z.exp().sum(new int[] {a}, true).log());
+    }
+
+    /** Mean cross-entropy of logits (N, K) against integer labels in [0, K). */
+    public static Tensor crossEntropy(Tensor logits, int[] labels) {
+        if (logits.dim() != 2 || logits.size(0) != labels.length)
+            throw new IllegalArgumentException("cross_entropy: logits " + Shape.str(logits.shape()) + " need shape (N, K) with N = "
+                    + labels.length + " labels");
+        int n = labels.length, k = logits.size(1);
+        double[] onehot = new double[n * k];
+        for (int i = 0; i < n; i++) {
+            if (labels[i] < 0 || labels[i] >= k)
+                throw new IllegalArgumentException("cross_entropy: label " + labels[i] + " at " + i + " is outside [0, " + k + ")");
+            onehot[i * k + labels[i]] = 1;
+        }
+        Tensor oh = Tensor.of(onehot, n, k).to(logits.dtype());
+        if (logits.device() != Device.CPU) throw new UnsupportedOperationException("cross_entropy: CPU only for now");
+        return logSoftmax(logits, 1).mul(oh).sum().div(-n);
+    }
+
+    /**
+     * GroupNorm. x: (B, C, ...), statistics per sample over each of G groups of C/G channels,
+     * y = (x - mean) / sqrt(var + eps) * gamma + beta; gamma, beta: (C) or null.
+     */
+    public static Tensor groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, double eps) {
+        int[] s = x.shape();
+        if (s.length < 2 || s[1] % groups != 0)
+            throw new IllegalArgumentException("group_norm: " + groups + " groups do not divide the channels of " + Shape.str(s));
+        Tensor xr = x.reshape(s[0], groups, -1);
+        Tensor mu = mean(xr, new int[] {2}, true);
+        Tensor xc = xr.sub(mu);
+        Tensor var = mean(xc.square(), new int[] {2}, true);
+        Tensor y = xc.mul(var.add(eps).rsqrt()).reshape(s);
+        int[] bshape = new int[s.length];
+        java.util.Arrays.fill(bshape, 1);
+        bshape[1] = s[1];
+        if (gamma != null) y = y.mul(gamma.reshape(bshape));
+        if (beta != null) y = y.add(beta.reshape(bshape));
+        return y;
+    }
+
+    /** Pixel norm: v / sqrt(mean(v^2 over the axis) + eps). */
+    public static Tensor pixelNorm(Tensor v, int axis, double eps) {
+        int a = Shape.axis("pixel_norm", axis, v.dim());
+        return v.mul(mean(v.square(), new int[] {a}, true).add(eps).rsqrt());
+    }
+
+    /**
+     * Dropout with an explicit keep-mask (1 = keep), reusable across passes: x * mask / (1 - p).
+     * Make the mask with {@link Rng#bernoulli}(1 - p, shape).
+     */
+    public static Tensor dropout(Tensor x, Tensor mask, double p) {
+        if (p <= 0) return x;
+        if (p >= 1) throw new IllegalArgumentException("dropout: p = " + p + " must be < 1");
+        return x.mul(mask).mul(1.0 / (1.0 - p));
+    }
+}

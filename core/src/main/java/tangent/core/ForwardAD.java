@@ -1,0 +1,124 @@
+package tangent.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Forward mode with dual numbers. A dual level is an explicit scope: inside it, a tensor may carry
+ * a tangent for that level, and every op also computes its output's tangent with its JVP rule.
+ * Levels nest (a jvp of a jvp) and never mix: each has its own id, and a tangent at level L only
+ * ever carries tangents of levels opened before L. A tensor without a tangent at a level has a
+ * zero tangent there, and it costs nothing.
+ *
+ * <pre>{@code
+ * Tensor[] yDy = ForwardAD.jvp(x -> x[0].sin(), new Tensor[] {x}, new Tensor[] {dx});
+ * // or, when the function has parameters that must stay on the tape:
+ * try (ForwardAD.DualLevel L = ForwardAD.enter()) {
+ *     Tensor y = f(L.dual(x, dx));       // y is taped (differentiable w.r.t. parameters)
+ *     Tensor dy = L.tangent(y);          // dy is a constant: tangents are never recorded
+ * }
+ * }</pre>
+ */
+public final class ForwardAD {
+    private ForwardAD() {}
+
+    private static final AtomicInteger NEXT_ID = new AtomicInteger(1);
+    private static final ThreadLocal<List<DualLevel>> ACTIVE = ThreadLocal.withInitial(ArrayList::new);
+
+    /** An open dual level; close it (try-with-resources) in the reverse order of opening. */
+    public static final class DualLevel implements AutoCloseable {
+        final int id;
+        private boolean closed;
+
+        private DualLevel(int id) {
+            this.id = id;
+        }
+
+        /** The level's id (increases with every level opened). */
+        public int id() {
+            return id;
+        }
+
+        /** primal with the given tangent at this level (same shape and dtype); null tangent = zero. */
+        public Tensor dual(Tensor primal, Tensor tangent) {
+            ensureOpen();
+            if (tangent == null) return primal;
+            if (!java.util.Arrays.equals(primal.shape(), tangent.shape()) || primal.dtype() != tangent.dtype())
+                throw new IllegalArgumentException("jvp: tangent " + Shape.str(tangent.shape()) + " " + tangent.dtype()
+                        + " does not match its primal " + Shape.str(primal.shape()) + " " + primal.dtype());
+            if (primal.device() != tangent.device())
+                throw new IllegalArgumentException("jvp: tangent on " + tangent.device() + " but primal on " + primal.device());
+            return primal.withTangent(id, tangent);
+        }
+
+        /** y's tangent at this level; zeros when y does not depend on the dual inputs. */
+        public Tensor tangent(Tensor y) {
+            ensureOpen();
+            Tensor t = y.tangentAt(id);
+            return t != null ? t : Tensor.zeros(y.dtype(), y.device(), y.shape());
+        }
+
+        /** y without its tangent at this level (the primal; it keeps y's place on the tape). */
+        public Tensor primal(Tensor y) {
+            return y.withoutTangent(id);
+        }
+
+        private void ensureOpen() {
+            if (closed) throw new IllegalStateException("dual level " + id + " is closed");
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            List<DualLevel> active = ACTIVE.get();
+            if (active.isEmpty() || active.get(active.size() - 1) != this)
+                throw new IllegalStateException("dual levels must be closed in the reverse order of opening");
+            active.remove(active.size() - 1);
+            closed = true;
+        }
+    }
+
+    /** Opens a new (innermost) dual level. */
+    public static DualLevel enter() {
+        DualLevel l = new DualLevel(NEXT_ID.getAndIncrement());
+        ACTIVE.get().add(l);
+        return l;
+    }
+
+    /**
+     * (f(primals), J_f(primals) tangents): returns {y, dy}. A null tangent means zero. y keeps its
+     * place on the tape when recording is on; dy is never recorded.
+     */
+    public static Tensor[] jvp(Function<Tensor[], Tensor> f, Tensor[] primals, Tensor[] tangents) {
+        if (primals.length != tangents.length)
+            throw new IllegalArgumentException("jvp: " + primals.length + " primals but " + tangents.length + " tangents");
+        try (DualLevel level = enter()) {
+            Tensor[] duals = new Tensor[primals.length];
+            for (int i = 0; i < primals.length; i++) duals[i] = level.dual(primals[i], tangents[i]);
+            Tensor y = f.apply(duals);
+            return new Tensor[] {level.primal(y), level.tangent(y)};
+        }
+    }
+
+    /** The highest level that is active and that one of xs carries a tangent for; -1 if none. */
+    static int topActiveLevel(Tensor[] xs) {
+        List<DualLevel> active = ACTIVE.get();
+        if (active.isEmpty()) return -1;
+        int best = -1;
+        for (Tensor x : xs) {
+            if (x == null) continue;
+            int[] levels = x.tangentLevels();
+            for (int l : levels)
+                if (l > best && isActive(active, l)) best = l;
+        }
+        return best;
+    }
+
+    private static boolean isActive(List<DualLevel> active, int id) {
+        for (int i = active.size() - 1; i >= 0; i--)
+            if (active.get(i).id == id) return true;
+        return false;
+    }
+}

@@ -1,0 +1,83 @@
+package tangent.core;
+
+/**
+ * A primitive: its forward computation, its forward-mode rule (JVP) and its reverse-mode rule
+ * (VJP), side by side. Subclasses live in {@code tangent.core.ops}, one file per op, each with a
+ * comment giving the math. Rules are written with other ops, so they run on any backend and can
+ * be differentiated again; they are also the oracle that any fused kernel is tested against.
+ *
+ * <p>{@link #apply} is the one entry point (Autodidax's {@code bind}): it routes active dual
+ * levels to {@link #jvp}, records the primal computation on the tape for {@link #vjp}, and runs
+ * the NaN check when it is on.
+ */
+public abstract class Op {
+    /** The op's name as it appears in errors, the registry and gradcheck, e.g. "conv2d". */
+    public abstract String name();
+
+    /**
+     * y = f(x). Inputs are primal tensors (any tangents they carry are ignored); the result must be
+     * a new Tensor object (a view of an input's storage is fine). Checks shapes first and throws
+     * IllegalArgumentException naming the op and the shapes.
+     */
+    protected abstract Tensor forward(Tensor[] x);
+
+    /**
+     * dy = J(x) dx. dx[i] == null means a zero tangent and must cost nothing. Returns null when
+     * the result is zero. Runs with recording paused; x and y may carry tangents of outer dual
+     * levels, which is what makes nested jvp correct.
+     */
+    protected abstract Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx);
+
+    /**
+     * The cotangents J(x)^T gy of the inputs. Only entries with needsGrad[i] must be filled (others
+     * may be null); a null entry for a needed input means zero.
+     */
+    protected abstract Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad);
+
+    /** Runs the op with autodiff: the primal on the tape, tangents of active dual levels alongside. */
+    public final Tensor apply(Tensor... x) {
+        int level = ForwardAD.topActiveLevel(x);
+        if (level < 0) return applyPrimal(x);
+        Tensor[] primals = new Tensor[x.length];
+        Tensor[] tangents = new Tensor[x.length];
+        for (int i = 0; i < x.length; i++) {
+            tangents[i] = x[i].tangentAt(level);
+            primals[i] = tangents[i] == null ? x[i] : x[i].withoutTangent(level);
+        }
+        Tensor y = apply(primals);
+        Tensor dy;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            dy = jvp(primals, y, tangents);
+        }
+        if (dy == null) return y;
+        if (!java.util.Arrays.equals(dy.shape(), y.shape()) || dy.dtype() != y.dtype())
+            throw new IllegalStateException("jvp rule of '" + name() + "' returned a tangent " + Shape.str(dy.shape())
+                    + " " + dy.dtype() + " for an output " + Shape.str(y.shape()) + " " + y.dtype());
+        return y.withTangent(level, dy);
+    }
+
+    private Tensor applyPrimal(Tensor[] x) {
+        for (Tensor t : x)
+            if (t == null) throw new IllegalArgumentException(name() + ": an input is null");
+        Device dev = x.length > 0 ? x[0].device() : Device.CPU;
+        for (Tensor t : x)
+            if (t.device() != dev)
+                throw new IllegalArgumentException(name() + ": inputs are on different devices (" + dev + " and "
+                        + t.device() + "); move them with .to(Device) first");
+        Tensor y = forward(x);
+        for (Tensor t : x)
+            if (y == t) y = y.shallowCopy();
+        if (CheckMode.nanCheck()) CheckMode.check(this, x, y);
+        if (GradMode.isEnabled()) {
+            boolean any = false;
+            for (Tensor t : x) any |= t.requiresGrad();
+            if (any) Autograd.record(this, x, y);
+        }
+        return y;
+    }
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

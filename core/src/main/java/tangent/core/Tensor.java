@@ -1,0 +1,436 @@
+package tangent.core;
+
+import java.util.Arrays;
+import tangent.core.backend.Backend;
+import tangent.core.backend.BinaryFn;
+import tangent.core.backend.UnaryFn;
+import tangent.core.ops.*;
+
+/**
+ * An n-dimensional array: a view (shape, strides, offset) of a {@link Storage}, plus its autodiff
+ * state — its place on the tape (shared with every tangent-view of it) and the tangents it carries
+ * for active dual levels. Every method that computes something goes through an {@link Op}, so it
+ * is differentiable in both modes.
+ *
+ * <p>Shapes print as (B, C, H, W); layouts are row-major; images are NCHW.
+ */
+public final class Tensor {
+    private final Storage storage;
+    private final int[] shape;
+    private final int[] strides;
+    private final int offset;
+
+    /** Autodiff: a leaf's gradient slot or the tape node that produced this tensor; null if none. */
+    Autograd.Meta meta;
+    /** Forward mode: levels[i] carries tangents[i]. Never mutated; views copy. */
+    private final int[] tangentLevels;
+    private final Tensor[] tangents;
+
+    private static final int[] NO_LEVELS = new int[0];
+    private static final Tensor[] NO_TANGENTS = new Tensor[0];
+
+    private Tensor(Storage storage, int[] shape, int[] strides, int offset, Autograd.Meta meta,
+                   int[] tangentLevels, Tensor[] tangents) {
+        this.storage = storage;
+        this.shape = shape;
+        this.strides = strides;
+        this.offset = offset;
+        this.meta = meta;
+        this.tangentLevels = tangentLevels;
+        this.tangents = tangents;
+    }
+
+    // ---- construction (backends and view ops) -----------------------------------------------
+
+    /** A view of a storage; for backends and view ops. Checks that the view stays in bounds. */
+    public static Tensor view(Storage storage, int[] shape, int[] strides, int offset) {
+        if (shape.length != strides.length)
+            throw new IllegalArgumentException("view: shape " + Shape.str(shape) + " and strides " + Arrays.toString(strides)
+                    + " differ in rank");
+        long lo = offset, hi = offset;
+        boolean empty = false;
+        for (int i = 0; i < shape.length; i++) {
+            if (shape[i] == 0) empty = true;
+            long ext = (long) (shape[i] - 1) * strides[i];
+            if (ext < 0) lo += ext; else hi += ext;
+        }
+        if (!empty && (lo < 0 || hi >= storage.length()))
+            throw new IllegalArgumentException("view: shape " + Shape.str(shape) + " strides " + Arrays.toString(strides)
+                    + " offset " + offset + " reaches outside a storage of " + storage.length() + " elements");
+        return new Tensor(storage, shape.clone(), strides.clone(), offset, null, NO_LEVELS, NO_TANGENTS);
+    }
+
+    /** A compact row-major tensor over a whole storage. */
+    public static Tensor compact(Storage storage, int[] shape) {
+        if (Shape.numel(shape) != storage.length())
+            throw new IllegalArgumentException("compact: shape " + Shape.str(shape) + " needs " + Shape.numel(shape)
+                    + " elements but the storage has " + storage.length());
+        return new Tensor(storage, shape.clone(), Shape.contiguousStrides(shape), 0, null, NO_LEVELS, NO_TANGENTS);
+    }
+
+    public static Tensor zeros(DType dtype, int... shape) {
+        return zeros(dtype, Device.CPU, shape);
+    }
+
+    public static Tensor zeros(DType dtype, Device device, int... shape) {
+        return Backend.of(device).zeros(dtype, shape);
+    }
+
+    public static Tensor ones(DType dtype, int... shape) {
+        return full(dtype, Device.CPU, 1.0, shape);
+    }
+
+    public static Tensor full(DType dtype, double value, int... shape) {
+        return full(dtype, Device.CPU, value, shape);
+    }
+
+    public static Tensor full(DType dtype, Device device, double value, int... shape) {
+        return Backend.of(device).full(dtype, shape, value);
+    }
+
+    /** A rank-0 tensor. */
+    public static Tensor scalar(DType dtype, double value) {
+        return full(dtype, value);
+    }
+
+    /** float32 data, row-major, copied. */
+    public static Tensor of(float[] data, int... shape) {
+        checkLength("of", data.length, shape);
+        return Backend.of(Device.CPU).fromArray(data, shape);
+    }
+
+    /** float64 data, row-major, copied. */
+    public static Tensor of(double[] data, int... shape) {
+        checkLength("of", data.length, shape);
+        return Backend.of(Device.CPU).fromArray(data, shape);
+    }
+
+    private static void checkLength(String op, int n, int[] shape) {
+        if (Shape.numel(shape) != n)
+            throw new IllegalArgumentException(op + ": " + n + " values do not fill shape " + Shape.str(shape)
+                    + " (" + Shape.numel(shape) + " elements)");
+    }
+
+    public Tensor zerosLike() {
+        return zeros(dtype(), device(), shape);
+    }
+
+    public Tensor onesLike() {
+        return full(dtype(), device(), 1.0, shape);
+    }
+
+    public Tensor fullLike(double v) {
+        return full(dtype(), device(), v, shape);
+    }
+
+    // ---- metadata ---------------------------------------------------------------------------
+
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    public int[] strides() {
+        return strides.clone();
+    }
+
+    public int offset() {
+        return offset;
+    }
+
+    public Storage storage() {
+        return storage;
+    }
+
+    public int dim() {
+        return shape.length;
+    }
+
+    public int size(int axis) {
+        return shape[Shape.axis("size", axis, shape.length)];
+    }
+
+    public int numel() {
+        return Shape.numel(shape);
+    }
+
+    public DType dtype() {
+        return storage.dtype();
+    }
+
+    public Device device() {
+        return storage.device();
+    }
+
+    /** Row-major with no gaps (offset may be non-zero). */
+    public boolean isContiguous() {
+        int expect = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] == 1) continue;
+            if (strides[i] != expect) return false;
+            expect *= shape[i];
+        }
+        return true;
+    }
+
+    /** Contiguous, offset 0 and covering the whole storage: kernels can use the raw array. */
+    public boolean isCompact() {
+        return offset == 0 && isContiguous() && storage.length() == numel();
+    }
+
+    // ---- data access ------------------------------------------------------------------------
+
+    public float[] toFloatArray() {
+        return Backend.of(this).toFloatArray(this);
+    }
+
+    public double[] toDoubleArray() {
+        return Backend.of(this).toDoubleArray(this);
+    }
+
+    /** The value of a one-element tensor. */
+    public double item() {
+        if (numel() != 1)
+            throw new IllegalArgumentException("item: tensor " + Shape.str(shape) + " has " + numel() + " elements, not 1");
+        return toDoubleArray()[0];
+    }
+
+    /** One element by index (slow; for tests and printing). */
+    public double get(int... index) {
+        if (index.length != shape.length)
+            throw new IllegalArgumentException("get: index of rank " + index.length + " for a tensor " + Shape.str(shape));
+        int off = offset;
+        for (int i = 0; i < index.length; i++) {
+            if (index[i] < 0 || index[i] >= shape[i])
+                throw new IndexOutOfBoundsException("get: index " + Arrays.toString(index) + " out of " + Shape.str(shape));
+            off += index[i] * strides[i];
+        }
+        return Tensor.view(storage, new int[0], new int[0], off).toDoubleArray()[0];
+    }
+
+    /**
+     * Overwrites this tensor's elements with src's (same shape; converts dtype). A data update
+     * outside autodiff — for optimizers and loading weights — so it refuses tensors on the tape
+     * unless they are leaves.
+     */
+    public void copyFrom(Tensor src) {
+        if (!Arrays.equals(src.shape, shape))
+            throw new IllegalArgumentException("copyFrom: source " + Shape.str(src.shape) + " does not match "
+                    + Shape.str(shape));
+        if (meta != null && meta.node != null)
+            throw new IllegalStateException("copyFrom: cannot overwrite a tensor computed on the tape");
+        Backend.of(this).copyInto(src, this);
+    }
+
+    // ---- autodiff state -----------------------------------------------------------------------
+
+    /** Marks a leaf as a parameter whose gradient backward() accumulates. */
+    public Tensor requiresGrad(boolean on) {
+        if (meta != null && meta.node != null)
+            throw new IllegalStateException("requiresGrad: only leaf tensors can be marked; this one was computed by op '"
+                    + meta.node.op.name() + "' (use detach() first)");
+        meta = on ? (meta != null ? meta : new Autograd.Meta(null)) : null;
+        return this;
+    }
+
+    public boolean requiresGrad() {
+        return meta != null;
+    }
+
+    /** The gradient accumulated by backward() (leaves only), or null. */
+    public Tensor grad() {
+        return meta == null ? null : meta.grad;
+    }
+
+    /** Replaces the accumulated gradient (e.g. after clipping); null clears it. */
+    public void setGrad(Tensor g) {
+        if (meta == null || meta.node != null)
+            throw new IllegalStateException("setGrad: only leaf tensors with requiresGrad have a gradient");
+        if (g != null && !Arrays.equals(g.shape, shape))
+            throw new IllegalArgumentException("setGrad: gradient " + Shape.str(g.shape) + " for a tensor " + Shape.str(shape));
+        meta.grad = g;
+    }
+
+    public void zeroGrad() {
+        if (meta != null) meta.grad = null;
+    }
+
+    /** backward() from a one-element tensor: accumulates gradients into the leaves. */
+    public void backward() {
+        Autograd.backward(this, null, false);
+    }
+
+    /** The same data with no tape and no tangents. */
+    public Tensor detach() {
+        return new Tensor(storage, shape, strides, offset, null, NO_LEVELS, NO_TANGENTS);
+    }
+
+    Tensor shallowCopy() {
+        return new Tensor(storage, shape, strides, offset, null, tangentLevels, tangents);
+    }
+
+    Tensor primalView() {
+        if (tangentLevels.length == 0) return this;
+        return new Tensor(storage, shape, strides, offset, meta, NO_LEVELS, NO_TANGENTS);
+    }
+
+    int[] tangentLevels() {
+        return tangentLevels;
+    }
+
+    Tensor tangentAt(int level) {
+        for (int i = 0; i < tangentLevels.length; i++)
+            if (tangentLevels[i] == level) return tangents[i];
+        return null;
+    }
+
+    Tensor withTangent(int level, Tensor t) {
+        int n = tangentLevels.length;
+        int[] lv = Arrays.copyOf(tangentLevels, n + 1);
+        Tensor[] ts = Arrays.copyOf(tangents, n + 1);
+        for (int i = 0; i < n; i++)
+            if (lv[i] == level) {
+                lv = tangentLevels.clone();
+                ts = tangents.clone();
+                ts[i] = t;
+                return new Tensor(storage, shape, strides, offset, meta, lv, ts);
+            }
+        lv[n] = level;
+        ts[n] = t;
+        return new Tensor(storage, shape, strides, offset, meta, lv, ts);
+    }
+
+    Tensor withoutTangent(int level) {
+        int idx = -1;
+        for (int i = 0; i < tangentLevels.length; i++)
+            if (tangentLevels[i] == level) idx = i;
+        if (idx < 0) return this;
+        int n = tangentLevels.length;
+        int[] lv = new int[n - 1];
+        Tensor[] ts = new Tensor[n - 1];
+        for (int i = 0, j = 0; i < n; i++)
+            if (i != idx) {
+                lv[j] = tangentLevels[i];
+                ts[j++] = tangents[i];
+            }
+        return new Tensor(storage, shape, strides, offset, meta, lv, ts);
+    }
+
+    // ---- elementwise ------------------------------------------------------------------------
+
+    public Tensor add(Tensor o) { return new Add().apply(this, o); }
+    public Tensor sub(Tensor o) { return new Sub().apply(this, o); }
+    public Tensor mul(Tensor o) { return new Mul().apply(this, o); }
+    public Tensor div(Tensor o) { return new Div().apply(this, o); }
+    public Tensor add(double c) { return c == 0 ? this : new AddScalar(c).apply(this); }
+    public Tensor sub(double c) { return add(-c); }
+    public Tensor mul(double c) { return c == 1 ? this : new Scale(c).apply(this); }
+    public Tensor div(double c) { return mul(1.0 / c); }
+    /** c - this */
+    public Tensor rsub(double c) { return neg().add(c); }
+    public Tensor neg() { return new Unary(UnaryFn.NEG).apply(this); }
+    public Tensor square() { return new Unary(UnaryFn.SQUARE).apply(this); }
+    public Tensor pow(double p) { return new PowScalar(p).apply(this); }
+    public Tensor exp() { return new Unary(UnaryFn.EXP).apply(this); }
+    public Tensor log() { return new Unary(UnaryFn.LOG).apply(this); }
+    public Tensor sqrt() { return new Unary(UnaryFn.SQRT).apply(this); }
+    public Tensor rsqrt() { return new Unary(UnaryFn.RSQRT).apply(this); }
+    public Tensor sin() { return new Unary(UnaryFn.SIN).apply(this); }
+    public Tensor cos() { return new Unary(UnaryFn.COS).apply(this); }
+    public Tensor tanh() { return new Unary(UnaryFn.TANH).apply(this); }
+    public Tensor sigmoid() { return new Unary(UnaryFn.SIGMOID).apply(this); }
+    public Tensor silu() { return new Unary(UnaryFn.SILU).apply(this); }
+    public Tensor relu() { return new Unary(UnaryFn.RELU).apply(this); }
+    public Tensor abs() { return new Unary(UnaryFn.ABS).apply(this); }
+    public Tensor reciprocal() { return new Unary(UnaryFn.RECIPROCAL).apply(this); }
+    public Tensor clamp(double lo, double hi) { return new Clamp(lo, hi).apply(this); }
+
+    /** Masks (1 where true, 0 elsewhere; same dtype, no gradient). */
+    public Tensor gt(Tensor o) { return new Compare(BinaryFn.GT).apply(this, o); }
+    public Tensor ge(Tensor o) { return new Compare(BinaryFn.GE).apply(this, o); }
+    public Tensor lt(Tensor o) { return new Compare(BinaryFn.LT).apply(this, o); }
+    public Tensor le(Tensor o) { return new Compare(BinaryFn.LE).apply(this, o); }
+    public Tensor eq(Tensor o) { return new Compare(BinaryFn.EQ).apply(this, o); }
+    public Tensor gt(double c) { return gt(scalarLike(c)); }
+    public Tensor ge(double c) { return ge(scalarLike(c)); }
+    public Tensor lt(double c) { return lt(scalarLike(c)); }
+    public Tensor le(double c) { return le(scalarLike(c)); }
+
+    /** A rank-0 tensor of this dtype and device. */
+    public Tensor scalarLike(double c) {
+        return full(dtype(), device(), c);
+    }
+
+    // ---- reductions ---------------------------------------------------------------------------
+
+    /** Sum over all elements (rank 0). */
+    public Tensor sum() { return new Sum(new int[0], false).apply(this); }
+    public Tensor sum(int[] axes, boolean keepDims) { return new Sum(axes, keepDims).apply(this); }
+    public Tensor sum(int axis, boolean keepDims) { return sum(new int[] {axis}, keepDims); }
+    public Tensor mean() { return F.mean(this, new int[0], false); }
+    public Tensor mean(int[] axes, boolean keepDims) { return F.mean(this, axes, keepDims); }
+    public Tensor max(int[] axes, boolean keepDims) { return new Max(axes, keepDims).apply(this); }
+    public Tensor max() { return new Max(new int[0], false).apply(this); }
+
+    // ---- linear algebra -----------------------------------------------------------------------
+
+    public Tensor matmul(Tensor o) { return new MatMul(false, false).apply(this, o); }
+
+    // ---- shape ------------------------------------------------------------------------------
+
+    /** A view when the data allows it, a copy otherwise. One dimension may be -1. */
+    public Tensor reshape(int... newShape) { return new Reshape(newShape).apply(this); }
+    public Tensor flatten() { return reshape(numel()); }
+    public Tensor permute(int... perm) { return new Permute(perm).apply(this); }
+
+    public Tensor transpose(int a, int b) {
+        int[] p = new int[dim()];
+        for (int i = 0; i < p.length; i++) p[i] = i;
+        a = Shape.axis("transpose", a, dim());
+        b = Shape.axis("transpose", b, dim());
+        p[a] = b;
+        p[b] = a;
+        return permute(p);
+    }
+
+    /** Elements start..end-1 along axis (a view). */
+    public Tensor slice(int axis, int start, int end) { return new Slice(axis, start, end).apply(this); }
+    /** Broadcast to a larger shape (a view with stride 0). */
+    public Tensor expand(int... newShape) { return new Expand(newShape).apply(this); }
+    public Tensor contiguous() { return new Contiguous().apply(this); }
+    public Tensor to(DType d) { return d == dtype() ? this : new Cast(d).apply(this); }
+
+    // ---- printing -----------------------------------------------------------------------------
+
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("tensor(");
+        if (numel() <= 64) {
+            double[] v = toDoubleArray();
+            format(b, v, 0, 0);
+            b.append(", ");
+        }
+        b.append("shape=").append(Shape.str(shape)).append(", dtype=").append(dtype());
+        if (device() != Device.CPU) b.append(", device=").append(device());
+        if (meta != null) b.append(meta.node != null ? ", op=" + meta.node.op.name() : ", requiresGrad");
+        return b.append(')').toString();
+    }
+
+    private int format(StringBuilder b, double[] v, int dim, int pos) {
+        if (dim == shape.length) {
+            b.append(fmt(v[pos]));
+            return pos + 1;
+        }
+        b.append('[');
+        for (int i = 0; i < shape[dim]; i++) {
+            if (i > 0) b.append(", ");
+            pos = format(b, v, dim + 1, pos);
+        }
+        b.append(']');
+        return pos;
+    }
+
+    private static String fmt(double x) {
+        if (x == Math.rint(x) && Math.abs(x) < 1e6) return String.valueOf((long) x) + ".";
+        return String.format(java.util.Locale.ROOT, "%.4g", x);
+    }
+}

@@ -1,0 +1,25 @@
+package tangent.core.backend;
+
+import java.util.EnumMap;
+import java.util.Map;
+import tangent.core.Device;
+
+/** Registry of non-CPU backends (the CUDA module registers itself here when it loads). */
+public final class Backends {
+    private Backends() {}
+
+    private static final Map<Device, Backend> REGISTERED = new EnumMap<>(Device.class);
+
+    public static synchronized void register(Backend backend) {
+        REGISTERED.put(backend.device(), backend);
+    }
+
+    public static synchronized Backend get(Device device) {
+        Backend b = REGISTERED.get(device);
+        if (b == null)
+            throw new IllegalStateException("no backend for device " + device
+                    + " is loaded: put the tangent-cuda-kernels module on the class path and initialise it "
+                    + "(tangent.cuda.Cuda.init()) before creating " + device + " tensors");
+        return b;
+    }
+}

@@ -1,0 +1,6 @@
+package tangent.core.backend;
+
+/** Reductions over a set of axes. */
+public enum ReduceFn {
+    SUM, MAX
+}

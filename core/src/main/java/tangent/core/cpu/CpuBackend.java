@@ -1,0 +1,344 @@
+package tangent.core.cpu;
+
+import java.util.Arrays;
+import tangent.core.DType;
+import tangent.core.Device;
+import tangent.core.Shape;
+import tangent.core.Tensor;
+import tangent.core.backend.Backend;
+import tangent.core.backend.BinaryFn;
+import tangent.core.backend.ReduceFn;
+import tangent.core.backend.UnaryFn;
+
+/**
+ * The CPU backend: loops over float[] (float32) and double[] (float64), spread over the cores by
+ * {@link Parallel}. Hot paths (float32 elementwise, GEMM, convolution) have dedicated loops; the
+ * rest go through {@link CpuStorage#get}/{@link CpuStorage#set}.
+ */
+public final class CpuBackend implements Backend {
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private static final int GRAIN = 1 << 14;
+
+    private CpuBackend() {}
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    static CpuStorage st(Tensor x) {
+        return (CpuStorage) x.storage();
+    }
+
+    private static Tensor alloc(DType dtype, int[] shape) {
+        return Tensor.compact(CpuStorage.allocate(dtype, Shape.numel(shape)), shape);
+    }
+
+    /** x itself when its elements are one contiguous run, else a compact copy. */
+    static Tensor contiguous(Tensor x) {
+        if (x.isContiguous()) return x;
+        Tensor y = alloc(x.dtype(), x.shape());
+        INSTANCE.copyInto(x, y);
+        return y;
+    }
+
+    /** x itself when compact (offset 0, whole storage), else a compact copy. */
+    static Tensor compact(Tensor x) {
+        if (x.isCompact()) return x;
+        Tensor y = alloc(x.dtype(), x.shape());
+        INSTANCE.copyInto(x, y);
+        return y;
+    }
+
+    // ---- creation and copies -------------------------------------------------------------
+
+    @Override
+    public Tensor zeros(DType dtype, int[] shape) {
+        return alloc(dtype, shape);
+    }
+
+    @Override
+    public Tensor full(DType dtype, int[] shape, double value) {
+        Tensor t = alloc(dtype, shape);
+        CpuStorage s = st(t);
+        if (s.f != null) Arrays.fill(s.f, (float) value);
+        else Arrays.fill(s.d, value);
+        return t;
+    }
+
+    @Override
+    public Tensor fromArray(float[] data, int[] shape) {
+        return Tensor.compact(new CpuStorage(data.clone()), shape);
+    }
+
+    @Override
+    public Tensor fromArray(double[] data, int[] shape) {
+        return Tensor.compact(new CpuStorage(data.clone()), shape);
+    }
+
+    @Override
+    public float[] toFloatArray(Tensor x) {
+        Tensor c = x.dtype() == DType.F32 ? compact(x) : null;
+        if (c != null) return c == x ? st(c).f.clone() : st(c).f;
+        Tensor y = alloc(DType.F32, x.shape());
+        copyInto(x, y);
+        return st(y).f;
+    }
+
+    @Override
+    public double[] toDoubleArray(Tensor x) {
+        Tensor c = x.dtype() == DType.F64 ? compact(x) : null;
+        if (c != null) return c == x ? st(c).d.clone() : st(c).d;
+        Tensor y = alloc(DType.F64, x.shape());
+        copyInto(x, y);
+        return st(y).d;
+    }
+
+    @Override
+    public void copyInto(Tensor src, Tensor dst) {
+        if (!Arrays.equals(src.shape(), dst.shape()))
+            throw new IllegalArgumentException("copy: source " + Shape.str(src.shape()) + " and destination "
+                    + Shape.str(dst.shape()) + " differ");
+        StridedRows it = new StridedRows(src.shape(), src.strides(), dst.strides());
+        CpuStorage s = st(src), d = st(dst);
+        int so = src.offset(), doff = dst.offset(), ss = it.inner(0), ds = it.inner(1), len = it.rowLength;
+        Parallel.forRange(it.rows, Math.max(1, GRAIN / Math.max(1, len)), (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                int a = so + it.rowOffset(0, r), b = doff + it.rowOffset(1, r);
+                if (s.f != null && d.f != null) {
+                    if (ss == 1 && ds == 1) System.arraycopy(s.f, a, d.f, b, len);
+                    else for (int j = 0; j < len; j++) d.f[b + j * ds] = s.f[a + j * ss];
+                } else if (s.d != null && d.d != null) {
+                    if (ss == 1 && ds == 1) System.arraycopy(s.d, a, d.d, b, len);
+                    else for (int j = 0; j < len; j++) d.d[b + j * ds] = s.d[a + j * ss];
+                } else {
+                    for (int j = 0; j < len; j++) d.set(b + j * ds, s.get(a + j * ss));
+                }
+            }
+        });
+    }
+
+    // ---- elementwise ---------------------------------------------------------------------
+
+    @Override
+    public Tensor unary(UnaryFn fn, Tensor x, double p1, double p2) {
+        Tensor c = contiguous(x);
+        Tensor y = alloc(x.dtype(), x.shape());
+        CpuStorage a = st(c), o = st(y);
+        int off = c.offset(), n = y.numel();
+        if (a.f != null) {
+            Parallel.forRange(n, GRAIN, (lo, hi) -> ElementwiseF32.unary(fn, a.f, off, o.f, lo, hi, (float) p1, (float) p2));
+        } else {
+            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) o.d[i] = fn.apply(a.d[off + i], p1, p2);
+            });
+        }
+        return y;
+    }
+
+    @Override
+    public Tensor binary(BinaryFn fn, Tensor a, Tensor b, int[] outShape) {
+        Tensor y = alloc(a.dtype(), outShape);
+        StridedRows it = new StridedRows(outShape,
+                StridedRows.broadcastStrides(a.shape(), a.strides(), outShape),
+                StridedRows.broadcastStrides(b.shape(), b.strides(), outShape),
+                y.strides());
+        CpuStorage sa = st(a), sb = st(b), so = st(y);
+        int ao = a.offset(), bo = b.offset(), ia = it.inner(0), ib = it.inner(1), len = it.rowLength;
+        forRows(it, (r, j0, j1) -> {
+            int pa = ao + it.rowOffset(0, r) + j0 * ia, pb = bo + it.rowOffset(1, r) + j0 * ib, po = it.rowOffset(2, r) + j0;
+            if (so.f != null) ElementwiseF32.binary(fn, sa.f, pa, ia, sb.f, pb, ib, so.f, po, j1 - j0);
+            else for (int j = 0; j < j1 - j0; j++) so.d[po + j] = fn.apply(sa.d[pa + j * ia], sb.d[pb + j * ib]);
+        });
+        return y;
+    }
+
+    @Override
+    public Tensor where(Tensor cond, Tensor a, Tensor b, int[] outShape) {
+        Tensor y = alloc(a.dtype(), outShape);
+        StridedRows it = new StridedRows(outShape,
+                StridedRows.broadcastStrides(cond.shape(), cond.strides(), outShape),
+                StridedRows.broadcastStrides(a.shape(), a.strides(), outShape),
+                StridedRows.broadcastStrides(b.shape(), b.strides(), outShape),
+                y.strides());
+        CpuStorage sc = st(cond), sa = st(a), sb = st(b), so = st(y);
+        int[] base = {cond.offset(), a.offset(), b.offset(), 0};
+        forRows(it, (r, j0, j1) -> {
+            int pc = base[0] + it.rowOffset(0, r), pa = base[1] + it.rowOffset(1, r), pb = base[2] + it.rowOffset(2, r),
+                    po = it.rowOffset(3, r);
+            int ic = it.inner(0), ia = it.inner(1), ib = it.inner(2);
+            for (int j = j0; j < j1; j++)
+                so.set(po + j, sc.get(pc + j * ic) != 0 ? sa.get(pa + j * ia) : sb.get(pb + j * ib));
+        });
+        return y;
+    }
+
+    @FunctionalInterface
+    private interface RowBody {
+        void run(int row, int from, int to);
+    }
+
+    /** Parallel over rows, or over segments of one row when there are few long rows. */
+    private static void forRows(StridedRows it, RowBody body) {
+        int len = it.rowLength, rows = it.rows;
+        if (rows == 0 || len == 0) return;
+        int seg = rows >= Parallel.threads() * 2 ? len : Math.max(1024, (len + 7) / 8);
+        int segs = (len + seg - 1) / seg;
+        int tasks = rows * segs;
+        int grain = Math.max(1, GRAIN / Math.max(1, Math.min(seg, len)));
+        final int fseg = seg;
+        Parallel.forRange(tasks, grain, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int r = t / segs, s = t % segs;
+                int j0 = s * fseg, j1 = Math.min(len, j0 + fseg);
+                body.run(r, j0, j1);
+            }
+        });
+    }
+
+    // ---- reductions ------------------------------------------------------------------------
+
+    @Override
+    public Tensor reduce(ReduceFn fn, Tensor x, int[] axes) {
+        int[] shape = x.shape(), strides = x.strides();
+        int[] outShape = Shape.keepDims(shape, axes);
+        Tensor y = alloc(x.dtype(), outShape);
+        boolean[] reduced = new boolean[shape.length];
+        for (int a : axes) reduced[a] = true;
+        int nk = shape.length - axes.length;
+        int[] keptShape = new int[nk], keptStrides = new int[nk], redShape = new int[axes.length], redStrides = new int[axes.length];
+        for (int i = 0, k = 0, r = 0; i < shape.length; i++) {
+            if (reduced[i]) {
+                redShape[r] = shape[i];
+                redStrides[r++] = strides[i];
+            } else {
+                keptShape[k] = shape[i];
+                keptStrides[k++] = strides[i];
+            }
+        }
+        StridedRows red = new StridedRows(redShape, redStrides);
+        int outer = Shape.numel(keptShape), inner = red.inner(0), len = red.rowLength, rows = red.rows;
+        CpuStorage s = st(x), o = st(y);
+        int base = x.offset();
+        boolean isMax = fn == ReduceFn.MAX;
+        Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, rows * len)), (lo, hi) -> {
+            for (int ox = lo; ox < hi; ox++) {
+                int off = base, rem = ox;
+                for (int d = nk - 1; d >= 0; d--) {
+                    off += (rem % keptShape[d]) * keptStrides[d];
+                    rem /= keptShape[d];
+                }
+                double acc = isMax ? Double.NEGATIVE_INFINITY : 0.0;
+                for (int r = 0; r < rows; r++) {
+                    int p = off + red.rowOffset(0, r);
+                    if (s.f != null) {
+                        float[] a = s.f;
+                        if (isMax) for (int j = 0; j < len; j++) acc = Math.max(acc, a[p + j * inner]);
+                        else for (int j = 0; j < len; j++) acc += a[p + j * inner];
+                    } else {
+                        double[] a = s.d;
+                        if (isMax) for (int j = 0; j < len; j++) acc = Math.max(acc, a[p + j * inner]);
+                        else for (int j = 0; j < len; j++) acc += a[p + j * inner];
+                    }
+                }
+                o.set(ox, acc);
+            }
+        });
+        return y;
+    }
+
+    // ---- linear algebra and images --------------------------------------------------------
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB, int[] outShape) {
+        Tensor ca = compact(a), cb = compact(b);
+        int r = outShape.length;
+        int m = outShape[r - 2], n = outShape[r - 1];
+        int[] as = a.shape();
+        int k = transA ? as[as.length - 2] : as[as.length - 1];
+        int batch = Shape.numel(Arrays.copyOf(outShape, r - 2));
+        int aBatch = a.dim() == 2 ? 0 : m * k, bBatch = b.dim() == 2 ? 0 : k * n;
+        int lda = transA ? m : k, ldb = transB ? k : n;
+        Tensor y = alloc(a.dtype(), outShape);
+        if (a.dtype() == DType.F32)
+            Gemm.sgemm(batch, transA, transB, m, n, k, st(ca).f, 0, aBatch, lda, st(cb).f, 0, bBatch, ldb, st(y).f, 0, m * n, n, false);
+        else
+            Gemm.dgemm(batch, transA, transB, m, n, k, st(ca).d, 0, aBatch, lda, st(cb).d, 0, bBatch, ldb, st(y).d, 0, m * n, n, false);
+        return y;
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, int stride, int pad) {
+        int[] xs = x.shape(), ws = w.shape();
+        int ho = Conv2dKernels.outSize(xs[2], ws[2], stride, pad), wo = Conv2dKernels.outSize(xs[3], ws[3], stride, pad);
+        Tensor cx = compact(x), cw = compact(w);
+        Tensor y = alloc(x.dtype(), new int[] {xs[0], ws[0], ho, wo});
+        if (x.dtype() == DType.F32)
+            Conv2dKernels.forward(st(cx).f, st(cw).f, st(y).f, xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], stride, pad);
+        else
+            Conv2dKernels.forward(st(cx).d, st(cw).d, st(y).d, xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], stride, pad);
+        return y;
+    }
+
+    @Override
+    public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xs, int stride, int pad) {
+        int[] ws = w.shape();
+        Tensor cg = compact(gy), cw = compact(w);
+        Tensor gx = alloc(gy.dtype(), xs);
+        if (gy.dtype() == DType.F32)
+            Conv2dKernels.backwardInput(st(cg).f, st(cw).f, st(gx).f, xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], stride, pad);
+        else
+            Conv2dKernels.backwardInput(st(cg).d, st(cw).d, st(gx).d, xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], stride, pad);
+        return gx;
+    }
+
+    @Override
+    public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] ws, int stride, int pad) {
+        int[] xs = x.shape();
+        Tensor cx = compact(x), cg = compact(gy);
+        Tensor gw = alloc(x.dtype(), ws);
+        if (x.dtype() == DType.F32)
+            Conv2dKernels.backwardWeight(st(cx).f, st(cg).f, st(gw).f, xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], stride, pad);
+        else
+            Conv2dKernels.backwardWeight(st(cx).d, st(cg).d, st(gw).d, xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], stride, pad);
+        return gw;
+    }
+
+    @Override
+    public Tensor upsample2x(Tensor x) {
+        int[] s = x.shape();
+        int planes = s[0] * s[1], h = s[2], w = s[3];
+        Tensor c = compact(x);
+        Tensor y = alloc(x.dtype(), new int[] {s[0], s[1], 2 * h, 2 * w});
+        CpuStorage a = st(c), o = st(y);
+        Parallel.forRange(planes, Math.max(1, GRAIN / (4 * h * w + 1)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++)
+                for (int i = 0; i < 2 * h; i++)
+                    for (int j = 0; j < 2 * w; j++) {
+                        int src = (p * h + i / 2) * w + j / 2, dst = (p * 2 * h + i) * 2 * w + j;
+                        if (a.f != null) o.f[dst] = a.f[src];
+                        else o.d[dst] = a.d[src];
+                    }
+        });
+        return y;
+    }
+
+    @Override
+    public Tensor sumPool2x(Tensor x) {
+        int[] s = x.shape();
+        int planes = s[0] * s[1], h = s[2] / 2, w = s[3] / 2;
+        Tensor c = compact(x);
+        Tensor y = alloc(x.dtype(), new int[] {s[0], s[1], h, w});
+        CpuStorage a = st(c), o = st(y);
+        Parallel.forRange(planes, Math.max(1, GRAIN / (4 * h * w + 1)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++)
+                for (int i = 0; i < h; i++)
+                    for (int j = 0; j < w; j++) {
+                        int r0 = (p * 2 * h + 2 * i) * 2 * w + 2 * j, r1 = r0 + 2 * w;
+                        o.set((p * h + i) * w + j, a.get(r0) + a.get(r0 + 1) + a.get(r1) + a.get(r1 + 1));
+                    }
+        });
+        return y;
+    }
+}

@@ -1,0 +1,35 @@
+package tangent.core.ops;
+
+import tangent.core.Op;
+import tangent.core.Tensor;
+import tangent.core.backend.Backend;
+import tangent.core.backend.UnaryFn;
+
+/** y = x + c for a constant c.  jvp: dx.  vjp: gy. */
+public final class AddScalar extends Op {
+    private final double c;
+
+    public AddScalar(double c) {
+        this.c = c;
+    }
+
+    @Override
+    public String name() {
+        return "add_scalar";
+    }
+
+    @Override
+    protected Tensor forward(Tensor[] x) {
+        return Backend.of(x[0]).unary(UnaryFn.ADD_SCALAR, x[0], c, 0);
+    }
+
+    @Override
+    protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
+        return dx[0];
+    }
+
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
+        return new Tensor[] {gy};
+    }
+}

@@ -1,0 +1,37 @@
+package tangent.core.ops;
+
+import tangent.core.DType;
+import tangent.core.Op;
+import tangent.core.Tensor;
+import tangent.core.backend.Backend;
+
+/** Converts the element type. jvp: cast(dx).  vjp: gy cast back to x's dtype. */
+public final class Cast extends Op {
+    private final DType to;
+
+    public Cast(DType to) {
+        this.to = to;
+    }
+
+    @Override
+    public String name() {
+        return "cast";
+    }
+
+    @Override
+    protected Tensor forward(Tensor[] x) {
+        Tensor y = Tensor.zeros(to, x[0].device(), x[0].shape());
+        Backend.of(y).copyInto(x[0], y);
+        return y;
+    }
+
+    @Override
+    protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
+        return dx[0] == null ? null : dx[0].to(to);
+    }
+
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
+        return new Tensor[] {gy.to(x[0].dtype())};
+    }
+}

@@ -1,0 +1,41 @@
+package tangent.core.ops;
+
+import tangent.core.Op;
+import tangent.core.Tensor;
+import tangent.core.backend.BinaryFn;
+
+/**
+ * Masks from comparisons: y = [a OP b] as 1 or 0 in the inputs' dtype, with broadcasting.
+ * Piecewise constant, so jvp: 0 and vjp: 0 (the mask is not differentiable).
+ */
+public final class Compare extends Op {
+    private final BinaryFn fn;
+
+    public Compare(BinaryFn fn) {
+        switch (fn) {
+            case GT: case GE: case LT: case LE: case EQ: break;
+            default: throw new IllegalArgumentException("compare: " + fn + " is not a comparison");
+        }
+        this.fn = fn;
+    }
+
+    @Override
+    public String name() {
+        return fn.name().toLowerCase();
+    }
+
+    @Override
+    protected Tensor forward(Tensor[] x) {
+        return Rules.binary(name(), fn, x[0], x[1]);
+    }
+
+    @Override
+    protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
+        return null;
+    }
+
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
+        return new Tensor[] {null, null};
+    }
+}

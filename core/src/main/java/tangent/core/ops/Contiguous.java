@@ -1,0 +1,27 @@
+package tangent.core.ops;
+
+import tangent.core.Op;
+import tangent.core.Tensor;
+
+/** A compact row-major copy (a new view object when already compact). Identity: jvp dx, vjp gy. */
+public final class Contiguous extends Op {
+    @Override
+    public String name() {
+        return "contiguous";
+    }
+
+    @Override
+    protected Tensor forward(Tensor[] x) {
+        return x[0].isContiguous() ? x[0].detach() : Rules.compactCopy(x[0]);
+    }
+
+    @Override
+    protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
+        return dx[0] == null ? null : dx[0].contiguous();
+    }
+
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
+        return new Tensor[] {gy};
+    }
+}

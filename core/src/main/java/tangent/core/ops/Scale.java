@@ -1,0 +1,35 @@
+package tangent.core.ops;
+
+import tangent.core.Op;
+import tangent.core.Tensor;
+import tangent.core.backend.Backend;
+import tangent.core.backend.UnaryFn;
+
+/** y = c x for a constant c.  jvp: c dx.  vjp: c gy. */
+public final class Scale extends Op {
+    private final double c;
+
+    public Scale(double c) {
+        this.c = c;
+    }
+
+    @Override
+    public String name() {
+        return "scale";
+    }
+
+    @Override
+    protected Tensor forward(Tensor[] x) {
+        return Backend.of(x[0]).unary(UnaryFn.SCALE, x[0], c, 0);
+    }
+
+    @Override
+    protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
+        return dx[0] == null ? null : dx[0].mul(c);
+    }
+
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
+        return new Tensor[] {gy.mul(c)};
+    }
+}

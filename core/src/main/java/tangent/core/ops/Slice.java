@@ -1,0 +1,45 @@
+package tangent.core.ops;
+
+import tangent.core.Op;
+import tangent.core.Shape;
+import tangent.core.Tensor;
+
+/**
+ * y = x[..., start:end, ...] along one axis (a view).
+ * jvp: slice(dx).  vjp: pad(gy) — gy placed at start..end of zeros shaped like x.
+ */
+public final class Slice extends Op {
+    private final int axis, start, end;
+
+    public Slice(int axis, int start, int end) {
+        this.axis = axis;
+        this.start = start;
+        this.end = end;
+    }
+
+    @Override
+    public String name() {
+        return "slice";
+    }
+
+    @Override
+    protected Tensor forward(Tensor[] x) {
+        int a = Shape.axis(name(), axis, x[0].dim());
+        int[] s = x[0].shape(), st = x[0].strides();
+        if (start < 0 || end > s[a] || start > end)
+            throw new IllegalArgumentException("slice: range " + start + ".." + end + " is outside axis " + a + " of "
+                    + Shape.str(s));
+        s[a] = end - start;
+        return Tensor.view(x[0].storage(), s, st, x[0].offset() + (s[a] == 0 ? 0 : start * st[a]));
+    }
+
+    @Override
+    protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
+        return dx[0] == null ? null : dx[0].slice(axis, start, end);
+    }
+
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
+        return new Tensor[] {new Pad(x[0].shape(), axis, start).apply(gy)};
+    }
+}
