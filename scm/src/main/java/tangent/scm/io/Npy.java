@@ -197,6 +197,7 @@ public final class Npy {
             try (OutputStream os = Files.newOutputStream(tmp)) {
                 os.write(bytes);
             }
+            worldReadable(tmp);
             try {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
@@ -204,6 +205,15 @@ public final class Npy {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** createTempFile makes owner-only files on POSIX; give outputs the usual rw-r--r--. */
+    static void worldReadable(Path p) {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // non-POSIX file system: keep defaults
         }
     }
 

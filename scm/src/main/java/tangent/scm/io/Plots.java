@@ -219,7 +219,7 @@ public final class Plots {
             int py = top + ph - 1 - (int) Math.round((t[0] - ymin) / (ymax - ymin) * (ph - 1));
             cv.line(left + 1, py, left + pw - 2, py, GRID);
             cv.line(left - 4, py, left - 1, py, BLACK);
-            String s = logY ? formatTick(Math.pow(10, t[0]), Math.pow(10, t[0]) * 0.5) : formatTick(t[0], t[1]);
+            String s = logY ? formatTick(Math.pow(10, t[0]), Math.pow(10, t[0])) : formatTick(t[0], t[1]);
             cv.text(left - 6 - Png.Canvas.textWidth(s, FONT), py - th / 2, s, BLACK, FONT);
         }
         cv.rect(left, top, pw, ph, BLACK);
