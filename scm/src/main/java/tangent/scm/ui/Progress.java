@@ -27,7 +27,8 @@ public final class Progress implements AutoCloseable {
     private final boolean interactive;
     private final LongSupplier clock;
     private final long startNanos;
-    private long lastDraw = Long.MIN_VALUE;
+    private long lastDraw;
+    private boolean drawn;
     private long lastLoggedStep = -1;
     private long step;
     private double loss = Double.NaN;
@@ -77,7 +78,8 @@ public final class Progress implements AutoCloseable {
         this.extra = extra == null ? "" : extra;
         long now = clock.getAsLong();
         if (interactive) {
-            if (now - lastDraw >= REDRAW_NANOS || step >= total) {
+            if (!drawn || now - lastDraw >= REDRAW_NANOS || step >= total) {
+                drawn = true;
                 lastDraw = now;
                 draw(formatBar(now));
             }
