@@ -76,4 +76,30 @@ public abstract class Module {
     public void zeroGrad() {
         for (Tensor p : namedParameters().values()) p.zeroGrad();
     }
+
+    /** This module's own parameters (not its children's), in registration order. */
+    public Map<String, Tensor> directParameters() {
+        return Collections.unmodifiableMap(params);
+    }
+
+    /** This module and all its descendants, depth first, with dotted names ("" for this one). */
+    public Map<String, Module> namedModules() {
+        Map<String, Module> out = new LinkedHashMap<>();
+        collectModules("", out);
+        return out;
+    }
+
+    private void collectModules(String name, Map<String, Module> out) {
+        out.put(name, this);
+        for (Map.Entry<String, Module> e : children.entrySet())
+            e.getValue().collectModules(name.isEmpty() ? e.getKey() : name + "." + e.getKey(), out);
+    }
+
+    /** All descendants (and this module) of the given type, depth first. */
+    public <M extends Module> List<M> modulesOfType(Class<M> type) {
+        List<M> out = new ArrayList<>();
+        for (Module m : namedModules().values())
+            if (type.isInstance(m)) out.add(type.cast(m));
+        return out;
+    }
 }

@@ -1,0 +1,84 @@
+package tangent.nn;
+
+import tangent.core.DType;
+import tangent.core.F;
+import tangent.core.Rng;
+import tangent.core.Tensor;
+import tangent.nn.layers.GroupNorm;
+import tangent.nn.layers.Linear;
+import tangent.nn.layers.ModuleList;
+import tangent.nn.layers.PixelNorm;
+import tangent.nn.layers.TimeEmbedding;
+
+/**
+ * F(x, t) for low-dimensional toy data, x (B, D): the U-Net's time conditioning on an MLP.
+ * <pre>
+ * e = emb(t)                                          # positional (dim = width) -> Linear -> SiLU -> Linear -> SiLU, width E = width
+ * h = fc_in(x)                                        # Linear D -> width
+ * per block i:  u = fc0(SiLU(norm0(h)))               # Linear width -> width
+ *               s, b = split(affine(e));  u = pnorm(s) * norm1(u) + pnorm(b)
+ *               h = (h + fc1(SiLU(u))) / sqrt(2)
+ * out = fc_out(SiLU(out_norm(h)))                     # Linear width -> D
+ * </pre>
+ * Norms are GroupNorm(width) with min(32, width/4) groups. Names: emb.*, fc_in.*, blocks.{i}.{norm0,fc0,affine,norm1,fc1}.*,
+ * out_norm.*, fc_out.*.
+ */
+public final class MlpDenoiser extends Module implements TimeConditioned {
+    public final int dataDim, width;
+    public final DType dtype;
+    public final TimeEmbedding emb;
+    public final Linear fcIn, fcOut;
+    public final ModuleList blocks;
+    public final GroupNorm outNorm;
+    private final PixelNorm pnorm = new PixelNorm(1, 1e-8);
+
+    /** A float32 denoiser for 2-D data, width 128, 3 blocks. */
+    public MlpDenoiser(long seed) {
+        this(2, 128, 3, DType.F32, seed);
+    }
+
+    public MlpDenoiser(int dataDim, int width, int numBlocks, DType dtype, long seed) {
+        this.dataDim = dataDim;
+        this.width = width;
+        this.dtype = dtype;
+        Rng rng = new Rng(seed);
+        emb = child("emb", new TimeEmbedding(width, width, dtype, rng));
+        fcIn = child("fc_in", new Linear(dataDim, width, dtype, rng));
+        blocks = child("blocks", new ModuleList());
+        for (int i = 0; i < numBlocks; i++) blocks.add(new Block(width, dtype, rng));
+        outNorm = child("out_norm", GroupNorm.forChannels(width, dtype));
+        fcOut = child("fc_out", new Linear(width, dataDim, dtype, rng));
+    }
+
+    /** One residual block of the denoiser. */
+    public static final class Block extends Module {
+        final GroupNorm norm0, norm1;
+        final Linear fc0, affine, fc1;
+
+        Block(int width, DType dtype, Rng rng) {
+            norm0 = child("norm0", GroupNorm.forChannels(width, dtype));
+            fc0 = child("fc0", new Linear(width, width, dtype, rng));
+            affine = child("affine", new Linear(width, 2 * width, dtype, rng));
+            norm1 = child("norm1", GroupNorm.forChannels(width, dtype));
+            fc1 = child("fc1", new Linear(width, width, dtype, rng));
+        }
+    }
+
+    /** x: (B, D), t: (B,) -> (B, D). */
+    @Override
+    public Tensor forward(Tensor x, Tensor t) {
+        if (x.dim() != 2 || x.size(1) != dataDim || t.dim() != 1 || t.size(0) != x.size(0))
+            throw new IllegalArgumentException("MlpDenoiser: x must be (B, " + dataDim + ") and t (B,), got x "
+                    + java.util.Arrays.toString(x.shape()) + " and t " + java.util.Arrays.toString(t.shape()));
+        Tensor e = emb.forward(t.dtype() == dtype ? t : t.to(dtype));
+        Tensor h = fcIn.forward(x);
+        for (tangent.nn.Module m : blocks.items()) {
+            Block b = (Block) m;
+            Tensor u = b.fc0.forward(b.norm0.forward(h).silu());
+            Tensor[] sb = F.split(b.affine.forward(e), 1, width, width);
+            u = b.norm1.forward(u).mul(pnorm.forward(sb[0])).add(pnorm.forward(sb[1]));
+            h = h.add(b.fc1.forward(u.silu())).mul(Math.sqrt(0.5));
+        }
+        return fcOut.forward(outNorm.forward(h).silu());
+    }
+}
