@@ -34,7 +34,47 @@ final class GemmF32 {
     /** Per-thread scratch: packed B rows and the tile accumulator rows. */
     static final class Work {
         final float[][] bp = new float[KC][NC];
-        final float[][] cb = new float[MC][NC];
+        float[][] cb = new float[MC][NC];
+
+        float[][] cb(int rows) {
+            if (cb.length < rows) {
+                float[][] n = java.util.Arrays.copyOf(cb, rows);
+                for (int i = cb.length; i < rows; i++) n[i] = new float[NC];
+                cb = n;
+            }
+            return cb;
+        }
+    }
+
+    /**
+     * Source of op(B) panels: fills bp[k][0..nr) = op(B)(kb + k, j0 + j) for k < kc. Lets callers
+     * (convolution) generate B on the fly, e.g. im2col straight into the packed rows.
+     */
+    interface Panel {
+        void pack(int kb, int kc, int j0, int nr, float[][] bp);
+    }
+
+    /**
+     * Single GEMM with a generated B: C(i, n) (+)= sum_k A(i, k) op(B)(k, n), A(i, k) =
+     * a[aOff + i*ars + k*aks], and C(i, n) stored at c[cOff + i*ldc + (n / segLen)*segStride + n % segLen]
+     * (segments let C columns span several images). Tiles of at most mc rows run in parallel
+     * unless already on a worker. Same summation order as {@link #gemm}.
+     */
+    static void gemmPanel(int mc, int M, int N, int K, float[] a, int aOff, int ars, int aks, Panel panel,
+                          float[] c, int cOff, int ldc, int segLen, int segStride, boolean accumulate) {
+        if (M <= 0 || N <= 0) return;
+        int tilesN = (N + NC - 1) / NC;
+        int nc = Math.min(NC, roundUp((N + tilesN - 1) / tilesN, 16));
+        tilesN = (N + nc - 1) / nc;
+        final int fnc = nc, tN = tilesN, tilesM = (M + mc - 1) / mc;
+        Parallel.forRange(tilesM * tilesN, 1, (lo, hi) -> {
+            Work w = WORK.get();
+            for (int t = lo; t < hi; t++) {
+                int i0 = (t / tN) * mc, j0 = (t % tN) * fnc;
+                tile(w, Math.min(mc, M - i0), Math.min(fnc, N - j0), K, a, aOff + i0 * ars, ars, aks, panel, j0,
+                        c, cOff + i0 * ldc, ldc, segLen, segStride, accumulate);
+            }
+        });
     }
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
@@ -88,10 +128,11 @@ final class GemmF32 {
                 int tm = rem / tN, tn = rem % tN;
                 int i0 = tm * fmc, j0 = tn * fnc;
                 int mr = Math.min(fmc, M - i0), nr = Math.min(fnc, N - j0);
-                tile(w, transA, transB, mr, nr, K,
-                        a, aOff + bi * aBatch, lda, i0,
-                        b, bOff + bi * bBatch, ldb, j0,
-                        c, cOff + bi * cBatch + i0 * ldc + j0, ldc, accumulate);
+                int ao = aOff + bi * aBatch, bo = bOff + bi * bBatch;
+                int ars = transA ? 1 : lda, aks = transA ? lda : 1;
+                Panel panel = (kb, kc, pj0, pnr, bp) -> GemmPack.packB(b, bo, ldb, transB, kb, kc, pj0, pnr, bp);
+                tile(w, mr, nr, K, a, ao + i0 * ars, ars, aks, panel, j0,
+                        c, cOff + bi * cBatch + i0 * ldc, ldc, Integer.MAX_VALUE, 0, accumulate);
             }
         });
     }
@@ -100,19 +141,18 @@ final class GemmF32 {
         return (x + m - 1) / m * m;
     }
 
-    /** One output tile: rows i0..i0+mr of op(A), columns j0..j0+nr of op(B). */
-    private static void tile(Work w, boolean transA, boolean transB, int mr, int nr, int K,
-                             float[] a, int ao, int lda, int i0,
-                             float[] b, int bo, int ldb, int j0,
-                             float[] c, int co, int ldc, boolean accumulate) {
-        float[][] bp = w.bp, cb = w.cb;
+    /**
+     * One output tile: mr rows starting at aBase (A(i, k) = a[aBase + i*ars + k*aks]) times columns
+     * j0..j0+nr of the panel source; C(i, n) at c[co + i*ldc + (n / segLen)*segStride + n % segLen].
+     */
+    private static void tile(Work w, int mr, int nr, int K, float[] a, int aBase, int ars, int aks,
+                             Panel panel, int j0, float[] c, int co, int ldc, int segLen, int segStride,
+                             boolean accumulate) {
+        float[][] bp = w.bp, cb = w.cb(mr);
         for (int i = 0; i < mr; i++) java.util.Arrays.fill(cb[i], 0, nr, 0f);
-        // A(i, k) = a[aBase + i*ars + k*aks]
-        int ars = transA ? 1 : lda, aks = transA ? lda : 1;
-        int aBase = ao + i0 * ars;
         for (int kb = 0; kb < K; kb += KC) {
             int kc = Math.min(KC, K - kb);
-            GemmPack.packB(b, bo, ldb, transB, kb, kc, j0, nr, bp);
+            panel.pack(kb, kc, j0, nr, bp);
             for (int ks = 0; ks < kc; ks += KS) {
                 int ke = Math.min(kc, ks + KS);
                 for (int i = 0; i < mr; i++) {
@@ -129,11 +169,17 @@ final class GemmF32 {
         }
         for (int i = 0; i < mr; i++) {
             float[] crow = cb[i];
-            int cr = co + i * ldc;
-            if (accumulate) {
-                for (int j = 0; j < nr; j++) c[cr + j] += crow[j];
-            } else {
-                System.arraycopy(crow, 0, c, cr, nr);
+            int rowBase = co + i * ldc;
+            for (int d = 0; d < nr; ) {
+                int n = j0 + d, seg = n / segLen, off = n - seg * segLen;
+                int cnt = Math.min(nr - d, segLen - off);
+                int cr = rowBase + seg * segStride + off;
+                if (accumulate) {
+                    for (int j = 0; j < cnt; j++) c[cr + j] += crow[d + j];
+                } else {
+                    System.arraycopy(crow, d, c, cr, cnt);
+                }
+                d += cnt;
             }
         }
     }
