@@ -54,7 +54,9 @@ public final class Autograd {
         Map<Meta, Tensor> leafGrads = run(y, seed, retainGraph, null);
         for (Map.Entry<Meta, Tensor> e : leafGrads.entrySet()) {
             Meta m = e.getKey();
-            m.grad = m.grad == null ? e.getValue() : addNoGrad(m.grad, e.getValue());
+            // A leaf's gradient is its own compact tensor: cotangents may be broadcast views (stride
+            // 0) or shared with other leaves and the seed, and optimizers update grads in place.
+            m.grad = m.grad == null ? ownedCopy(e.getValue()) : addNoGrad(m.grad, e.getValue());
         }
     }
 
@@ -108,7 +110,7 @@ public final class Autograd {
         Map<Meta, Tensor> cot = new IdentityHashMap<>();
         Map<Meta, Tensor> result = new IdentityHashMap<>();
         cot.put(y.meta, seed);
-        if (wanted != null && wanted.containsKey(y.meta)) result.put(y.meta, seed);
+        if (wanted != null ? wanted.containsKey(y.meta) : y.meta.node == null) result.put(y.meta, seed);
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (Node n : nodes) {
                 Meta m = n.output.meta;
@@ -127,15 +129,10 @@ public final class Autograd {
                     Tensor prev = cot.get(mi);
                     Tensor sum = prev == null ? gx[i] : prev.add(gx[i]);
                     boolean isLeaf = mi.node == null;
-                    if (wanted != null) {
-                        if (wanted.containsKey(mi)) result.put(mi, sum);
-                        if (!isLeaf) cot.put(mi, sum);
-                    } else if (isLeaf) {
-                        result.put(mi, sum);
-                        cot.put(mi, sum);
-                    } else {
-                        cot.put(mi, sum);
-                    }
+                    // Always keep the running sum in cot: an input may appear several times (x * x),
+                    // and a leaf's later contributions must add to the earlier ones.
+                    cot.put(mi, sum);
+                    if (wanted != null ? wanted.containsKey(mi) : isLeaf) result.put(mi, sum);
                 }
                 if (!retainGraph) {
                     n.inputs = null;
@@ -144,6 +141,38 @@ public final class Autograd {
             }
         }
         return result;
+    }
+
+    /**
+     * The ops recorded on the tape that y depends on, newest first (for tools and tests, e.g. the
+     * gradcheck registry checking which primitives a case exercises). Empty when y is a leaf or
+     * not on the tape; throws when part of the graph was already released.
+     */
+    public static List<Op> recordedOps(Tensor y) {
+        List<Node> nodes = new ArrayList<>();
+        Map<Node, Boolean> seen = new IdentityHashMap<>();
+        ArrayList<Meta> stack = new ArrayList<>();
+        if (y.meta != null) stack.add(y.meta);
+        while (!stack.isEmpty()) {
+            Node n = stack.remove(stack.size() - 1).node;
+            if (n == null || seen.containsKey(n)) continue;
+            if (n.inputs == null)
+                throw new IllegalStateException("recordedOps: the graph through op '" + n.op.name() + "' was already released");
+            seen.put(n, true);
+            nodes.add(n);
+            for (Tensor in : n.inputs)
+                if (in.meta != null) stack.add(in.meta);
+        }
+        nodes.sort((a, b) -> Long.compare(b.seq, a.seq));
+        List<Op> ops = new ArrayList<>();
+        for (Node n : nodes) ops.add(n.op);
+        return ops;
+    }
+
+    private static Tensor ownedCopy(Tensor g) {
+        Tensor c = Tensor.zeros(g.dtype(), g.device(), g.shape());
+        c.copyFrom(g.detach());
+        return c;
     }
 
     private static Tensor addNoGrad(Tensor a, Tensor b) {
