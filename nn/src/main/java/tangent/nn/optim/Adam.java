@@ -1,0 +1,50 @@
+package tangent.nn.optim;
+
+import java.util.Map;
+import tangent.core.Tensor;
+import tangent.core.cpu.CpuStorage;
+
+/**
+ * Adam (Kingma and Ba), PyTorch's formulation:
+ * <pre>
+ * g += wd p                       (L2 weight decay; or p *= 1 - lr wd when decoupled = AdamW)
+ * m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
+ * p -= (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * </pre>
+ */
+public final class Adam extends Optimizer {
+    public Adam(Map<String, Tensor> params, double lr) {
+        this(params, lr, 0.9, 0.999, 1e-8, 0, false);
+    }
+
+    public Adam(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
+        super(params, lr, beta1, beta2, eps, weightDecay, decoupled);
+    }
+
+    /** AdamW: Adam with decoupled weight decay. */
+    public static Adam adamW(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay) {
+        return new Adam(params, lr, beta1, beta2, eps, weightDecay, true);
+    }
+
+    @Override
+    public String kind() {
+        return decoupled ? "adamw" : "adam";
+    }
+
+    @Override
+    protected void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n) {
+        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+        double stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
+        double decay = decoupled ? 1 - lr * weightDecay : 1;
+        double l2 = decoupled ? 0 : weightDecay;
+        for (int i = 0; i < n; i++) {
+            double pi = p.get(i) * decay;
+            double gi = g.get(i) + l2 * p.get(i);
+            double mi = beta1 * m.get(i) + (1 - beta1) * gi;
+            double vi = beta2 * v.get(i) + (1 - beta2) * gi * gi;
+            m.set(i, mi);
+            v.set(i, vi);
+            p.set(i, pi - stepSize * mi / (Math.sqrt(vi) / sqrtBc2 + eps));
+        }
+    }
+}
