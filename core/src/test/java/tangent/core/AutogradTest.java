@@ -1,0 +1,123 @@
+package tangent.core;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import org.junit.jupiter.api.Test;
+
+/** Reverse mode: accumulation, grad to chosen inputs, noGrad, tape release and retainGraph. Exact or 1e-12. */
+class AutogradTest {
+    static Tensor x() {
+        return Tensor.of(new double[] {0.5, -1.0, 2.0}, 3).requiresGrad(true);
+    }
+
+    static double[] dsinxx(double[] v) { // d/dx sum(sin(x) x)
+        double[] g = new double[v.length];
+        for (int i = 0; i < v.length; i++) g[i] = Math.cos(v[i]) * v[i] + Math.sin(v[i]);
+        return g;
+    }
+
+    @Test
+    void gradientsAccumulateAcrossTwoBackwardCalls() {
+        Tensor x = x();
+        double[] g = dsinxx(x.toDoubleArray());
+        x.sin().mul(x).sum().backward();
+        assertArrayEquals(g, x.grad().toDoubleArray(), 1e-12);
+        x.sin().mul(x).sum().backward();
+        for (int i = 0; i < 3; i++) assertEquals(2 * g[i], x.grad().toDoubleArray()[i], 1e-12);
+        x.zeroGrad();
+        assertNull(x.grad());
+    }
+
+    @Test
+    void repeatedInputAccumulates() {
+        Tensor x = x();
+        x.mul(x).sum().backward(); // d/dx sum(x*x) = 2x
+        assertArrayEquals(new double[] {1, -2, 4}, x.grad().toDoubleArray(), 1e-15);
+        Tensor z = x();
+        Tensor[] g = Autograd.grad(z.mul(z).sum(), new Tensor[] {z}, null, false);
+        assertArrayEquals(new double[] {1, -2, 4}, g[0].toDoubleArray(), 1e-15);
+    }
+
+    @Test
+    void gradToChosenInputsLeavesDotGradAlone() {
+        Tensor a = x(), b = Tensor.of(new double[] {3, 4, 5}, 3).requiresGrad(true);
+        Tensor unused = Tensor.of(new double[] {1}, 1).requiresGrad(true);
+        Tensor h = a.mul(b);
+        Tensor y = h.sum();
+        Tensor[] g = Autograd.grad(y, new Tensor[] {b, unused, h}, null, false);
+        assertArrayEquals(a.toDoubleArray(), g[0].toDoubleArray());
+        assertNull(g[1], "y does not depend on this input");
+        assertArrayEquals(new double[] {1, 1, 1}, g[2].toDoubleArray(), "an intermediate can be asked for");
+        assertNull(a.grad());
+        assertNull(b.grad());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Autograd.grad(a.sum(), new Tensor[] {Tensor.zeros(DType.F64, 2)}, null, false));
+        assertTrue(e.getMessage().contains("does not require grad"), e.getMessage());
+    }
+
+    @Test
+    void noGradRecordsNothing() {
+        Tensor x = x();
+        Tensor y;
+        try (GradMode.Scope g = GradMode.noGrad()) {
+            y = x.sin().mul(x).sum();
+            assertFalse(GradMode.isEnabled());
+        }
+        assertTrue(GradMode.isEnabled());
+        assertFalse(y.requiresGrad());
+        assertTrue(Autograd.recordedOps(y).isEmpty());
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("does not require grad"), e.getMessage());
+    }
+
+    @Test
+    void tapeIsReleasedAfterBackward() {
+        Tensor x = x();
+        Tensor y = x.sin().mul(x).sum();
+        assertEquals(3, Autograd.recordedOps(y).size()); // sin, mul, sum
+        y.backward();
+        IllegalStateException e = assertThrows(IllegalStateException.class, y::backward);
+        assertTrue(e.getMessage().contains("already released") && e.getMessage().contains("retainGraph"), e.getMessage());
+    }
+
+    @Test
+    void retainGraphAllowsASecondBackward() {
+        Tensor x = x();
+        Tensor y = x.sin().mul(x).sum();
+        Autograd.backward(y, null, true);
+        Autograd.backward(y, null, false);
+        double[] g = dsinxx(x.toDoubleArray());
+        for (int i = 0; i < 3; i++) assertEquals(2 * g[i], x.grad().toDoubleArray()[i], 1e-12);
+        assertThrows(IllegalStateException.class, () -> Autograd.backward(y, null, false));
+    }
+
+    @Test
+    void seedAndNonScalarOutputs() {
+        Tensor x = x();
+        Tensor y = x.mul(3.0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, y::backward);
+        assertTrue(e.getMessage().contains("not a scalar") && e.getMessage().contains("(3,)"), e.getMessage());
+        Autograd.backward(y, Tensor.of(new double[] {1, 2, 3}, 3), false);
+        assertArrayEquals(new double[] {3, 6, 9}, x.grad().toDoubleArray());
+    }
+
+    @Test
+    void leafGradientsAreOwnedCompactTensors() {
+        Tensor a = x(), b = x();
+        a.add(b).sum().backward(); // the cotangent of both is the same broadcast view of the seed
+        assertTrue(a.grad().isCompact() && b.grad().isCompact());
+        assertNotSame(a.grad().storage(), b.grad().storage());
+        a.grad().copyFrom(Tensor.zeros(DType.F64, 3));
+        assertArrayEquals(new double[] {1, 1, 1}, b.grad().toDoubleArray());
+        Tensor s = Tensor.of(new double[] {2}, 1).requiresGrad(true);
+        s.backward(); // backward of a leaf: its gradient is the seed
+        assertEquals(1.0, s.grad().item());
+    }
+
+    @Test
+    void onlyLeavesCanBeMarked() {
+        Tensor y = x().mul(2.0);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.requiresGrad(true));
+        assertTrue(e.getMessage().contains("scale"), e.getMessage());
+    }
+}
