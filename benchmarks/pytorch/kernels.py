@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""PyTorch CPU reference for the tangent kernel benchmarks (GemmBench, ConvBench).
+
+Times the same float32 shapes as the JMH benchmarks with torch.set_num_threads(2) and prints
+GFLOP/s (best and median of the timed repetitions). Run: /usr/bin/python3 benchmarks/pytorch/kernels.py
+"""
+import statistics
+import time
+
+import torch
+
+torch.set_num_threads(2)
+torch.manual_seed(0)
+
+
+def bench(name, fn, flops, min_time=1.0, reps=7):
+    for _ in range(3):
+        fn()
+    # iterations per repetition so one repetition lasts about min_time / reps
+    t0 = time.perf_counter()
+    fn()
+    one = time.perf_counter() - t0
+    iters = max(1, int(min_time / reps / max(one, 1e-9)))
+    rates = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        for _ in range(iters):
+            fn()
+        dt = (time.perf_counter() - t0) / iters
+        rates.append(flops / dt * 1e-9)
+    print(f"{name:40s} best {max(rates):7.1f} GFLOP/s  median {statistics.median(rates):7.1f} GFLOP/s")
+
+
+def main():
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}")
+    n = 1024
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    c = torch.empty(n, n)
+    bench("gemm 1024x1024x1024", lambda: torch.mm(a, b, out=c), 2.0 * n * n * n)
+
+    for (B, C, H, O) in [(32, 64, 28, 64), (32, 128, 14, 128)]:
+        x = torch.randn(B, C, H, H)
+        w = torch.randn(O, C, 3, 3)
+        flops = 2.0 * B * O * H * H * C * 9
+        with torch.no_grad():
+            bench(f"conv fwd 3x3 {C}->{O} {B}x{C}x{H}x{H}",
+                  lambda: torch.nn.functional.conv2d(x, w, stride=1, padding=1), flops)
+        if C == 64:
+            gy = torch.randn(B, O, H, H)
+
+            def bwd(mask):
+                return lambda: torch.ops.aten.convolution_backward(
+                    gy, x, w, None, [1, 1], [1, 1], [1, 1], False, [0, 0], 1, mask)
+
+            bench(f"conv bwdInput 3x3 {C}->{O} {B}x{C}x{H}x{H}", bwd([True, False, False]), flops)
+            bench(f"conv bwdWeight 3x3 {C}->{O} {B}x{C}x{H}x{H}", bwd([False, True, False]), flops)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+package tangent.bench;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import tangent.core.cpu.Conv2dKernels;
+
+/**
+ * float32 3x3 stride-1 pad-1 convolution, C -> C channels, batch B, H x H images.
+ * GFLOP/s = 2 B C^2 H^2 9 / (score in ms * 1e6): shape "32x64x28" = 925.0 MFLOP per call (divide
+ * 925.0 by ms), "32x128x14" = 925.0 MFLOP as well. Shapes: "B x C x H".
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+public class ConvBench {
+    @Param({"32x64x28", "32x128x14"})
+    public String shape;
+
+    int B, C, H;
+    float[] x, w, y, gy, gx, gw;
+
+    @Setup
+    public void setup() {
+        String[] p = shape.split("x");
+        B = Integer.parseInt(p[0]);
+        C = Integer.parseInt(p[1]);
+        H = Integer.parseInt(p[2]);
+        Random r = new Random(1);
+        x = rand(r, B * C * H * H);
+        w = rand(r, C * C * 9);
+        gy = rand(r, B * C * H * H);
+        y = new float[B * C * H * H];
+        gx = new float[x.length];
+        gw = new float[w.length];
+    }
+
+    static float[] rand(Random r, int n) {
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) f[i] = r.nextFloat() - 0.5f;
+        return f;
+    }
+
+    @Benchmark
+    public float[] forward() {
+        Conv2dKernels.forward(x, w, y, B, C, H, H, C, 3, 3, 1, 1);
+        return y;
+    }
+
+    @Benchmark
+    public float[] backwardInput() {
+        Conv2dKernels.backwardInput(gy, w, gx, B, C, H, H, C, 3, 3, 1, 1);
+        return gx;
+    }
+
+    @Benchmark
+    public float[] backwardWeight() {
+        Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, H, C, 3, 3, 1, 1);
+        return gw;
+    }
+}
