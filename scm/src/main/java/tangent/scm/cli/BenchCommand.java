@@ -1,0 +1,88 @@
+package tangent.scm.cli;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tangent.core.DType;
+import tangent.core.Rng;
+import tangent.core.Tensor;
+import tangent.nn.AdaptiveWeight;
+import tangent.nn.Module;
+import tangent.nn.TimeConditioned;
+import tangent.scm.ScmObjective;
+import tangent.scm.TrigFlow;
+import tangent.scm.models.Models;
+import tangent.scm.train.Ema;
+import tangent.scm.train.RAdam;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Times the sCT training step (one dual forward, backward, RAdam + EMA) on random data.",
+                "Prints the median of each part over the measured steps; the last line is step_ms: <median>."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = "fmnist-xs", description = "fmnist-xs, fmnist-s, cifar-m or mlp (default: ${DEFAULT-VALUE}).")
+    String model;
+    @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
+    String device;
+    @Option(names = "--warmup-steps", defaultValue = "3", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    int warm;
+    @Option(names = "--iters", description = "Timed steps (default: 10 for U-Nets, 50 for mlp).")
+    Integer iters;
+
+    @Override
+    public Integer call() {
+        Devices.require(device);
+        Models.check(model);
+        int n = iters != null ? iters : Models.isImage(model) ? 10 : 50;
+        Module net = Models.create(model, DType.F32, 0), emaNet = Models.create(model, DType.F32, 0);
+        AdaptiveWeight w = new AdaptiveWeight(DType.F32);
+        List<Tensor> params = new java.util.ArrayList<>(net.parameters());
+        params.addAll(w.parameters());
+        RAdam opt = new RAdam(params, 1e-4);
+        Ema ema = new Ema(net.parameters(), emaNet.parameters(), 0.999);
+        ScmObjective obj = new ScmObjective(TrigFlow.defaults(), ScmObjective.Method.SCT, (TimeConditioned) net, w::forward, null);
+        Rng rng = new Rng(1);
+        int[] shape = new int[Models.sampleShape(model).length + 1];
+        shape[0] = batch;
+        System.arraycopy(Models.sampleShape(model), 0, shape, 1, shape.length - 1);
+        Tensor x0 = rng.uniform(DType.F32, -1, 1, shape);
+        System.out.printf(Locale.ROOT, "bench: sCT step, model %s (%d params), batch %d, device %s, %d cores, %d warm-up + %d timed steps%n",
+                model, net.parameterCount(), batch, device, Runtime.getRuntime().availableProcessors(), warm, n);
+        double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
+        for (int i = -warm; i < n; i++) {
+            long t0 = System.nanoTime();
+            Tensor loss = obj.loss(x0, rng, 20000);   // dual forward (taped F + tangent J), g, loss
+            double lv = loss.item();
+            long t1 = System.nanoTime();
+            loss.backward();
+            long t2 = System.nanoTime();
+            opt.step();
+            for (Tensor p : params) p.zeroGrad();
+            ema.update();
+            long t3 = System.nanoTime();
+            if (!Double.isFinite(lv)) throw new IllegalStateException("bench: loss became " + lv);
+            if (i >= 0) {
+                fwd[i] = (t1 - t0) / 1e6;
+                bwd[i] = (t2 - t1) / 1e6;
+                upd[i] = (t3 - t2) / 1e6;
+                tot[i] = (t3 - t0) / 1e6;
+            }
+        }
+        System.out.printf(Locale.ROOT, "dual_forward_ms: %.1f   (one forward carrying tangents: F taped, J untaped; plus g and the loss)%n", median(fwd));
+        System.out.printf(Locale.ROOT, "backward_ms:     %.1f%n", median(bwd));
+        System.out.printf(Locale.ROOT, "optimizer_ms:    %.1f   (RAdam + EMA)%n", median(upd));
+        System.out.printf(Locale.ROOT, "step_ms: %.1f%n", median(tot));
+        return 0;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int m = s.length / 2;
+        return s.length % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+    }
+}

@@ -1,0 +1,38 @@
+package tangent.scm.cli;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code bin/scm}: with no arguments runs the main job (sCT from scratch on a 2-D toy, a few
+ * minutes on the CPU, pictures in runs/default); otherwise one of the subcommands.
+ */
+@Command(name = "scm", mixinStandardHelpOptions = true, version = "tangent-scm 0.1.0",
+        description = {"Continuous-time consistency models (sCT/sCD on TrigFlow) on the JVM.",
+                "With no arguments: the main job, sCT from scratch on the 2-D checkerboard (about 2-3 minutes on 2 cores)."},
+        subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, InfoCommand.class,
+                GradcheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+        return TrainCommand.defaultJob();
+    }
+
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+                    || ex instanceof UnsupportedOperationException || ex instanceof tangent.scm.train.Trainer.DivergedException) {
+                cmd.getErr().println("scm " + cmd.getCommandName() + ": " + ex.getMessage());
+                return 1;
+            }
+            throw ex;
+        });
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

@@ -1,0 +1,329 @@
+package tangent.scm.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import tangent.core.DType;
+import tangent.core.Rng;
+import tangent.core.Tensor;
+import tangent.nn.AdaptiveWeight;
+import tangent.nn.Module;
+import tangent.nn.TimeConditioned;
+import tangent.nn.io.AtomicFiles;
+import tangent.nn.io.SafeTensors;
+import tangent.scm.Samplers;
+import tangent.scm.ScmObjective;
+import tangent.scm.TrigFlow;
+import tangent.scm.io.Plots;
+import tangent.scm.io.Png;
+import tangent.scm.metrics.SlicedWasserstein;
+import tangent.scm.models.Models;
+import tangent.scm.ui.Progress;
+
+/**
+ * The training loop: RAdam on F_theta and the adaptive weight head, an EMA of F_theta for
+ * sampling, and every {@code every} steps pictures (image grid or 2-D scatter panels, loss plot)
+ * and an atomic checkpoint in the out directory; {@code metrics.json} at the end.
+ */
+public final class Trainer {
+    /** Options of one run (the command line fills them). */
+    public static final class Config {
+        public ScmObjective.Method method = ScmObjective.Method.SCT;
+        public String model = "mlp";
+        public String dataset = "checkerboard";
+        public int steps = 1000;
+        public int batch = 256;
+        public double lr = 1e-4;
+        public long seed = 0;
+        public Path out = Path.of("runs/default");
+        public boolean resume;
+        public Path teacher;
+        public boolean fromScratch;
+        public Path dataDir;
+        public int every = 0; // 0: about 10 times per run
+        public double emaDecay = 0.999;
+        public double warmup = ScmObjective.WARMUP_H;
+        public TrigFlow trigFlow = TrigFlow.defaults();
+        public int samplePoints = 2000; // 2-D: points per scatter panel / metrics
+        public int odeSteps = 16;       // teacher pictures: DDIM steps
+        public boolean quiet;
+    }
+
+    /** Thrown when the loss stops being finite; the last good checkpoint is left in place. */
+    public static final class DivergedException extends RuntimeException {
+        public final long step;
+
+        DivergedException(String msg, long step) {
+            super(msg);
+            this.step = step;
+        }
+    }
+
+    /** What a run leaves: final loss and metrics. */
+    public record Result(long steps, double lastLoss, Map<String, Double> metrics) {}
+
+    private final Config c;
+    private final PrintStream log;
+    private final DataSource data;
+    private final Module net, emaNet;
+    private final AdaptiveWeight weight;
+    private final Module teacherNet;
+    private final RAdam opt;
+    private final Ema ema;
+    private final ScmObjective objective;
+    private final List<Tensor> trainable = new ArrayList<>();
+    private Rng rng;
+    private long step;
+    private final List<Double> losses = new ArrayList<>();
+    private final Path ckptFile;
+
+    public Trainer(Config c, PrintStream log) throws IOException {
+        this.c = c;
+        this.log = log;
+        Models.check(c.model);
+        if (c.steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + c.steps);
+        if (c.batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + c.batch);
+        if (!(c.lr > 0)) throw new IllegalArgumentException("--lr must be > 0, got " + c.lr);
+        boolean toy = !c.dataset.equals("fmnist");
+        if (toy != c.model.equals("mlp"))
+            throw new IllegalArgumentException(toy
+                    ? "dataset '" + c.dataset + "' is 2-D: use --model mlp"
+                    : "dataset 'fmnist' is 1x28x28 images: use --model fmnist-xs or fmnist-s (not " + c.model + ")");
+        data = DataSource.open(c.dataset, c.dataDir);
+        net = Models.create(c.model, DType.F32, c.seed);
+        emaNet = Models.create(c.model, DType.F32, c.seed);
+        emaNet.train(false);
+        weight = new AdaptiveWeight(DType.F32);
+        ckptFile = c.out.resolve(Checkpoint.FILE);
+
+        if (c.method == ScmObjective.Method.SCD && c.teacher == null)
+            throw new IllegalArgumentException("--method scd needs --teacher CKPT (a checkpoint of a --method teacher run)");
+        if (c.teacher != null) {
+            SafeTensors.Loaded tk = SafeTensors.read(c.teacher);
+            String tm = tk.metadata().get("model");
+            if (tm != null && !tm.equals(c.model))
+                throw new IllegalArgumentException("--teacher " + c.teacher + " is a '" + tm + "' checkpoint but --model is " + c.model);
+            if (c.method == ScmObjective.Method.SCD) {
+                teacherNet = Models.create(c.model, DType.F32, c.seed);
+                Checkpoint.load(tk, "ema.", teacherNet);
+                teacherNet.train(false);
+            } else {
+                teacherNet = null;
+            }
+            if (!c.fromScratch) Checkpoint.load(tk, "ema.", net); // start from the teacher's (EMA) weights
+        } else {
+            teacherNet = null;
+        }
+        trainable.addAll(net.parameters());
+        trainable.addAll(weight.parameters());
+        opt = new RAdam(trainable, c.lr);
+        ema = new Ema(net.parameters(), emaNet.parameters(), c.emaDecay);
+        objective = new ScmObjective(c.trigFlow, c.method, (TimeConditioned) net, weight::forward, (TimeConditioned) teacherNet)
+                .warmupSteps(c.warmup);
+        rng = new Rng(c.seed * 0x9E3779B97F4A7C15L + 12345, 0);
+        Files.createDirectories(c.out);
+        if (c.resume) {
+            if (Files.exists(ckptFile)) restore();
+            else log.println("--resume: no checkpoint at " + ckptFile + ", starting from step 0");
+        }
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public Module network() {
+        return net;
+    }
+
+    public Module emaNetwork() {
+        return emaNet;
+    }
+
+    /** Trains until step == steps, then writes metrics.json. */
+    public Result run() throws IOException {
+        int every = c.every > 0 ? c.every : Math.max(1, c.steps / 10);
+        double last = Double.NaN;
+        if (step >= c.steps) log.println("already at step " + step + " of " + c.steps + "; nothing to train");
+        try (Progress progress = c.quiet ? null : new Progress(c.method.name().toLowerCase(Locale.ROOT), c.steps, Math.max(1, c.steps / 20))) {
+            while (step < c.steps) {
+                Tensor x0 = data.batch(c.batch, rng, DType.F32);
+                Tensor loss = objective.loss(x0, rng, step);   // warmup r = min(1, step / H), step counted from 0
+                double v = loss.item();
+                if (!Double.isFinite(v))
+                    throw new DivergedException(String.format(Locale.ROOT,
+                            "training stopped: the loss is %s at step %d; the last good checkpoint (%s) was left in place",
+                            v, step + 1, Files.exists(ckptFile) ? ckptFile : "none written yet"), step + 1);
+                loss.backward();
+                opt.step();
+                for (Tensor p : trainable) p.zeroGrad();
+                ema.update();
+                step++;
+                losses.add(v);
+                last = v;
+                if (progress != null) progress.update(step, v);
+                if (step % every == 0 || step == c.steps) {
+                    writePictures();
+                    saveCheckpoint();
+                }
+            }
+        }
+        Map<String, Double> metrics = finalMetrics(last);
+        writeMetrics(metrics);
+        return new Result(step, last, metrics);
+    }
+
+    // ---- pictures, metrics -----------------------------------------------------------------
+
+    private TimeConditioned emaF() {
+        return (TimeConditioned) emaNet;
+    }
+
+    private boolean teacherMode() {
+        return c.method == ScmObjective.Method.TEACHER;
+    }
+
+    /** 2-D samples in data units, from the EMA network: {1-step, 2-step} or {ODE} for a teacher. */
+    private List<double[]> toySamples(int n, long seed) {
+        TrigFlow tf = c.trigFlow;
+        List<double[]> out = new ArrayList<>();
+        if (teacherMode()) {
+            out.add(DataSource.Toy.toData(Samplers.teacherOde(tf, emaF(), new Rng(seed), c.odeSteps, Samplers.OdeSolver.HEUN, DType.F32, n, 2)));
+        } else {
+            out.add(DataSource.Toy.toData(Samplers.oneStep(tf, emaF(), new Rng(seed), DType.F32, n, 2)));
+            out.add(DataSource.Toy.toData(Samplers.twoStep(tf, emaF(), new Rng(seed), DType.F32, n, 2)));
+        }
+        return out;
+    }
+
+    public void writePictures() throws IOException {
+        double[] xs = new double[losses.size()], ys = new double[losses.size()];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = i + 1;
+            ys[i] = losses.get(i);
+        }
+        Plots.lossPlot(c.out.resolve("loss.png"), c.method.name().toLowerCase(Locale.ROOT) + " loss, " + c.model + " on " + c.dataset, xs, ys);
+        if (data instanceof DataSource.Toy toy) {
+            List<String> titles = new ArrayList<>(List.of("data"));
+            List<double[]> pts = new ArrayList<>(List.of(toy.fresh(c.samplePoints, 777)));
+            List<double[]> s = toySamples(c.samplePoints, 4242);
+            if (teacherMode()) titles.add("ode " + c.odeSteps + " heun");
+            else titles.addAll(List.of("1-step", "2-step"));
+            pts.addAll(s);
+            Plots.scatterPanels(c.out.resolve("samples.png"), c.method.name().toLowerCase(Locale.ROOT) + " step " + step, titles, pts, 3.0, 300);
+        } else {
+            int n = 16, cols = 8;
+            int[] shape = Checkpoint.concat(n, data.sampleShape());
+            int h = shape[2], w = shape[3];
+            float[] grid;
+            if (teacherMode()) {
+                grid = Samplers.teacherOde(c.trigFlow, emaF(), new Rng(4242), c.odeSteps, Samplers.OdeSolver.DDIM, DType.F32, Checkpoint.concat(2 * n, data.sampleShape())).toFloatArray();
+            } else {
+                float[] a = Samplers.oneStep(c.trigFlow, emaF(), new Rng(4242), DType.F32, shape).toFloatArray();
+                float[] b = Samplers.twoStep(c.trigFlow, emaF(), new Rng(4242), DType.F32, shape).toFloatArray();
+                grid = new float[a.length + b.length];
+                System.arraycopy(a, 0, grid, 0, a.length);         // rows 1-2: 1-step
+                System.arraycopy(b, 0, grid, a.length, b.length);  // rows 3-4: 2-step (same first noise)
+            }
+            Png.write(c.out.resolve("samples.png"), Png.imageGrid(grid, 2 * n, h, w, cols, 1, 128, 3));
+        }
+    }
+
+    private Map<String, Double> finalMetrics(double lastLoss) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("steps", (double) step);
+        m.put("final_loss", lastLoss);
+        if (losses.size() >= 10) {
+            double s = 0;
+            int k = Math.max(1, losses.size() / 10);
+            for (int i = losses.size() - k; i < losses.size(); i++) s += losses.get(i);
+            m.put("mean_loss_last_10pct", s / k);
+        }
+        if (data instanceof DataSource.Toy toy) {
+            int n = Math.max(2000, c.samplePoints);
+            double[] fresh = toy.fresh(n, 1_000_003), fresh2 = toy.fresh(n, 1_000_004);
+            List<double[]> s = toySamples(n, 99);
+            m.put("sw_floor_data_vs_data", SlicedWasserstein.floor(fresh, fresh2, 256, 5));
+            if (teacherMode()) {
+                m.put("sw_ode", SlicedWasserstein.distance(s.get(0), fresh, 256, 5));
+            } else {
+                m.put("sw_1step", SlicedWasserstein.distance(s.get(0), fresh, 256, 5));
+                m.put("sw_2step", SlicedWasserstein.distance(s.get(1), fresh, 256, 5));
+            }
+        }
+        return m;
+    }
+
+    private void writeMetrics(Map<String, Double> m) throws IOException {
+        StringBuilder sb = new StringBuilder("{\n");
+        sb.append(String.format(Locale.ROOT, "  \"method\": \"%s\",\n  \"model\": \"%s\",\n  \"dataset\": \"%s\",\n",
+                c.method.name().toLowerCase(Locale.ROOT), c.model, c.dataset));
+        int i = 0;
+        for (Map.Entry<String, Double> e : m.entrySet()) {
+            double v = e.getValue();
+            String num = Double.isFinite(v) ? (v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.format(Locale.ROOT, "%.6g", v)) : "null";
+            sb.append("  \"").append(e.getKey()).append("\": ").append(num).append(++i < m.size() ? ",\n" : "\n");
+        }
+        sb.append("}\n");
+        AtomicFiles.writeString(c.out.resolve("metrics.json"), sb.toString());
+    }
+
+    // ---- checkpoints ---------------------------------------------------------------------------
+
+    public void saveCheckpoint() throws IOException {
+        Map<String, SafeTensors.Entry> t = new LinkedHashMap<>();
+        t.putAll(Checkpoint.entries("net.", net));
+        t.putAll(Checkpoint.entries("ema.", emaNet));
+        t.putAll(Checkpoint.entries("weight.", weight));
+        t.putAll(Checkpoint.moments("opt.m.", opt.firstMoments()));
+        t.putAll(Checkpoint.moments("opt.v.", opt.secondMoments()));
+        double[] l = new double[losses.size()];
+        for (int i = 0; i < l.length; i++) l[i] = losses.get(i);
+        t.put("train.losses", SafeTensors.Entry.f64(l, l.length));
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "tangent-scm-checkpoint-1");
+        meta.put("model", c.model);
+        meta.put("dataset", c.dataset);
+        meta.put("method", c.method.name().toLowerCase(Locale.ROOT));
+        meta.put("step", Long.toString(step));
+        meta.put("opt_step", Long.toString(opt.stepCount()));
+        meta.put("rng_seed", Long.toString(rng.seed()));
+        meta.put("rng_counter", Long.toString(rng.counter()));
+        meta.put("batch", Integer.toString(c.batch));
+        meta.put("lr", Double.toString(c.lr));
+        meta.put("seed", Long.toString(c.seed));
+        meta.put("ema_decay", Double.toString(c.emaDecay));
+        meta.put("warmup", Double.toString(c.warmup));
+        meta.put("trigflow", c.trigFlow.toString());
+        SafeTensors.write(ckptFile, t, meta);
+    }
+
+    private void restore() throws IOException {
+        SafeTensors.Loaded ck = SafeTensors.read(ckptFile);
+        Map<String, String> meta = ck.metadata();
+        for (String k : List.of("model", "dataset", "method")) {
+            String want = k.equals("method") ? c.method.name().toLowerCase(Locale.ROOT) : k.equals("model") ? c.model : c.dataset;
+            if (!want.equals(meta.get(k)))
+                throw new IllegalArgumentException("--resume: " + ckptFile + " has " + k + " '" + meta.get(k) + "' but this run asks for '" + want + "'");
+        }
+        Checkpoint.load(ck, "net.", net);
+        Checkpoint.load(ck, "ema.", emaNet);
+        Checkpoint.load(ck, "weight.", weight);
+        for (int i = 0; i < trainable.size(); i++) {
+            Checkpoint.into(ck.tensor("opt.m." + i), opt.firstMoments().get(i), "opt.m." + i);
+            Checkpoint.into(ck.tensor("opt.v." + i), opt.secondMoments().get(i), "opt.v." + i);
+        }
+        opt.setStepCount(Long.parseLong(meta.get("opt_step")));
+        step = Long.parseLong(meta.get("step"));
+        rng = new Rng(Long.parseLong(meta.get("rng_seed")), Long.parseLong(meta.get("rng_counter")));
+        losses.clear();
+        for (double v : ck.tensor("train.losses").asDoubles()) losses.add(v);
+        log.println("resumed from " + ckptFile + " at step " + step);
+    }
+}
