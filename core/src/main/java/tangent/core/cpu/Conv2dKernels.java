@@ -18,25 +18,7 @@ public final class Conv2dKernels {
         return (in + 2 * pad - k) / stride + 1;
     }
 
-    /** cols: (C*kh*kw, Ho*Wo) for image b. */
-    private static void im2col(float[] x, int xOff, int C, int H, int W, int kh, int kw, int stride, int pad,
-                               int Ho, int Wo, float[] cols) {
-        int L = Ho * Wo;
-        for (int c = 0; c < C; c++)
-            for (int p = 0; p < kh; p++)
-                for (int q = 0; q < kw; q++) {
-                    int row = ((c * kh + p) * kw + q) * L;
-                    for (int i = 0; i < Ho; i++) {
-                        int hi = i * stride + p - pad;
-                        for (int j = 0; j < Wo; j++) {
-                            int wj = j * stride + q - pad;
-                            cols[row + i * Wo + j] = (hi < 0 || hi >= H || wj < 0 || wj >= W) ? 0f
-                                    : x[xOff + (c * H + hi) * W + wj];
-                        }
-                    }
-                }
-    }
-
+    /** cols: (C*kh*kw, Ho*Wo) for image b (float64 path). */
     private static void im2col(double[] x, int xOff, int C, int H, int W, int kh, int kw, int stride, int pad,
                                int Ho, int Wo, double[] cols) {
         int L = Ho * Wo;
@@ -55,26 +37,7 @@ public final class Conv2dKernels {
                 }
     }
 
-    /** Adds cols (C*kh*kw, Ho*Wo) back into image gx (C, H, W). */
-    private static void col2im(float[] cols, int C, int H, int W, int kh, int kw, int stride, int pad,
-                               int Ho, int Wo, float[] gx, int gxOff) {
-        int L = Ho * Wo;
-        for (int c = 0; c < C; c++)
-            for (int p = 0; p < kh; p++)
-                for (int q = 0; q < kw; q++) {
-                    int row = ((c * kh + p) * kw + q) * L;
-                    for (int i = 0; i < Ho; i++) {
-                        int hi = i * stride + p - pad;
-                        if (hi < 0 || hi >= H) continue;
-                        for (int j = 0; j < Wo; j++) {
-                            int wj = j * stride + q - pad;
-                            if (wj < 0 || wj >= W) continue;
-                            gx[gxOff + (c * H + hi) * W + wj] += cols[row + i * Wo + j];
-                        }
-                    }
-                }
-    }
-
+    /** Adds cols (C*kh*kw, Ho*Wo) back into image gx (C, H, W) (float64 path). */
     private static void col2im(double[] cols, int C, int H, int W, int kh, int kw, int stride, int pad,
                                int Ho, int Wo, double[] gx, int gxOff) {
         int L = Ho * Wo;

@@ -115,6 +115,15 @@ class Conv2dKernelsTest {
         check(r, 5, 16, 14, 14, 24, 3, 3, 1, 1);
     }
 
+    /** Images with more output pixels than one GEMM column tile (tiles start mid-row / mid-image). */
+    @Test
+    void largeImagesSplitAcrossColumnTiles() {
+        Random r = new Random(15);
+        check(r, 2, 3, 25, 25, 4, 3, 3, 1, 1);
+        check(r, 3, 5, 25, 23, 6, 1, 1, 1, 0);
+        check(r, 2, 3, 45, 47, 2, 3, 3, 2, 1);
+    }
+
     /** Thread placement and batch size must not change results: per-image outputs equal B=1 runs. */
     @Test
     void imagesIndependentOfBatchSplit() throws Exception {
