@@ -264,8 +264,9 @@ public final class Tensor {
         return new Tensor(storage, shape, strides, offset, null, NO_LEVELS, NO_TANGENTS);
     }
 
+    /** A new object over the same data with no tape and no tangents (an op's output must not alias its input's state). */
     Tensor shallowCopy() {
-        return new Tensor(storage, shape, strides, offset, null, tangentLevels, tangents);
+        return new Tensor(storage, shape, strides, offset, null, NO_LEVELS, NO_TANGENTS);
     }
 
     Tensor primalView() {

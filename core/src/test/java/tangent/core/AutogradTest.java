@@ -120,4 +120,15 @@ class AutogradTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> y.requiresGrad(true));
         assertTrue(e.getMessage().contains("scale"), e.getMessage());
     }
+
+    @Test
+    void maxTiesShareTheDerivativeEvenly() {
+        // A tie has no derivative; the engine's convention (documented in Max) splits it evenly.
+        Tensor x = Tensor.of(new double[] {1, 3, 3, 2}, 4).requiresGrad(true);
+        x.max().backward();
+        assertArrayEquals(new double[] {0, 0.5, 0.5, 0}, x.grad().toDoubleArray());
+        Tensor[] r = ForwardAD.jvp(in -> in[0].max(), new Tensor[] {x.detach()},
+                new Tensor[] {Tensor.of(new double[] {10, 2, 4, 100}, 4)});
+        assertEquals(3.0, r[1].item()); // (2 + 4) / 2
+    }
 }
