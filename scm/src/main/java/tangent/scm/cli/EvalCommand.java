@@ -85,8 +85,8 @@ public final class EvalCommand implements Callable<Integer> {
                 out.println("note: " + s.n() + " images is few for a 128-d Gaussian fit; FD is biased upwards (use 10000)");
             out.flush();
             if (!noFloor) {
-                double floor = fe.floor();
-                out.printf(Locale.ROOT, "floor (%d real training images vs test set): %.4f%n", FrechetEval.FLOOR_N, floor);
+                FrechetEval.Floor floor = fe.floorWithCount();
+                out.printf(Locale.ROOT, "floor (%d real training images vs test set): %.4f%n", floor.n(), floor.fd());
                 out.flush();
             }
             double fd = fe.fd(s.images(), s.n());

@@ -28,13 +28,21 @@ public final class FrechetEval {
     public static final int FLOOR_N = 10_000;
 
     private static final Map<String, Gaussian> TEST_STATS = new ConcurrentHashMap<>();
-    private static final Map<String, Double> FLOORS = new ConcurrentHashMap<>();
+    private static final Map<String, Floor> FLOORS = new ConcurrentHashMap<>();
     private static volatile Classifier committed;
 
     private final Classifier model;
     private final Path dataDir;
     private Gaussian testStats;
-    private Double floor;
+    private Floor floor;
+
+    /**
+     * The floor.
+     *
+     * @param fd FD of real training images vs the test set
+     * @param n number of training images used (10,000, or fewer when the training set is smaller)
+     */
+    public record Floor(double fd, int n) {}
 
     /** Uses the given classifier; dataDir null means the default Fashion-MNIST location. */
     public FrechetEval(Classifier model, Path dataDir) {
@@ -125,12 +133,17 @@ public final class FrechetEval {
 
     /** The floor: FD of the first 10,000 real training images vs the test set (cached). */
     public double floor() throws IOException {
+        return floorWithCount().fd();
+    }
+
+    /** The floor with the number of training images it used (cached). */
+    public Floor floorWithCount() throws IOException {
         if (floor != null) return floor;
         String key = key();
-        Double v = model == committed ? FLOORS.get(key) : null;
+        Floor v = model == committed ? FLOORS.get(key) : null;
         if (v == null) {
             FashionMnist.Dataset train = FashionMnist.load(dataDir, FashionMnist.Split.TRAIN, FLOOR_N);
-            v = fd(train.images(), train.n());
+            v = new Floor(fd(train.images(), train.n()), train.n());
             if (model == committed) FLOORS.put(key, v);
         }
         return floor = v;
