@@ -17,7 +17,7 @@ import tangent.scm.train.Trainer;
 public final class TrainCommand implements Callable<Integer> {
     // The main job's settings (bin/scm with no arguments): tuned to finish in ~2-3 minutes on 2 cores.
     static final String DEFAULT_DATASET = "checkerboard";
-    static final int DEFAULT_TOY_STEPS = 3000, DEFAULT_TOY_BATCH = 256;
+    static final int DEFAULT_TOY_STEPS = 3000, DEFAULT_TOY_BATCH = 128;
     static final double DEFAULT_TOY_LR = 1e-3, DEFAULT_TOY_WARMUP = 1000, DEFAULT_TOY_EMA = 0.995;
 
     @Option(names = "--method", defaultValue = "sct", description = "teacher, sct, scd or classifier (default: ${DEFAULT-VALUE}).")
@@ -28,7 +28,7 @@ public final class TrainCommand implements Callable<Integer> {
     String dataset;
     @Option(names = "--steps", description = "Training steps (default: 3000 for 2-D data, 2000 for images).")
     Integer steps;
-    @Option(names = "--batch", description = "Batch size (default: 256 for 2-D data, 32 for images).")
+    @Option(names = "--batch", description = "Batch size (default: 128 for 2-D data, 32 for images).")
     Integer batch;
     @Option(names = "--lr", description = "RAdam learning rate (default: 1e-4 for images as in the spec; 1e-3 for the 2-D MLP).")
     Double lr;
