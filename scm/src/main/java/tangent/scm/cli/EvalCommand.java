@@ -40,7 +40,8 @@ public final class EvalCommand implements Callable<Integer> {
     Path checkpoint;
 
     @Option(names = "--sampler", paramLabel = "1|2", defaultValue = "1",
-            description = "Sampler steps with --checkpoint: 1 or 2 (default: ${DEFAULT-VALUE}).")
+            description = "Sampler steps with --checkpoint: 1 or 2 for a consistency model; DDIM steps for a teacher"
+                    + " (default: ${DEFAULT-VALUE}). Samples are clamped to [-1,1].")
     int sampler;
 
     @Option(names = {"-n", "--num-samples"}, paramLabel = "N", defaultValue = "10000",
@@ -67,8 +68,9 @@ public final class EvalCommand implements Callable<Integer> {
         PrintWriter out = cl.getOut(), err = cl.getErr();
         if ((samples == null) == (checkpoint == null))
             throw new CommandLine.ParameterException(cl, "give exactly one of --samples FILE or --checkpoint CKPT");
-        if (sampler != 1 && sampler != 2)
-            throw new CommandLine.ParameterException(cl, "--sampler must be 1 or 2, got " + sampler);
+        if (sampler < 1)
+            throw new CommandLine.ParameterException(cl, "--sampler must be 1 or 2 (a teacher checkpoint: ODE steps >= 1), got "
+                    + sampler);
         if (numSamples < 2) throw new CommandLine.ParameterException(cl, "--num-samples must be >= 2, got " + numSamples);
         try {
             SampleFiles.Samples s;
@@ -93,7 +95,8 @@ public final class EvalCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "FD: %.4f%n", fd);
             out.flush();
             return 0;
-        } catch (IOException | UncheckedIOException | IllegalArgumentException | UnsupportedOperationException e) {
+        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException
+                | UnsupportedOperationException e) {
             String msg = e instanceof UncheckedIOException ? e.getCause().getMessage() : e.getMessage();
             err.println("scm eval: " + msg);
             err.flush();

@@ -54,12 +54,36 @@ class EvalCommandTest {
     }
 
     @Test
+    void checkpointOfAnUntrainedModelIsScored() throws Exception {
+        Path data = TinyFashion.write(tmp.resolve("fm"), 300, 200);
+        tangent.nn.Module m = tangent.scm.models.Models.create("fmnist-xs", tangent.core.DType.F32, 3);
+        java.util.Map<String, String> meta = new java.util.LinkedHashMap<>();
+        meta.put("model", "fmnist-xs");
+        meta.put("method", "sct");
+        Path ck = tmp.resolve("checkpoint.safetensors");
+        tangent.nn.io.SafeTensors.write(ck, tangent.scm.train.Checkpoint.entries("ema.", m), meta);
+        for (String k : new String[] {"1", "2"}) {
+            Run r = run("--checkpoint", ck.toString(), "--sampler", k, "-n", "12", "--data", data.toString(), "--no-floor");
+            assertEquals(0, r.code(), r.err());
+            String[] lines = r.out().strip().split("\\R");
+            assertTrue(lines[lines.length - 1].matches("FD: [0-9.]+"), r.out());
+            assertTrue(r.out().contains(k + "-step consistency"), r.out());
+        }
+        Run r = run("--checkpoint", ck.toString(), "--sampler", "3", "-n", "12", "--data", data.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--sampler 1 or 2"), r.err());
+    }
+
+    @Test
     void usageErrors() {
         assertEquals(2, run().code());
         assertEquals(2, run("--samples", "a.npy", "--checkpoint", "b").code());
-        Run r = run("--checkpoint", "b", "--sampler", "3");
+        Run r = run("--checkpoint", "b", "--sampler", "0");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--sampler must be 1 or 2"), r.err());
+        r = run("--checkpoint", "no-such-checkpoint.safetensors");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no-such-checkpoint.safetensors") && r.err().contains("not found"), r.err());
     }
 
     @Test
