@@ -12,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import tangent.nn.Classifier;
+import tangent.scm.data.FashionMnist;
 import tangent.scm.eval.CheckpointSamples;
 import tangent.scm.eval.ClassifierWeights;
 import tangent.scm.eval.FrechetEval;
@@ -73,13 +74,15 @@ public final class EvalCommand implements Callable<Integer> {
                     + sampler);
         if (numSamples < 2) throw new CommandLine.ParameterException(cl, "--num-samples must be >= 2, got " + numSamples);
         try {
+            // fail fast, before any sampling, when the dataset or the classifier is missing
+            FashionMnist.resolveDir(data);
+            Classifier c = classifier != null ? ClassifierWeights.load(classifier) : FrechetEval.committedClassifier();
             SampleFiles.Samples s;
             if (samples != null) {
                 s = SampleFiles.read(samples);
             } else {
                 s = CheckpointSamples.draw(checkpoint, sampler, numSamples, seed);
             }
-            Classifier c = classifier != null ? ClassifierWeights.load(classifier) : FrechetEval.committedClassifier();
             FrechetEval fe = new FrechetEval(c, data);
             out.println("samples: " + (samples != null ? samples : checkpoint + " (sampler " + sampler + ", seed " + seed + ")")
                     + ": " + s.n() + " images, " + s.description());

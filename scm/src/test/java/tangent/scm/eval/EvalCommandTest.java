@@ -75,22 +75,24 @@ class EvalCommandTest {
     }
 
     @Test
-    void usageErrors() {
+    void usageErrors() throws Exception {
+        Path data = TinyFashion.write(tmp.resolve("fm"), 20, 20);
         assertEquals(2, run().code());
         assertEquals(2, run("--samples", "a.npy", "--checkpoint", "b").code());
         Run r = run("--checkpoint", "b", "--sampler", "0");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--sampler must be 1 or 2"), r.err());
-        r = run("--checkpoint", "no-such-checkpoint.safetensors");
+        r = run("--checkpoint", "no-such-checkpoint.safetensors", "--data", data.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains("no-such-checkpoint.safetensors") && r.err().contains("not found"), r.err());
     }
 
     @Test
     void badFileAndMissingDatasetAreClearErrors() throws Exception {
+        Path data = TinyFashion.write(tmp.resolve("fm"), 20, 20);
         Path bad = tmp.resolve("bad.npy");
         TinyFashion.writeNpy(bad, "|u1", new byte[2 * 784], 2, 784);
-        Run r = run("--samples", bad.toString());
+        Run r = run("--samples", bad.toString(), "--data", data.toString());
         assertEquals(1, r.code());
         assertTrue(r.err().contains(bad.toString()) && r.err().contains("shape"), r.err());
 
