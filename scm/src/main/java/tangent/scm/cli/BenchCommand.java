@@ -1,7 +1,8 @@
 package tangent.scm.cli;
 
 import java.util.Arrays;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,8 +16,8 @@ import tangent.nn.TimeConditioned;
 import tangent.scm.ScmObjective;
 import tangent.scm.TrigFlow;
 import tangent.scm.models.Models;
-import tangent.scm.train.Ema;
-import tangent.scm.train.RAdam;
+import tangent.nn.optim.Ema;
+import tangent.nn.optim.RAdam;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Times the sCT training step (one dual forward, backward, RAdam + EMA) on random data.",
@@ -38,12 +39,13 @@ public final class BenchCommand implements Callable<Integer> {
         Devices.require(device);
         Models.check(model);
         int n = iters != null ? iters : Models.isImage(model) ? 10 : 50;
-        Module net = Models.create(model, DType.F32, 0), emaNet = Models.create(model, DType.F32, 0);
+        Module net = Models.create(model, DType.F32, 0);
         AdaptiveWeight w = new AdaptiveWeight(DType.F32);
-        List<Tensor> params = new java.util.ArrayList<>(net.parameters());
-        params.addAll(w.parameters());
-        RAdam opt = new RAdam(params, 1e-4);
-        Ema ema = new Ema(net.parameters(), emaNet.parameters(), 0.999);
+        Map<String, Tensor> params = new LinkedHashMap<>();
+        net.namedParameters().forEach((k, v) -> params.put("net." + k, v));
+        w.namedParameters().forEach((k, v) -> params.put("weight." + k, v));
+        RAdam opt = RAdam.scmDefault(params);
+        Ema ema = Ema.fixed(net, 0.999);
         ScmObjective obj = new ScmObjective(TrigFlow.defaults(), ScmObjective.Method.SCT, (TimeConditioned) net, w::forward, null);
         Rng rng = new Rng(1);
         int[] shape = new int[Models.sampleShape(model).length + 1];
@@ -61,8 +63,8 @@ public final class BenchCommand implements Callable<Integer> {
             loss.backward();
             long t2 = System.nanoTime();
             opt.step();
-            for (Tensor p : params) p.zeroGrad();
-            ema.update();
+            opt.zeroGrad();
+            ema.update(net);
             long t3 = System.nanoTime();
             if (!Double.isFinite(lv)) throw new IllegalStateException("bench: loss became " + lv);
             if (i >= 0) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import tangent.core.DType;
 import tangent.core.GradMode;
@@ -20,7 +19,7 @@ import tangent.scm.models.Models;
 /**
  * Trainer checkpoints (one safetensors file, written atomically). Tensors: {@code net.*} (the
  * trained network), {@code ema.*} (its EMA, used for sampling), {@code weight.*} (the adaptive
- * weight head), {@code opt.m.<i>}/{@code opt.v.<i>} (RAdam moments, in parameter order),
+ * weight head), {@code opt.m.<name>}/{@code opt.v.<name>}/{@code opt.steps} (RAdam state, names prefixed net./weight.),
  * {@code train.losses} (float64 loss history). Metadata: model, dataset, method, step,
  * rng_seed/rng_counter, opt_step, and the run's options.
  */
@@ -94,9 +93,4 @@ public final class Checkpoint {
         return s;
     }
 
-    static Map<String, SafeTensors.Entry> moments(String prefix, List<Tensor> ts) {
-        Map<String, SafeTensors.Entry> out = new LinkedHashMap<>();
-        for (int i = 0; i < ts.size(); i++) out.put(prefix + i, entry(ts.get(i)));
-        return out;
-    }
 }

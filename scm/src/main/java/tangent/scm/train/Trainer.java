@@ -17,6 +17,9 @@ import tangent.nn.Module;
 import tangent.nn.TimeConditioned;
 import tangent.nn.io.AtomicFiles;
 import tangent.nn.io.SafeTensors;
+import tangent.nn.optim.Ema;
+import tangent.nn.optim.Optimizer;
+import tangent.nn.optim.RAdam;
 import tangent.scm.Samplers;
 import tangent.scm.ScmObjective;
 import tangent.scm.TrigFlow;
@@ -77,7 +80,7 @@ public final class Trainer {
     private final RAdam opt;
     private final Ema ema;
     private final ScmObjective objective;
-    private final List<Tensor> trainable = new ArrayList<>();
+    private final Map<String, Tensor> trainable = new LinkedHashMap<>();
     private Rng rng;
     private long step;
     private final List<Double> losses = new ArrayList<>();
@@ -120,10 +123,11 @@ public final class Trainer {
         } else {
             teacherNet = null;
         }
-        trainable.addAll(net.parameters());
-        trainable.addAll(weight.parameters());
-        opt = new RAdam(trainable, c.lr);
-        ema = new Ema(net.parameters(), emaNet.parameters(), c.emaDecay);
+        for (Map.Entry<String, Tensor> e : net.namedParameters().entrySet()) trainable.put("net." + e.getKey(), e.getValue());
+        for (Map.Entry<String, Tensor> e : weight.namedParameters().entrySet()) trainable.put("weight." + e.getKey(), e.getValue());
+        opt = new RAdam(trainable, c.lr, 0.9, 0.99, 1e-8, 0, false);   // the spec's RAdam (nn.optim)
+        ema = Ema.fixed(net, c.emaDecay);
+        ema.copyTo(emaNet);
         objective = new ScmObjective(c.trigFlow, c.method, (TimeConditioned) net, weight::forward, (TimeConditioned) teacherNet)
                 .warmupSteps(c.warmup);
         rng = new Rng(c.seed * 0x9E3779B97F4A7C15L + 12345, 0);
@@ -162,18 +166,20 @@ public final class Trainer {
                             v, step + 1, Files.exists(ckptFile) ? ckptFile : "none written yet"), step + 1);
                 loss.backward();
                 opt.step();
-                for (Tensor p : trainable) p.zeroGrad();
-                ema.update();
+                opt.zeroGrad();
+                ema.update(net);
                 step++;
                 losses.add(v);
                 last = v;
                 if (progress != null) progress.update(step, v);
                 if (step % every == 0 || step == c.steps) {
+                    ema.copyTo(emaNet);
                     writePictures();
                     saveCheckpoint();
                 }
             }
         }
+        ema.copyTo(emaNet);
         Map<String, Double> metrics = finalMetrics(last);
         writeMetrics(metrics);
         return new Result(step, last, metrics);
@@ -277,12 +283,19 @@ public final class Trainer {
     // ---- checkpoints ---------------------------------------------------------------------------
 
     public void saveCheckpoint() throws IOException {
+        ema.copyTo(emaNet);
         Map<String, SafeTensors.Entry> t = new LinkedHashMap<>();
         t.putAll(Checkpoint.entries("net.", net));
         t.putAll(Checkpoint.entries("ema.", emaNet));
         t.putAll(Checkpoint.entries("weight.", weight));
-        t.putAll(Checkpoint.moments("opt.m.", opt.firstMoments()));
-        t.putAll(Checkpoint.moments("opt.v.", opt.secondMoments()));
+        long[] optSteps = new long[trainable.size()];
+        int j = 0;
+        for (Map.Entry<String, Optimizer.State> e : opt.state().entrySet()) {
+            t.put("opt.m." + e.getKey(), Checkpoint.entry(e.getValue().m));
+            t.put("opt.v." + e.getKey(), Checkpoint.entry(e.getValue().v));
+            optSteps[j++] = e.getValue().step;
+        }
+        t.put("opt.steps", SafeTensors.Entry.i64(optSteps, optSteps.length));
         double[] l = new double[losses.size()];
         for (int i = 0; i < l.length; i++) l[i] = losses.get(i);
         t.put("train.losses", SafeTensors.Entry.f64(l, l.length));
@@ -292,7 +305,7 @@ public final class Trainer {
         meta.put("dataset", c.dataset);
         meta.put("method", c.method.name().toLowerCase(Locale.ROOT));
         meta.put("step", Long.toString(step));
-        meta.put("opt_step", Long.toString(opt.stepCount()));
+        meta.put("ema_updates", Long.toString(ema.updates()));
         meta.put("rng_seed", Long.toString(rng.seed()));
         meta.put("rng_counter", Long.toString(rng.counter()));
         meta.put("batch", Integer.toString(c.batch));
@@ -315,11 +328,16 @@ public final class Trainer {
         Checkpoint.load(ck, "net.", net);
         Checkpoint.load(ck, "ema.", emaNet);
         Checkpoint.load(ck, "weight.", weight);
-        for (int i = 0; i < trainable.size(); i++) {
-            Checkpoint.into(ck.tensor("opt.m." + i), opt.firstMoments().get(i), "opt.m." + i);
-            Checkpoint.into(ck.tensor("opt.v." + i), opt.secondMoments().get(i), "opt.v." + i);
+        long[] optSteps = ck.tensor("opt.steps").asLongs();
+        int j = 0;
+        for (Map.Entry<String, Optimizer.State> e : opt.state().entrySet()) {
+            Checkpoint.into(ck.tensor("opt.m." + e.getKey()), e.getValue().m, "opt.m." + e.getKey());
+            Checkpoint.into(ck.tensor("opt.v." + e.getKey()), e.getValue().v, "opt.v." + e.getKey());
+            e.getValue().step = optSteps[j++];
         }
-        opt.setStepCount(Long.parseLong(meta.get("opt_step")));
+        for (Map.Entry<String, Tensor> e : ema.shadow().entrySet())
+            Checkpoint.into(ck.tensor("ema." + e.getKey()), e.getValue(), "ema." + e.getKey());
+        ema.setUpdates(Long.parseLong(meta.get("ema_updates")));
         step = Long.parseLong(meta.get("step"));
         rng = new Rng(Long.parseLong(meta.get("rng_seed")), Long.parseLong(meta.get("rng_counter")));
         losses.clear();
