@@ -75,4 +75,25 @@ class MainCliTest {
         String[] lines = b.out().strip().split("\n");
         assertTrue(lines[lines.length - 1].matches("step_ms: [0-9.]+"), lines[lines.length - 1]);
     }
+
+    @Test
+    void teacherThenScdAndSctFromTheTeacher(@TempDir Path dir) throws Exception {
+        Path teacher = dir.resolve("teacher");
+        Run t = run("train", "--method", "teacher", "--dataset", "eight_gaussians", "--steps", "3", "--batch", "8",
+                "--out", teacher.toString());
+        assertEquals(0, t.rc(), t.err());
+        assertTrue(t.out().contains("sw_ode"), t.out());
+        Path ck = teacher.resolve("checkpoint.safetensors");
+        Run s = run("sample", "--checkpoint", ck.toString(), "--steps", "3", "-n", "5", "--out", dir.resolve("t.png").toString());
+        assertEquals(0, s.rc(), s.err());
+        Run noTeacher = run("train", "--method", "scd", "--dataset", "eight_gaussians", "--steps", "1", "--out", dir.resolve("x").toString());
+        assertEquals(1, noTeacher.rc());
+        assertTrue(noTeacher.err().contains("--teacher"), noTeacher.err());
+        for (String m : new String[] {"scd", "sct"}) {
+            Run r = run("train", "--method", m, "--dataset", "eight_gaussians", "--steps", "2", "--batch", "8",
+                    "--teacher", ck.toString(), "--out", dir.resolve(m).toString());
+            assertEquals(0, r.rc(), m + ": " + r.err());
+            assertTrue(Files.exists(dir.resolve(m).resolve("samples.png")));
+        }
+    }
 }

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tangent.core.Tensor;
@@ -19,6 +20,7 @@ import tangent.scm.data.FashionMnist;
  * dataset-fashion-mnist): writes the PNG grid, the loss plot and a checkpoint, resumes from it,
  * and samples from it. Skipped (with the reason) only when the dataset is not installed.
  */
+@Tag("smoke")
 class FashionMnistSmokeTest {
     @Test
     void fmnistXsTrainsWritesPicturesAndResumes(@TempDir Path dir) throws Exception {

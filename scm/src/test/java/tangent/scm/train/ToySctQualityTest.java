@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tangent.scm.ScmObjective;
@@ -13,6 +14,7 @@ import tangent.scm.ScmObjective;
  * the 2-step samples reach a sliced Wasserstein-1 distance within 3x the data-to-data floor.
  * About 1-2 minutes on 2 cores.
  */
+@Tag("quality")
 class ToySctQualityTest {
     @Test
     void sctFromScratchReachesThreeTimesTheDataFloor(@TempDir Path dir) throws Exception {
