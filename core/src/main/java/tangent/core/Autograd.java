@@ -111,6 +111,7 @@ public final class Autograd {
         Map<Meta, Tensor> result = new IdentityHashMap<>();
         cot.put(y.meta, seed);
         if (wanted != null ? wanted.containsKey(y.meta) : y.meta.node == null) result.put(y.meta, seed);
+        String phase = Profiler.ON ? Profiler.enter(Profiler.VJP) : null;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             for (Node n : nodes) {
                 Meta m = n.output.meta;
@@ -139,6 +140,8 @@ public final class Autograd {
                     n.output = null;
                 }
             }
+        } finally {
+            if (Profiler.ON) Profiler.exit(phase);
         }
         return result;
     }

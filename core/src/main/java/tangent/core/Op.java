@@ -46,8 +46,11 @@ public abstract class Op {
         }
         Tensor y = apply(primals);
         Tensor dy;
+        String phase = Profiler.ON ? Profiler.enter(Profiler.JVP) : null;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             dy = jvp(primals, y, tangents);
+        } finally {
+            if (Profiler.ON) Profiler.exit(phase);
         }
         if (dy == null) return y;
         if (!java.util.Arrays.equals(dy.shape(), y.shape()) || dy.dtype() != y.dtype())
@@ -64,7 +67,14 @@ public abstract class Op {
             if (t.device() != dev)
                 throw new IllegalArgumentException(name() + ": inputs are on different devices (" + dev + " and "
                         + t.device() + "); move them with .to(Device) first");
-        Tensor y = forward(x);
+        Tensor y;
+        if (Profiler.ON) {
+            long t0 = System.nanoTime();
+            y = forward(x);
+            Profiler.add(name(), System.nanoTime() - t0, y.numel());
+        } else {
+            y = forward(x);
+        }
         for (Tensor t : x)
             if (y == t) y = y.shallowCopy();
         if (CheckMode.nanCheck()) CheckMode.check(this, x, y);
