@@ -219,6 +219,17 @@ public final class OpCases {
             }
         }
 
+        // silu_backward(x, g) = g silu'(x): SiLU's fused chain rule; its own rules are checked here
+        // (second derivatives of silu), same shape and broadcast g.
+        {
+            Gen gen = g.apply("silu_backward");
+            Tensor x0 = gen.normal(2, 3, 4), g0 = gen.normal(2, 3, 4), g1 = gen.normal(3, 1);
+            cs.add(new Case("silu_backward (2,3,4) (2,3,4)", "silu_backward", in -> new SiluBackward().apply(in[0], in[1]),
+                    () -> new Tensor[] {x0, g0}, all(2), Gradcheck.H, Gradcheck.TOL));
+            cs.add(new Case("silu_backward (2,3,4) (3,1)", "silu_backward", in -> new SiluBackward().apply(in[0], in[1]),
+                    () -> new Tensor[] {x0, g1}, all(2), Gradcheck.H, Gradcheck.TOL));
+        }
+
         // Comparisons: masks have zero derivative; f = cmp(a, b) * c so the mask matters.
         // (A tie between two different inputs is a jump: no derivative, so no such case.)
         BinaryFn[] cmps = {BinaryFn.GT, BinaryFn.GE, BinaryFn.LT, BinaryFn.LE, BinaryFn.EQ};

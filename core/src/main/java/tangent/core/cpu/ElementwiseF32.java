@@ -21,8 +21,10 @@ final class ElementwiseF32 {
             case RSQRT: for (int i = lo; i < hi; i++) o[i] = (float) (1.0 / Math.sqrt(a[off + i])); return;
             case CLAMP: for (int i = lo; i < hi; i++) o[i] = Math.min(Math.max(a[off + i], p1), p2); return;
             case EXP: for (int i = lo; i < hi; i++) o[i] = (float) Math.exp(a[off + i]); return;
-            case SIGMOID: for (int i = lo; i < hi; i++) o[i] = (float) UnaryFn.sigmoid(a[off + i]); return;
-            case SILU: for (int i = lo; i < hi; i++) { float v = a[off + i]; o[i] = (float) (v * UnaryFn.sigmoid(v)); } return;
+            // Branch-free 1 / (1 + e^-x): exact in IEEE for any x (e^-x = inf gives 0), agrees with
+            // UnaryFn.sigmoid to double rounding, and avoids a mispredicted branch per element.
+            case SIGMOID: for (int i = lo; i < hi; i++) o[i] = (float) (1.0 / (1.0 + Math.exp(-a[off + i]))); return;
+            case SILU: for (int i = lo; i < hi; i++) { float v = a[off + i]; o[i] = (float) (v / (1.0 + Math.exp(-v))); } return;
             case POW:
                 if (p1 == 2f) { for (int i = lo; i < hi; i++) { float v = a[off + i]; o[i] = v * v; } return; }
                 for (int i = lo; i < hi; i++) o[i] = (float) UnaryFn.pow(a[off + i], p1);
@@ -34,6 +36,13 @@ final class ElementwiseF32 {
 
     /** o[po + j] = fn(a[pa + j*ia], b[pb + j*ib]) for j in [0, n). */
     static void binary(BinaryFn fn, float[] a, int pa, int ia, float[] b, int pb, int ib, float[] o, int po, int n) {
+        if (fn == BinaryFn.SILU_BACKWARD) {
+            for (int j = 0; j < n; j++) {
+                double x = a[pa + j * ia], s = 1.0 / (1.0 + Math.exp(-x));
+                o[po + j] = (float) (b[pb + j * ib] * (s * (1.0 + x * (1.0 - s))));
+            }
+            return;
+        }
         if (ia == 1 && ib == 1) {
             switch (fn) {
                 case ADD: for (int j = 0; j < n; j++) o[po + j] = a[pa + j] + b[pb + j]; return;

@@ -46,10 +46,7 @@ public final class Unary extends Op {
             case COS: return x.sin().mul(t).neg();                             // -sin x t
             case TANH: return y.square().rsub(1.0).mul(t);                     // (1 - y^2) t
             case SIGMOID: return y.mul(y.rsub(1.0)).mul(t);                    // y (1 - y) t
-            case SILU: {                                                       // s (1 + x (1 - s)) t
-                Tensor s = x.sigmoid();
-                return s.mul(x.mul(s.rsub(1.0)).add(1.0)).mul(t);
-            }
+            case SILU: return new SiluBackward().apply(x, t);                  // s (1 + x (1 - s)) t, fused
             case RELU: return x.gt(0.0).mul(t);                                // [x > 0] t
             case ABS: return x.gt(0.0).sub(x.lt(0.0)).mul(t);                  // sign(x) t
             case RECIPROCAL: return y.square().mul(t).neg();                   // -t / x^2

@@ -1,0 +1,59 @@
+package tangent.core.ops;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import tangent.core.DType;
+import tangent.core.ForwardAD;
+import tangent.core.Rng;
+import tangent.core.Tensor;
+
+/** The fused silu_backward against its oracle, the composite s (1 + x (1 - s)) g, and silu's rules through it. */
+class SiluBackwardTest {
+    static Tensor composite(Tensor x, Tensor g) {
+        Tensor s = x.sigmoid();
+        return s.mul(x.mul(s.rsub(1.0)).add(1.0)).mul(g);
+    }
+
+    static double maxDiff(Tensor a, Tensor b) {
+        double[] x = a.toDoubleArray(), y = b.toDoubleArray();
+        double m = 0;
+        for (int i = 0; i < x.length; i++) m = Math.max(m, Math.abs(x[i] - y[i]));
+        return m;
+    }
+
+    @Test
+    void matchesCompositeInFloat64IncludingExtremes() {
+        Rng rng = new Rng(3);
+        Tensor x = rng.normal(DType.F64, 4, 5, 6).mul(4.0), g = rng.normal(DType.F64, 4, 5, 6);
+        assertTrue(maxDiff(new SiluBackward().apply(x, g), composite(x, g)) < 1e-14);
+        Tensor ext = Tensor.of(new double[] {-800, -40, -1e-300, 0, 1e-300, 40, 800}, 7);
+        Tensor ones = ext.onesLike();
+        double[] got = new SiluBackward().apply(ext, ones).toDoubleArray(), want = composite(ext, ones).toDoubleArray();
+        for (int i = 0; i < got.length; i++) assertEquals(want[i], got[i], 1e-15, "at " + ext.toDoubleArray()[i]);
+    }
+
+    @Test
+    void float32MatchesFloat64() {
+        Rng rng = new Rng(4);
+        Tensor x = rng.normal(DType.F64, 3, 1000).mul(5.0), g = rng.normal(DType.F64, 3, 1000);
+        Tensor y64 = new SiluBackward().apply(x, g), y32 = new SiluBackward().apply(x.to(DType.F32), g.to(DType.F32));
+        assertTrue(maxDiff(y64, y32.to(DType.F64)) < 1e-5);
+    }
+
+    @Test
+    void siluRulesAgreeWithTheComposite() {
+        Rng rng = new Rng(5);
+        Tensor x = rng.normal(DType.F64, 2, 3, 5), dx = rng.normal(DType.F64, 2, 3, 5);
+        Tensor[] viaOp = ForwardAD.jvp(in -> in[0].silu(), new Tensor[] {x}, new Tensor[] {dx});
+        Tensor[] viaComposite = ForwardAD.jvp(in -> in[0].mul(in[0].sigmoid()), new Tensor[] {x}, new Tensor[] {dx});
+        assertTrue(maxDiff(viaOp[1], viaComposite[1]) < 1e-14);
+        // second order: jvp of the jvp rule (goes through silu_backward's own jvp)
+        Tensor[] nested = ForwardAD.jvp(in -> ForwardAD.jvp(z -> z[0].silu(), new Tensor[] {in[0]}, new Tensor[] {dx})[1],
+                new Tensor[] {x}, new Tensor[] {dx});
+        Tensor[] nestedRef = ForwardAD.jvp(in -> ForwardAD.jvp(z -> z[0].mul(z[0].sigmoid()), new Tensor[] {in[0]}, new Tensor[] {dx})[1],
+                new Tensor[] {x}, new Tensor[] {dx});
+        assertTrue(maxDiff(nested[1], nestedRef[1]) < 1e-13);
+    }
+}
