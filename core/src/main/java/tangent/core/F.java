@@ -2,6 +2,7 @@ package tangent.core;
 
 import tangent.core.ops.Concat;
 import tangent.core.ops.Conv2d;
+import tangent.core.ops.GroupNorm;
 import tangent.core.ops.MatMul;
 import tangent.core.ops.Upsample2x;
 import tangent.core.ops.Where;
@@ -125,23 +126,16 @@ public final class F {
 
     /**
      * GroupNorm. x: (B, C, ...), statistics per sample over each of G groups of C/G channels,
-     * y = (x - mean) / sqrt(var + eps) * gamma + beta; gamma, beta: (C) or null.
+     * y = (x - mean) / sqrt(var + eps) * gamma + beta; gamma, beta: (C) or null. One primitive
+     * ({@link GroupNorm}, fused kernels; its composite definition is {@link GroupNorm#composite}).
      */
     public static Tensor groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, double eps) {
         int[] s = x.shape();
-        if (s.length < 2 || s[1] % groups != 0)
+        if (s.length < 2 || groups <= 0 || s[1] % groups != 0)
             throw new IllegalArgumentException("group_norm: " + groups + " groups do not divide the channels of " + Shape.str(s));
-        Tensor xr = x.reshape(s[0], groups, -1);
-        Tensor mu = mean(xr, new int[] {2}, true);
-        Tensor xc = xr.sub(mu);
-        Tensor var = mean(xc.square(), new int[] {2}, true);
-        Tensor y = xc.mul(var.add(eps).rsqrt()).reshape(s);
-        int[] bshape = new int[s.length];
-        java.util.Arrays.fill(bshape, 1);
-        bshape[1] = s[1];
-        if (gamma != null) y = y.mul(gamma.reshape(bshape));
-        if (beta != null) y = y.add(beta.reshape(bshape));
-        return y;
+        Tensor[] in = gamma != null && beta != null ? new Tensor[] {x, gamma, beta}
+                : gamma != null ? new Tensor[] {x, gamma} : beta != null ? new Tensor[] {x, beta} : new Tensor[] {x};
+        return new GroupNorm(groups, eps, gamma != null, beta != null, true).apply(in);
     }
 
     /** Pixel norm: v / sqrt(mean(v^2 over the axis) + eps). */

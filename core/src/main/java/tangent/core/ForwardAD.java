@@ -102,6 +102,14 @@ public final class ForwardAD {
         }
     }
 
+    /**
+     * Whether any of xs (nulls allowed) carries a tangent for an active dual level. Rules use it to
+     * take a fused kernel (no autodiff of its own) only when nothing outer needs differentiating.
+     */
+    public static boolean carriesActiveTangent(Tensor... xs) {
+        return topActiveLevel(xs) >= 0;
+    }
+
     /** The highest level that is active and that one of xs carries a tangent for; -1 if none. */
     static int topActiveLevel(Tensor[] xs) {
         List<DualLevel> active = ACTIVE.get();

@@ -230,6 +230,24 @@ public final class OpCases {
                     () -> new Tensor[] {x0, g1}, all(2), Gradcheck.H, Gradcheck.TOL));
         }
 
+        // group_norm as a primitive: fused kernels and generic rules (fused = false), with and without affine.
+        {
+            Gen gen = g.apply("group_norm");
+            Tensor x0 = gen.normal(2, 4, 3, 3), gm = gen.normal(4), bt = gen.normal(4), x1 = gen.normal(3, 6, 5);
+            for (boolean fz : new boolean[] {true, false}) {
+                String tag = fz ? "fused" : "generic";
+                cs.add(new Case("group_norm " + tag + " 2 groups (2,4,3,3) affine", "group_norm",
+                        in -> new GroupNorm(2, 1e-5, true, true, fz).apply(in[0], in[1], in[2]), () -> new Tensor[] {x0, gm, bt},
+                        all(3), Gradcheck.H, Gradcheck.TOL));
+                cs.add(new Case("group_norm " + tag + " 3 groups (3,6,5) plain", "group_norm",
+                        in -> new GroupNorm(3, 1e-5, false, false, fz).apply(in[0]), () -> new Tensor[] {x1}, all(1), Gradcheck.H,
+                        Gradcheck.TOL));
+            }
+            cs.add(new Case("group_norm fused 1 group (2,4,3,3) beta only", "group_norm",
+                    in -> new GroupNorm(1, 1e-5, false, true, true).apply(in[0], in[1]), () -> new Tensor[] {x0, bt}, all(2),
+                    Gradcheck.H, Gradcheck.TOL));
+        }
+
         // Comparisons: masks have zero derivative; f = cmp(a, b) * c so the mask matters.
         // (A tie between two different inputs is a jump: no derivative, so no such case.)
         BinaryFn[] cmps = {BinaryFn.GT, BinaryFn.GE, BinaryFn.LT, BinaryFn.LE, BinaryFn.EQ};

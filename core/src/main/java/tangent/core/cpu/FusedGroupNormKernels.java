@@ -1,0 +1,206 @@
+package tangent.core.cpu;
+
+import tangent.core.Tensor;
+
+/**
+ * The CPU loops of the group_norm op (tangent.core.ops.GroupNorm): forward with the affine
+ * gamma/beta, the JVP and the VJP, each one pass over a group after its statistics. x is viewed
+ * as (B, C, S) with G groups of C/G channels; statistics per (sample, group) in double (two
+ * passes: mean, then the centred sum of squares), one group per chunk, so results do not depend
+ * on the thread count. Per element the work is an affine map with per-channel float coefficients.
+ * The oracle is the op's generic rules (written with primitives); GroupNormTest compares them.
+ */
+public final class FusedGroupNormKernels {
+    private FusedGroupNormKernels() {}
+
+    private static final int GRAIN = 1 << 14;
+
+    /** mean and 1/sqrt(var + eps) of elements [base, base + n). */
+    private static void stats(CpuStorage a, int base, int n, double eps, double[] out) {
+        double s0 = 0, s1 = 0;
+        int i = 0;
+        if (a.f != null) {
+            float[] f = a.f;
+            for (; i + 1 < n; i += 2) { s0 += f[base + i]; s1 += f[base + i + 1]; }
+            for (; i < n; i++) s0 += f[base + i];
+        } else {
+            double[] d = a.d;
+            for (; i + 1 < n; i += 2) { s0 += d[base + i]; s1 += d[base + i + 1]; }
+            for (; i < n; i++) s0 += d[base + i];
+        }
+        double mu = (s0 + s1) / n, q0 = 0, q1 = 0;
+        i = 0;
+        if (a.f != null) {
+            float[] f = a.f;
+            for (; i + 1 < n; i += 2) { double c0 = f[base + i] - mu, c1 = f[base + i + 1] - mu; q0 += c0 * c0; q1 += c1 * c1; }
+            for (; i < n; i++) { double c = f[base + i] - mu; q0 += c * c; }
+        } else {
+            double[] d = a.d;
+            for (; i + 1 < n; i += 2) { double c0 = d[base + i] - mu, c1 = d[base + i + 1] - mu; q0 += c0 * c0; q1 += c1 * c1; }
+            for (; i < n; i++) { double c = d[base + i] - mu; q0 += c * c; }
+        }
+        out[0] = mu;
+        out[1] = 1.0 / Math.sqrt((q0 + q1) / n + eps);
+    }
+
+    /** o[base + i] = (a[base + i] - mu) * p + q for i in [0, len) (float32 arithmetic for float32 data). */
+    private static void affine(CpuStorage a, CpuStorage o, int base, int len, double mu, double p, double q) {
+        if (a.f != null) {
+            float[] f = a.f, of = o.f;
+            float mf = (float) mu, pf = (float) p, qf = (float) q;
+            for (int i = base; i < base + len; i++) of[i] = (f[i] - mf) * pf + qf;
+        } else {
+            double[] d = a.d, od = o.d;
+            for (int i = base; i < base + len; i++) od[i] = (d[i] - mu) * p + q;
+        }
+    }
+
+    private static double get(CpuStorage s, int i) {
+        return s == null ? 0 : s.get(i);
+    }
+
+    /** y = (x - mu) r gamma + beta; gamma, beta: (C) or null. x must be compact; returns a new compact tensor. */
+    public static Tensor forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        int[] s = x.shape();
+        int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
+        Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s);
+        CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(y);
+        CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma)),
+                be = beta == null ? null : CpuBackend.st(CpuBackend.compact(beta));
+        Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
+            double[] st = new double[2];
+            for (int bg = lo; bg < hi; bg++) {
+                int base = bg * n, g = bg % groups;
+                stats(a, base, n, eps, st);
+                double mu = st[0], r = st[1];
+                for (int k = 0; k < cpg; k++) {
+                    int ch = g * cpg + k;
+                    double gm = ga == null ? 1 : ga.get(ch);
+                    affine(a, o, base + k * sp, sp, mu, r * gm, get(be, ch));
+                }
+            }
+        });
+        return y;
+    }
+
+    /**
+     * The tangent dy = gamma r (dx - mean dx - xhat mean(xhat dx)) + dgamma xhat + dbeta, with
+     * xhat = (x - mu) r; per element an affine map of dx and x. dx, dgamma, dbeta may be null (zero).
+     */
+    public static Tensor jvp(Tensor x, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, int groups, double eps) {
+        int[] s = x.shape();
+        int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
+        Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s);
+        CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(y), da = dx == null ? null : CpuBackend.st(CpuBackend.compact(dx));
+        CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma)),
+                dga = dgamma == null ? null : CpuBackend.st(CpuBackend.compact(dgamma)),
+                dbe = dbeta == null ? null : CpuBackend.st(CpuBackend.compact(dbeta));
+        Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
+            double[] st = new double[2];
+            for (int bg = lo; bg < hi; bg++) {
+                int base = bg * n, g = bg % groups;
+                stats(a, base, n, eps, st);
+                double mu = st[0], r = st[1], dmu = 0, cross = 0;
+                if (da != null) {
+                    double s0 = 0, c0 = 0;
+                    if (a.f != null) {
+                        float[] f = a.f, df = da.f;
+                        for (int i = base; i < base + n; i++) { double t = df[i]; s0 += t; c0 += (f[i] - mu) * t; }
+                    } else {
+                        double[] d = a.d, dd = da.d;
+                        for (int i = base; i < base + n; i++) { double t = dd[i]; s0 += t; c0 += (d[i] - mu) * t; }
+                    }
+                    dmu = s0 / n;
+                    cross = r * c0 / n; // mean(xhat dx)
+                }
+                for (int k = 0; k < cpg; k++) {
+                    int ch = g * cpg + k, off = base + k * sp;
+                    double gm = ga == null ? 1 : ga.get(ch);
+                    // dy = A dx + Bc (x - mu) + Cc
+                    double A = gm * r, Bc = get(dga, ch) * r - gm * r * r * cross, Cc = get(dbe, ch) - A * dmu;
+                    if (da == null) {
+                        affine(a, o, off, sp, mu, Bc, Cc);
+                    } else if (a.f != null) {
+                        float[] f = a.f, df = da.f, of = o.f;
+                        float af = (float) A, bf = (float) Bc, cf = (float) Cc, mf = (float) mu;
+                        for (int i = off; i < off + sp; i++) of[i] = af * df[i] + bf * (f[i] - mf) + cf;
+                    } else {
+                        double[] d = a.d, dd = da.d, od = o.d;
+                        for (int i = off; i < off + sp; i++) od[i] = A * dd[i] + Bc * (d[i] - mu) + Cc;
+                    }
+                }
+            }
+        });
+        return y;
+    }
+
+    /**
+     * {gx, ggamma, gbeta} for the cotangent gy: with gh = gy gamma,
+     * gx = r (gh - mean gh - xhat mean(gh xhat)), ggamma = sum over (B, S) of gy xhat, gbeta = sum of gy.
+     * ggamma/gbeta are null when gamma is null / when wantBeta is false.
+     */
+    public static Tensor[] backward(Tensor x, Tensor gamma, Tensor gy, boolean wantBeta, int groups, double eps) {
+        int[] s = x.shape();
+        int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
+        Tensor cx = CpuBackend.compact(x), gx = Tensor.zeros(x.dtype(), s);
+        CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(gx), gs = CpuBackend.st(CpuBackend.compact(gy));
+        CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma));
+        double[] sumGy = new double[b * c], sumGyXhat = new double[b * c];
+        Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
+            double[] st = new double[2];
+            for (int bg = lo; bg < hi; bg++) {
+                int base = bg * n, g = bg % groups, bi = bg / groups;
+                stats(a, base, n, eps, st);
+                double mu = st[0], r = st[1], m1 = 0, m2 = 0;
+                for (int k = 0; k < cpg; k++) {
+                    int ch = g * cpg + k, off = base + k * sp;
+                    double s0 = 0, s1 = 0;
+                    if (a.f != null) {
+                        float[] f = a.f, gf = gs.f;
+                        for (int i = off; i < off + sp; i++) { double t = gf[i]; s0 += t; s1 += t * (f[i] - mu); }
+                    } else {
+                        double[] d = a.d, gd = gs.d;
+                        for (int i = off; i < off + sp; i++) { double t = gd[i]; s0 += t; s1 += t * (d[i] - mu); }
+                    }
+                    sumGy[bi * c + ch] = s0;
+                    sumGyXhat[bi * c + ch] = s1 * r;
+                    double gm = ga == null ? 1 : ga.get(ch);
+                    m1 += gm * s0;
+                    m2 += gm * s1 * r;
+                }
+                m1 /= n;
+                m2 /= n;
+                for (int k = 0; k < cpg; k++) {
+                    int ch = g * cpg + k, off = base + k * sp;
+                    double gm = ga == null ? 1 : ga.get(ch);
+                    // gx = A gy + Bc (x - mu) + Cc
+                    double A = r * gm, Bc = -r * r * m2, Cc = -r * m1;
+                    if (a.f != null) {
+                        float[] f = a.f, gf = gs.f, of = o.f;
+                        float af = (float) A, bf = (float) Bc, cf = (float) Cc, mf = (float) mu;
+                        for (int i = off; i < off + sp; i++) of[i] = af * gf[i] + bf * (f[i] - mf) + cf;
+                    } else {
+                        double[] d = a.d, gd = gs.d, od = o.d;
+                        for (int i = off; i < off + sp; i++) od[i] = A * gd[i] + Bc * (d[i] - mu) + Cc;
+                    }
+                }
+            }
+        });
+        Tensor gg = null, gb = null;
+        if (gamma != null) {
+            double[] v = new double[c];
+            for (int bi = 0; bi < b; bi++) for (int ch = 0; ch < c; ch++) v[ch] += sumGyXhat[bi * c + ch];
+            gg = Tensor.zeros(x.dtype(), c);
+            CpuStorage t = CpuBackend.st(gg);
+            for (int ch = 0; ch < c; ch++) t.set(ch, v[ch]);
+        }
+        if (wantBeta) {
+            double[] v = new double[c];
+            for (int bi = 0; bi < b; bi++) for (int ch = 0; ch < c; ch++) v[ch] += sumGy[bi * c + ch];
+            gb = Tensor.zeros(x.dtype(), c);
+            CpuStorage t = CpuBackend.st(gb);
+            for (int ch = 0; ch < c; ch++) t.set(ch, v[ch]);
+        }
+        return new Tensor[] {gx, gg, gb};
+    }
+}

@@ -1,0 +1,137 @@
+package tangent.core.ops;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import tangent.core.Autograd;
+import tangent.core.DType;
+import tangent.core.F;
+import tangent.core.ForwardAD;
+import tangent.core.Rng;
+import tangent.core.Tensor;
+
+/**
+ * The group_norm primitive: fused kernels against the generic rules and the composite definition
+ * (forward, jvp, vjp, in float64 to 1e-12), float32 against float64, and nested differentiation
+ * (a jvp of the gradient, which must take the generic rules).
+ */
+class GroupNormTest {
+    static void close(Tensor e, Tensor a, double tol, String what) {
+        assertArrayEquals(e.shape(), a.shape(), what);
+        double[] ev = e.toDoubleArray(), av = a.toDoubleArray();
+        double scale = 1;
+        for (double v : ev) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < ev.length; i++) assertEquals(ev[i], av[i], tol * scale, what + " element " + i);
+    }
+
+    static Function<Tensor[], Tensor> op(int groups, boolean gamma, boolean beta, boolean fused) {
+        return in -> new GroupNorm(groups, 1e-5, gamma, beta, fused).apply(in);
+    }
+
+    static Function<Tensor[], Tensor> composite(int groups, boolean gamma, boolean beta) {
+        return in -> GroupNorm.composite(in[0], groups, gamma ? in[1] : null, beta ? in[gamma ? 2 : 1] : null, 1e-5);
+    }
+
+    static Tensor[] inputs(Rng rng, DType dt, int[] s, boolean gamma, boolean beta) {
+        int n = 1 + (gamma ? 1 : 0) + (beta ? 1 : 0), i = 1;
+        Tensor[] in = new Tensor[n];
+        in[0] = rng.normal(dt, s).mul(3.0).add(1.5);
+        if (gamma) in[i++] = rng.normal(dt, s[1]);
+        if (beta) in[i] = rng.normal(dt, s[1]);
+        return in;
+    }
+
+    /** {y, jvp, grads of <v, f>} of f at x. */
+    static Tensor[] all(Function<Tensor[], Tensor> f, Tensor[] x, Tensor[] dx, Tensor v) {
+        Tensor[] yd = ForwardAD.jvp(f, x, dx);
+        Tensor[] xs = new Tensor[x.length];
+        for (int i = 0; i < x.length; i++) xs[i] = x[i].detach().requiresGrad(true);
+        Tensor y = f.apply(xs);
+        Tensor[] g = Autograd.grad(y, xs, v, false);
+        Tensor[] out = new Tensor[2 + g.length];
+        out[0] = yd[0];
+        out[1] = yd[1];
+        System.arraycopy(g, 0, out, 2, g.length);
+        return out;
+    }
+
+    @Test
+    void fusedMatchesGenericAndComposite() {
+        Rng rng = new Rng(7);
+        int[][] shapes = {{2, 4, 3, 3}, {3, 6, 5}, {2, 8, 2, 2}, {1, 4, 1}};
+        int[] groups = {2, 3, 8, 1};
+        for (int k = 0; k < shapes.length; k++)
+            for (int m = 0; m < 4; m++) {
+                boolean gm = (m & 1) != 0, bt = (m & 2) != 0;
+                Tensor[] x = inputs(rng, DType.F64, shapes[k], gm, bt), dx = inputs(rng, DType.F64, shapes[k], gm, bt);
+                Tensor v = rng.normal(DType.F64, shapes[k]);
+                int g = groups[k];
+                Tensor[] fz = all(op(g, gm, bt, true), x, dx, v), gen = all(op(g, gm, bt, false), x, dx, v),
+                        ref = all(composite(g, gm, bt), x, dx, v);
+                for (int i = 0; i < ref.length; i++) {
+                    String what = "shape " + k + " gamma " + gm + " beta " + bt + " output " + i;
+                    close(ref[i], fz[i], 1e-12, "fused " + what);
+                    close(ref[i], gen[i], 1e-12, "generic " + what);
+                }
+            }
+    }
+
+    @Test
+    void float32AgreesWithFloat64AndFWithTheOp() {
+        Rng rng = new Rng(8);
+        int[] s = {4, 64, 7, 7};
+        Tensor[] x = inputs(rng, DType.F64, s, true, true), dx = inputs(rng, DType.F64, s, true, true);
+        Tensor v = rng.normal(DType.F64, s);
+        Tensor[] x32 = new Tensor[3], dx32 = new Tensor[3];
+        for (int i = 0; i < 3; i++) {
+            x32[i] = x[i].to(DType.F32);
+            dx32[i] = dx[i].to(DType.F32);
+        }
+        Tensor[] a = all(op(16, true, true, true), x, dx, v), b = all(op(16, true, true, true), x32, dx32, v.to(DType.F32));
+        for (int i = 0; i < a.length; i++) close(a[i], b[i].to(DType.F64), 2e-5, "float32 output " + i);
+        close(a[0], F.groupNorm(x[0], 16, x[1], x[2], 1e-5), 0, "F.groupNorm");
+    }
+
+    @Test
+    void jvpOfTheGradientTakesTheGenericRules() {
+        Rng rng = new Rng(9);
+        int[] s = {2, 4, 3};
+        Tensor[] x = inputs(rng, DType.F64, s, true, true);
+        Tensor u = rng.normal(DType.F64, s), v = rng.normal(DType.F64, s);
+        for (boolean fused : new boolean[] {true, false}) {
+            Function<Tensor[], Tensor> gradX = in -> {
+                Tensor xs = in[0].requiresGrad(true);
+                Tensor y = new GroupNorm(2, 1e-5, true, true, fused).apply(xs, x[1], x[2]);
+                return Autograd.grad(y, new Tensor[] {xs}, v, false)[0];
+            };
+            Function<Tensor[], Tensor> gradXRef = in -> {
+                Tensor xs = in[0].requiresGrad(true);
+                Tensor y = GroupNorm.composite(xs, 2, x[1], x[2], 1e-5);
+                return Autograd.grad(y, new Tensor[] {xs}, v, false)[0];
+            };
+            Tensor got = ForwardAD.jvp(gradX, new Tensor[] {x[0]}, new Tensor[] {u})[1];
+            Tensor want = ForwardAD.jvp(gradXRef, new Tensor[] {x[0]}, new Tensor[] {u})[1];
+            close(want, got, 1e-10, "jvp of grad, fused=" + fused);
+            // nested jvp
+            Tensor got2 = ForwardAD.jvp(in -> ForwardAD.jvp(z -> new GroupNorm(2, 1e-5, false, false, fused).apply(z[0]),
+                    new Tensor[] {in[0]}, new Tensor[] {u})[1], new Tensor[] {x[0]}, new Tensor[] {v})[1];
+            Tensor want2 = ForwardAD.jvp(in -> ForwardAD.jvp(z -> GroupNorm.composite(z[0], 2, null, null, 1e-5),
+                    new Tensor[] {in[0]}, new Tensor[] {u})[1], new Tensor[] {x[0]}, new Tensor[] {v})[1];
+            close(want2, got2, 1e-10, "nested jvp, fused=" + fused);
+        }
+    }
+
+    @Test
+    void shapeErrorsNameTheOp() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> F.groupNorm(Tensor.zeros(DType.F64, 2, 6, 3), 4, null, null, 1e-5));
+        assertTrue(e.getMessage().contains("group_norm") && e.getMessage().contains("(2, 6, 3)"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> F.groupNorm(Tensor.zeros(DType.F64, 2, 6, 3), 3, Tensor.zeros(DType.F64, 5), null, 1e-5));
+        assertTrue(e.getMessage().contains("group_norm") && e.getMessage().contains("(5,)"), e.getMessage());
+    }
+}
