@@ -34,6 +34,16 @@ public abstract class Op {
      */
     protected abstract Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad);
 
+    /**
+     * Optional fused forward+JVP: {y, dy} computed together (dy may be null for a zero tangent), or
+     * null to use {@link #forward} then {@link #jvp}. {@link #apply} offers it only when neither
+     * the inputs nor their tangents carry a tangent of another active dual level (so no outer
+     * derivative needs the rules); the generic pair stays the oracle that tests compare it with.
+     */
+    protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
+        return null;
+    }
+
     /** Runs the op with autodiff: the primal on the tape, tangents of active dual levels alongside. */
     public final Tensor apply(Tensor... x) {
         int level = ForwardAD.topActiveLevel(x);
@@ -44,13 +54,28 @@ public abstract class Op {
             tangents[i] = x[i].tangentAt(level);
             primals[i] = tangents[i] == null ? x[i] : x[i].withoutTangent(level);
         }
-        Tensor y = apply(primals);
-        Tensor dy;
-        String phase = Profiler.ON ? Profiler.enter(Profiler.JVP) : null;
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            dy = jvp(primals, y, tangents);
-        } finally {
-            if (Profiler.ON) Profiler.exit(phase);
+        Tensor y = null, dy = null;
+        if (ForwardAD.topActiveLevel(primals) < 0 && ForwardAD.topActiveLevel(tangents) < 0) {
+            checkInputs(primals);
+            Tensor[] fused;
+            long t0 = Profiler.ON ? System.nanoTime() : 0;
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                fused = forwardJvp(primals, tangents);
+            }
+            if (fused != null) {
+                if (Profiler.ON) Profiler.add(name() + "+jvp", System.nanoTime() - t0, fused[0].numel());
+                y = finishPrimal(primals, fused[0]);
+                dy = fused[1];
+            }
+        }
+        if (y == null) {
+            y = apply(primals);
+            String phase = Profiler.ON ? Profiler.enter(Profiler.JVP) : null;
+            try (GradMode.Scope ignored = GradMode.noGrad()) {
+                dy = jvp(primals, y, tangents);
+            } finally {
+                if (Profiler.ON) Profiler.exit(phase);
+            }
         }
         if (dy == null) return y;
         if (!java.util.Arrays.equals(dy.shape(), y.shape()) || dy.dtype() != y.dtype())
@@ -59,7 +84,7 @@ public abstract class Op {
         return y.withTangent(level, dy);
     }
 
-    private Tensor applyPrimal(Tensor[] x) {
+    private void checkInputs(Tensor[] x) {
         for (Tensor t : x)
             if (t == null) throw new IllegalArgumentException(name() + ": an input is null");
         Device dev = x.length > 0 ? x[0].device() : Device.CPU;
@@ -67,6 +92,10 @@ public abstract class Op {
             if (t.device() != dev)
                 throw new IllegalArgumentException(name() + ": inputs are on different devices (" + dev + " and "
                         + t.device() + "); move them with .to(Device) first");
+    }
+
+    private Tensor applyPrimal(Tensor[] x) {
+        checkInputs(x);
         Tensor y;
         if (Profiler.ON) {
             long t0 = System.nanoTime();
@@ -75,6 +104,11 @@ public abstract class Op {
         } else {
             y = forward(x);
         }
+        return finishPrimal(x, y);
+    }
+
+    /** The primal output of x: never an input object itself; NaN-checked; recorded on the tape. */
+    private Tensor finishPrimal(Tensor[] x, Tensor y) {
         for (Tensor t : x)
             if (y == t) y = y.shallowCopy();
         if (CheckMode.nanCheck()) CheckMode.check(this, x, y);

@@ -54,6 +54,11 @@ public final class Profiler {
         s.elems.add(outElems);
     }
 
+    /** Records a kernel called directly by a rule (not through an op), e.g. a fused JVP: pass System.nanoTime() at its start. */
+    public static void kernel(String name, long startNanos, long outElems) {
+        if (ON) add(name, System.nanoTime() - startNanos, outElems);
+    }
+
     /** Clears the counters (e.g. after warm-up). */
     public static void reset() {
         STATS.clear();

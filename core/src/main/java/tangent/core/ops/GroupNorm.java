@@ -6,6 +6,7 @@ import tangent.core.F;
 import tangent.core.ForwardAD;
 import tangent.core.GradMode;
 import tangent.core.Op;
+import tangent.core.Profiler;
 import tangent.core.Shape;
 import tangent.core.Tensor;
 import tangent.core.cpu.FusedGroupNormKernels;
@@ -128,8 +129,12 @@ public final class GroupNorm extends Op {
         Tensor gamma = gamma(x), dgamma = hasGamma ? dx[1] : null, dbeta = hasBeta ? dx[hasGamma ? 2 : 1] : null;
         Tensor dX = dx[0];
         if (dX == null && dgamma == null && dbeta == null) return null;
-        if (fast(x[0], gamma, dX, dgamma, dbeta))
-            return FusedGroupNormKernels.jvp(x[0], dX, gamma, dgamma, dbeta, groups, eps);
+        if (fast(x[0], gamma, dX, dgamma, dbeta)) {
+            long t0 = System.nanoTime();
+            Tensor t = FusedGroupNormKernels.jvp(x[0], dX, gamma, dgamma, dbeta, groups, eps);
+            Profiler.kernel("group_norm (fused jvp)", t0, t.numel());
+            return t;
+        }
         int[] s = x[0].shape(), bs = bshape(s);
         Tensor[] xr = normalized(x[0]);
         Tensor t = null;
@@ -148,7 +153,9 @@ public final class GroupNorm extends Op {
         int ig = hasGamma ? 1 : -1, ib = hasBeta ? (hasGamma ? 2 : 1) : -1;
         Tensor[] out = new Tensor[x.length];
         if (fast(x[0], gamma, gy)) {
+            long t0 = System.nanoTime();
             Tensor[] g = FusedGroupNormKernels.backward(x[0], gamma, gy, ib >= 0 && needsGrad[ib], groups, eps);
+            Profiler.kernel("group_norm (fused vjp)", t0, g[0].numel());
             out[0] = g[0];
             if (ig >= 0) out[ig] = g[1];
             if (ib >= 0) out[ib] = g[2];

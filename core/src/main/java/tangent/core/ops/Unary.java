@@ -54,6 +54,15 @@ public final class Unary extends Op {
         }
     }
 
+    /** SiLU on CPU: the value and its tangent in one pass (the generic pair silu, silu_backward is the oracle). */
+    @Override
+    protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
+        if (fn != UnaryFn.SILU || dx[0] == null || x[0].device() != tangent.core.Device.CPU
+                || !java.util.Arrays.equals(x[0].shape(), dx[0].shape()) || x[0].dtype() != dx[0].dtype())
+            return null;
+        return tangent.core.cpu.CpuBackend.INSTANCE.siluForwardJvp(x[0], dx[0]);
+    }
+
     @Override
     protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
         return dx[0] == null ? null : chain(fn, x[0], y, dx[0]);

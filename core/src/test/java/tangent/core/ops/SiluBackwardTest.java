@@ -56,4 +56,25 @@ class SiluBackwardTest {
                 new Tensor[] {x}, new Tensor[] {dx});
         assertTrue(maxDiff(nested[1], nestedRef[1]) < 1e-13);
     }
+
+    @Test
+    void fusedForwardJvpIsBitIdenticalToTheGenericPair() {
+        Rng rng = new Rng(6);
+        for (tangent.core.DType dt : tangent.core.DType.values()) {
+            Tensor x = rng.normal(dt, 4, 3, 50).mul(4.0), dx = rng.normal(dt, 4, 3, 50);
+            Tensor[] fused = ForwardAD.jvp(in -> in[0].silu(), new Tensor[] {x}, new Tensor[] {dx});
+            Tensor y = x.silu(), dy = new SiluBackward().apply(x, dx);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(y.toDoubleArray(), fused[0].toDoubleArray(), 0.0);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(dy.toDoubleArray(), fused[1].toDoubleArray(), 0.0);
+            // strided input and a taped primal: the fused path still records silu for backward
+            Tensor xt = x.transpose(0, 2).detach().requiresGrad(true);
+            Tensor dxt = dx.transpose(0, 2);
+            Tensor[] f2 = ForwardAD.jvp(in -> in[0].silu(), new Tensor[] {xt}, new Tensor[] {dxt});
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new SiluBackward().apply(xt.detach(), dxt).toDoubleArray(),
+                    f2[1].toDoubleArray(), 0.0);
+            Tensor g = tangent.core.Autograd.grad(f2[0], new Tensor[] {xt}, dxt, false)[0];
+            org.junit.jupiter.api.Assertions.assertArrayEquals(new SiluBackward().apply(xt.detach(), dxt).toDoubleArray(),
+                    g.toDoubleArray(), 0.0);
+        }
+    }
 }
