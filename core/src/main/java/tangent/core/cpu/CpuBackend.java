@@ -263,6 +263,7 @@ public final class CpuBackend implements Backend {
                     if (s.f != null) {
                         float[] a = s.f;
                         if (isMax) for (int j = 0; j < len; j++) acc = Math.max(acc, a[p + j * inner]);
+                        else if (inner == 1) acc += sumF32(a, p, len);
                         else for (int j = 0; j < len; j++) acc += a[p + j * inner];
                     } else {
                         double[] a = s.d;
@@ -274,6 +275,20 @@ public final class CpuBackend implements Backend {
             }
         });
         return y;
+    }
+
+    /** Sum of a[p .. p + len) in double with four independent accumulators (a fixed order: thread-count independent). */
+    private static double sumF32(float[] a, int p, int len) {
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int j = 0;
+        for (; j + 3 < len; j += 4) {
+            a0 += a[p + j];
+            a1 += a[p + j + 1];
+            a2 += a[p + j + 2];
+            a3 += a[p + j + 3];
+        }
+        for (; j < len; j++) a0 += a[p + j];
+        return (a0 + a1) + (a2 + a3);
     }
 
     // ---- linear algebra and images --------------------------------------------------------
