@@ -15,40 +15,48 @@ public final class FusedGroupNormKernels {
 
     private static final int GRAIN = 1 << 14;
 
-    /** mean and 1/sqrt(var + eps) of elements [base, base + n). */
+    /**
+     * mean and 1/sqrt(var + eps) of elements [base, base + n), in one pass: sums of d = x - x0 and d^2
+     * in double, shifted by the group's first element x0 so that a large mean does not cancel
+     * (var = (sum d^2 - (sum d)^2 / n) / n; exact up to double rounding for float32 data).
+     */
     private static void stats(CpuStorage a, int base, int n, double eps, double[] out) {
-        double s0 = 0, s1 = 0;
+        double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
         int i = 0;
         if (a.f != null) {
             float[] f = a.f;
-            for (; i + 1 < n; i += 2) { s0 += f[base + i]; s1 += f[base + i + 1]; }
-            for (; i < n; i++) s0 += f[base + i];
+            double x0 = f[base];
+            for (; i + 1 < n; i += 2) {
+                double d0 = f[base + i] - x0, d1 = f[base + i + 1] - x0;
+                s0 += d0; s1 += d1; q0 += d0 * d0; q1 += d1 * d1;
+            }
+            for (; i < n; i++) { double d = f[base + i] - x0; s0 += d; q0 += d * d; }
+            double sd = s0 + s1, var = Math.max(0.0, (q0 + q1 - sd * sd / n) / n);
+            out[0] = x0 + sd / n;
+            out[1] = 1.0 / Math.sqrt(var + eps);
         } else {
+            // float64: the two-pass formula (the gradcheck's precision)
             double[] d = a.d;
             for (; i + 1 < n; i += 2) { s0 += d[base + i]; s1 += d[base + i + 1]; }
             for (; i < n; i++) s0 += d[base + i];
-        }
-        double mu = (s0 + s1) / n, q0 = 0, q1 = 0;
-        i = 0;
-        if (a.f != null) {
-            float[] f = a.f;
-            for (; i + 1 < n; i += 2) { double c0 = f[base + i] - mu, c1 = f[base + i + 1] - mu; q0 += c0 * c0; q1 += c1 * c1; }
-            for (; i < n; i++) { double c = f[base + i] - mu; q0 += c * c; }
-        } else {
-            double[] d = a.d;
-            for (; i + 1 < n; i += 2) { double c0 = d[base + i] - mu, c1 = d[base + i + 1] - mu; q0 += c0 * c0; q1 += c1 * c1; }
+            double mu = (s0 + s1) / n;
+            for (i = 0; i + 1 < n; i += 2) { double c0 = d[base + i] - mu, c1 = d[base + i + 1] - mu; q0 += c0 * c0; q1 += c1 * c1; }
             for (; i < n; i++) { double c = d[base + i] - mu; q0 += c * c; }
+            out[0] = mu;
+            out[1] = 1.0 / Math.sqrt((q0 + q1) / n + eps);
         }
-        out[0] = mu;
-        out[1] = 1.0 / Math.sqrt((q0 + q1) / n + eps);
     }
 
-    /** o[base + i] = (a[base + i] - mu) * p + q for i in [0, len) (float32 arithmetic for float32 data). */
+    /**
+     * o[base + i] = (a[base + i] - mu) * p + q for i in [0, len). float32 arithmetic for float32 data,
+     * with mu split into mf + ml (float32 head and tail): x - mf is exact for x near mu, so a large
+     * mean does not cost the centred value its precision.
+     */
     private static void affine(CpuStorage a, CpuStorage o, int base, int len, double mu, double p, double q) {
         if (a.f != null) {
             float[] f = a.f, of = o.f;
-            float mf = (float) mu, pf = (float) p, qf = (float) q;
-            for (int i = base; i < base + len; i++) of[i] = (f[i] - mf) * pf + qf;
+            float mf = (float) mu, ml = (float) (mu - mf), pf = (float) p, qf = (float) q;
+            for (int i = base; i < base + len; i++) of[i] = (f[i] - mf - ml) * pf + qf;
         } else {
             double[] d = a.d, od = o.d;
             for (int i = base; i < base + len; i++) od[i] = (d[i] - mu) * p + q;
@@ -88,10 +96,25 @@ public final class FusedGroupNormKernels {
      * xhat = (x - mu) r; per element an affine map of dx and x. dx, dgamma, dbeta may be null (zero).
      */
     public static Tensor jvp(Tensor x, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, int groups, double eps) {
+        return forwardJvp(x, dx, gamma, null, dgamma, dbeta, groups, eps, false)[1];
+    }
+
+    /**
+     * {y, dy} together (one pass over the statistics for both): y as {@link #forward}, dy as
+     * {@link #jvp}. beta is only read for y.
+     */
+    public static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
+                                      double eps) {
+        return forwardJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps, true);
+    }
+
+    private static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
+                                       double eps, boolean withPrimal) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
-        Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s);
+        Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s), yp = withPrimal ? Tensor.zeros(x.dtype(), s) : null;
         CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(y), da = dx == null ? null : CpuBackend.st(CpuBackend.compact(dx));
+        CpuStorage po = yp == null ? null : CpuBackend.st(yp), be = beta == null ? null : CpuBackend.st(CpuBackend.compact(beta));
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma)),
                 dga = dgamma == null ? null : CpuBackend.st(CpuBackend.compact(dgamma)),
                 dbe = dbeta == null ? null : CpuBackend.st(CpuBackend.compact(dbeta));
@@ -116,14 +139,15 @@ public final class FusedGroupNormKernels {
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k, off = base + k * sp;
                     double gm = ga == null ? 1 : ga.get(ch);
+                    if (po != null) affine(a, po, off, sp, mu, r * gm, get(be, ch));
                     // dy = A dx + Bc (x - mu) + Cc
                     double A = gm * r, Bc = get(dga, ch) * r - gm * r * r * cross, Cc = get(dbe, ch) - A * dmu;
                     if (da == null) {
                         affine(a, o, off, sp, mu, Bc, Cc);
                     } else if (a.f != null) {
                         float[] f = a.f, df = da.f, of = o.f;
-                        float af = (float) A, bf = (float) Bc, cf = (float) Cc, mf = (float) mu;
-                        for (int i = off; i < off + sp; i++) of[i] = af * df[i] + bf * (f[i] - mf) + cf;
+                        float af = (float) A, bf = (float) Bc, cf = (float) Cc, mf = (float) mu, ml = (float) (mu - mf);
+                        for (int i = off; i < off + sp; i++) of[i] = af * df[i] + bf * (f[i] - mf - ml) + cf;
                     } else {
                         double[] d = a.d, dd = da.d, od = o.d;
                         for (int i = off; i < off + sp; i++) od[i] = A * dd[i] + Bc * (d[i] - mu) + Cc;
@@ -131,7 +155,7 @@ public final class FusedGroupNormKernels {
                 }
             }
         });
-        return y;
+        return new Tensor[] {yp, y};
     }
 
     /**
@@ -177,8 +201,8 @@ public final class FusedGroupNormKernels {
                     double A = r * gm, Bc = -r * r * m2, Cc = -r * m1;
                     if (a.f != null) {
                         float[] f = a.f, gf = gs.f, of = o.f;
-                        float af = (float) A, bf = (float) Bc, cf = (float) Cc, mf = (float) mu;
-                        for (int i = off; i < off + sp; i++) of[i] = af * gf[i] + bf * (f[i] - mf) + cf;
+                        float af = (float) A, bf = (float) Bc, cf = (float) Cc, mf = (float) mu, ml = (float) (mu - mf);
+                        for (int i = off; i < off + sp; i++) of[i] = af * gf[i] + bf * (f[i] - mf - ml) + cf;
                     } else {
                         double[] d = a.d, gd = gs.d, od = o.d;
                         for (int i = off; i < off + sp; i++) od[i] = A * gd[i] + Bc * (d[i] - mu) + Cc;

@@ -106,6 +106,16 @@ public final class GroupNorm extends Op {
         }
     }
 
+    /** Fused {y, dy} on CPU when x or gamma/beta carry this level's tangent. */
+    @Override
+    protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
+        if (!fused || x[0].device() != Device.CPU) return null;
+        check(x);
+        Tensor dX = dx[0], dgamma = hasGamma ? dx[1] : null, dbeta = hasBeta ? dx[hasGamma ? 2 : 1] : null;
+        if (dX == null && dgamma == null && dbeta == null) return null;
+        return FusedGroupNormKernels.forwardJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps);
+    }
+
     /** {xhat, r} in the grouped view (B, G, n) and (B, G, 1), with primitives. */
     private Tensor[] normalized(Tensor x) {
         int[] s = x.shape();

@@ -97,6 +97,21 @@ class GroupNormTest {
     }
 
     @Test
+    void float32StatisticsSurviveALargeMean() {
+        Rng rng = new Rng(10);
+        Tensor x = rng.normal(DType.F64, 2, 8, 5, 5).mul(0.01).add(300.0), dx = rng.normal(DType.F64, 2, 8, 5, 5);
+        Tensor[] a = ForwardAD.jvp(in -> F.groupNorm(in[0], 4, null, null, 1e-5), new Tensor[] {x}, new Tensor[] {dx});
+        Tensor x32 = x.to(DType.F32), dx32 = dx.to(DType.F32);
+        Tensor[] b = ForwardAD.jvp(in -> F.groupNorm(in[0], 4, null, null, 1e-5), new Tensor[] {x32}, new Tensor[] {dx32});
+        // the float32 input itself is rounded (ulp(300) / 0.01 ~ 3e-3 relative): compare against float64 of that input
+        Tensor[] ref = ForwardAD.jvp(in -> F.groupNorm(in[0], 4, null, null, 1e-5), new Tensor[] {x32.to(DType.F64)},
+                new Tensor[] {dx32.to(DType.F64)});
+        close(ref[0], b[0].to(DType.F64), 1e-4, "float32 y, large mean");
+        close(ref[1], b[1].to(DType.F64), 1e-4, "float32 dy, large mean");
+        close(ref[0], F.groupNorm(x32, 4, null, null, 1e-5).to(DType.F64), 1e-4, "float32 forward, large mean");
+    }
+
+    @Test
     void jvpOfTheGradientTakesTheGenericRules() {
         Rng rng = new Rng(9);
         int[] s = {2, 4, 3};
