@@ -25,13 +25,15 @@ public final class FusedGroupNormKernels {
         int i = 0;
         if (a.f != null) {
             float[] f = a.f;
-            double x0 = f[base];
-            for (; i + 1 < n; i += 2) {
-                double d0 = f[base + i] - x0, d1 = f[base + i + 1] - x0;
-                s0 += d0; s1 += d1; q0 += d0 * d0; q1 += d1 * d1;
+            double x0 = f[base], s2 = 0, s3 = 0, q2 = 0, q3 = 0;
+            // four independent chains per sum: the adds do not wait on each other
+            for (; i + 3 < n; i += 4) {
+                double d0 = f[base + i] - x0, d1 = f[base + i + 1] - x0, d2 = f[base + i + 2] - x0, d3 = f[base + i + 3] - x0;
+                s0 += d0; s1 += d1; s2 += d2; s3 += d3;
+                q0 += d0 * d0; q1 += d1 * d1; q2 += d2 * d2; q3 += d3 * d3;
             }
             for (; i < n; i++) { double d = f[base + i] - x0; s0 += d; q0 += d * d; }
-            double sd = s0 + s1, var = Math.max(0.0, (q0 + q1 - sd * sd / n) / n);
+            double sd = (s0 + s1) + (s2 + s3), var = Math.max(0.0, ((q0 + q1) + (q2 + q3) - sd * sd / n) / n);
             out[0] = x0 + sd / n;
             out[1] = 1.0 / Math.sqrt(var + eps);
         } else {
@@ -45,6 +47,20 @@ public final class FusedGroupNormKernels {
             out[0] = mu;
             out[1] = 1.0 / Math.sqrt((q0 + q1) / n + eps);
         }
+    }
+
+    /** out = {sum t[i], sum t[i] (f[i] - mu)} over [from, to), four chains each. */
+    private static void sums(float[] t, float[] f, int from, int to, double mu, double[] out) {
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+        int i = from;
+        for (; i + 3 < to; i += 4) {
+            double t0 = t[i], t1 = t[i + 1], t2 = t[i + 2], t3 = t[i + 3];
+            a0 += t0; a1 += t1; a2 += t2; a3 += t3;
+            b0 += t0 * (f[i] - mu); b1 += t1 * (f[i + 1] - mu); b2 += t2 * (f[i + 2] - mu); b3 += t3 * (f[i + 3] - mu);
+        }
+        for (; i < to; i++) { double t0 = t[i]; a0 += t0; b0 += t0 * (f[i] - mu); }
+        out[0] = (a0 + a1) + (a2 + a3);
+        out[1] = (b0 + b1) + (b2 + b3);
     }
 
     /**
@@ -76,7 +92,7 @@ public final class FusedGroupNormKernels {
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma)),
                 be = beta == null ? null : CpuBackend.st(CpuBackend.compact(beta));
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
-            double[] st = new double[2];
+            double[] st = new double[2], st2 = new double[2];
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, st);
@@ -119,7 +135,7 @@ public final class FusedGroupNormKernels {
                 dga = dgamma == null ? null : CpuBackend.st(CpuBackend.compact(dgamma)),
                 dbe = dbeta == null ? null : CpuBackend.st(CpuBackend.compact(dbeta));
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
-            double[] st = new double[2];
+            double[] st = new double[2], st2 = new double[2];
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, st);
@@ -127,8 +143,9 @@ public final class FusedGroupNormKernels {
                 if (da != null) {
                     double s0 = 0, c0 = 0;
                     if (a.f != null) {
-                        float[] f = a.f, df = da.f;
-                        for (int i = base; i < base + n; i++) { double t = df[i]; s0 += t; c0 += (f[i] - mu) * t; }
+                        sums(da.f, a.f, base, base + n, mu, st2);
+                        s0 = st2[0];
+                        c0 = st2[1];
                     } else {
                         double[] d = a.d, dd = da.d;
                         for (int i = base; i < base + n; i++) { double t = dd[i]; s0 += t; c0 += (d[i] - mu) * t; }
@@ -171,7 +188,7 @@ public final class FusedGroupNormKernels {
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma));
         double[] sumGy = new double[b * c], sumGyXhat = new double[b * c];
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
-            double[] st = new double[2];
+            double[] st = new double[2], st2 = new double[2];
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups, bi = bg / groups;
                 stats(a, base, n, eps, st);
@@ -180,8 +197,9 @@ public final class FusedGroupNormKernels {
                     int ch = g * cpg + k, off = base + k * sp;
                     double s0 = 0, s1 = 0;
                     if (a.f != null) {
-                        float[] f = a.f, gf = gs.f;
-                        for (int i = off; i < off + sp; i++) { double t = gf[i]; s0 += t; s1 += t * (f[i] - mu); }
+                        sums(gs.f, a.f, off, off + sp, mu, st2);
+                        s0 = st2[0];
+                        s1 = st2[1];
                     } else {
                         double[] d = a.d, gd = gs.d;
                         for (int i = off; i < off + sp; i++) { double t = gd[i]; s0 += t; s1 += t * (d[i] - mu); }
