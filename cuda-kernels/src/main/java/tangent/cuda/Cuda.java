@@ -119,8 +119,37 @@ public final class Cuda {
                 FUNCTIONS.put(fn, f);
             }
         }
-        Backends.register(CudaBackend.INSTANCE);
         initialised = true;
+        try {
+            selfCheck();
+        } catch (RuntimeException e) {
+            initialised = false;
+            throw e;
+        }
+        Backends.register(CudaBackend.INSTANCE);
+    }
+
+    /**
+     * Checks the two things every launch relies on: a device pointer with a byte offset passed as a
+     * kernel argument, and the Idx struct passed by value (fill at an offset, then a strided copy).
+     */
+    private static void selfCheck() {
+        CudaStorage s = new CudaStorage(tangent.core.DType.F32, 8);
+        CudaStorage d = new CudaStorage(tangent.core.DType.F32, 4);
+        try {
+            check("cuMemsetD8 (self-check)", cuMemsetD8(s.pointer(), (byte) 0, 32));
+            CudaBackend.launch("fill_f32", 1, 1, 1, 32, () -> "self-check", s.pointer(2), 3L, 7.0); // s = 0 0 7 7 7 0 0 0
+            int[] idx = CudaBackend.idx("copy_f32_f32", new int[] {4}, new int[] {1}, new int[] {2});
+            CudaBackend.launch("copy_f32_f32", 1, 1, 1, 32, () -> "self-check", d.pointer(), s.pointer(1), idx, 4L); // d = s[1], s[3], s[5], s[7]
+            float[] out = new float[4];
+            checkAfterSync("cuMemcpyDtoH (self-check)", cuMemcpyDtoH(jcuda.Pointer.to(out), d.pointer(), 16));
+            if (!java.util.Arrays.equals(out, new float[] {0, 7, 0, 0}))
+                throw new IllegalStateException("CUDA self-check failed: expected [0.0, 7.0, 0.0, 0.0] from a fill at a byte offset and a "
+                        + "strided copy, got " + java.util.Arrays.toString(out) + " (kernel arguments are not passed as expected)");
+        } finally {
+            s.close();
+            d.close();
+        }
     }
 
     /** The device's name, e.g. "NVIDIA H100 80GB HBM3" (initialises). */
