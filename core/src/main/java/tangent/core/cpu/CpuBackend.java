@@ -138,31 +138,44 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * SiLU and its tangent in one pass (one exp per element): {silu(x), dx silu'(x)}, x and dx of
-     * the same shape. Bit-identical to unary(SILU) and binary(SILU_BACKWARD) (same expressions).
+     * SiLU and its tangent in one pass (one exp per element): {silu(x), dx silu'(x), silu'(x) or
+     * null}, x and dx of the same shape; the derivative itself only when saveDerivative (for a
+     * VJP that reuses it). Bit-identical to unary(SILU) and binary(SILU_BACKWARD) (same expressions).
      */
-    public Tensor[] siluForwardJvp(Tensor x, Tensor dx) {
+    public Tensor[] siluForwardJvp(Tensor x, Tensor dx, boolean saveDerivative) {
         Tensor c = contiguous(x), dc = contiguous(dx);
         Tensor y = alloc(x.dtype(), x.shape()), dy = alloc(x.dtype(), x.shape());
-        CpuStorage a = st(c), da = st(dc), o = st(y), dO = st(dy);
+        Tensor der = saveDerivative ? alloc(x.dtype(), x.shape()) : null;
+        CpuStorage a = st(c), da = st(dc), o = st(y), dO = st(dy), ds = der == null ? null : st(der);
         int off = c.offset(), doff = dc.offset(), n = y.numel();
         Parallel.forRange(n, GRAIN, (lo, hi) -> {
             if (a.f != null) {
                 float[] af = a.f, df = da.f, of = o.f, dof = dO.f;
-                for (int i = lo; i < hi; i++) {
-                    double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d;
-                    of[i] = (float) (v / d);
-                    dof[i] = (float) (df[doff + i] * (s * (1.0 + v * (1.0 - s))));
+                if (ds == null) {
+                    for (int i = lo; i < hi; i++) {
+                        double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d;
+                        of[i] = (float) (v / d);
+                        dof[i] = (float) (df[doff + i] * (s * (1.0 + v * (1.0 - s))));
+                    }
+                } else {
+                    float[] sf = ds.f;
+                    for (int i = lo; i < hi; i++) {
+                        double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
+                        of[i] = (float) (v / d);
+                        dof[i] = (float) (df[doff + i] * g);
+                        sf[i] = (float) g;
+                    }
                 }
             } else {
                 for (int i = lo; i < hi; i++) {
-                    double v = a.d[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d;
+                    double v = a.d[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
                     o.d[i] = UnaryFn.SILU.apply(v, 0, 0);
-                    dO.d[i] = da.d[doff + i] * (s * (1.0 + v * (1.0 - s)));
+                    dO.d[i] = da.d[doff + i] * g;
+                    if (ds != null) ds.d[i] = g;
                 }
             }
         });
-        return new Tensor[] {y, dy};
+        return new Tensor[] {y, dy, der};
     }
 
     @Override

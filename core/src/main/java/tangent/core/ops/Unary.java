@@ -12,6 +12,13 @@ import tangent.core.backend.UnaryFn;
  */
 public final class Unary extends Op {
     private final UnaryFn fn;
+    /**
+     * SiLU only: silu'(x) as computed by the fused forward+JVP for the input savedX, kept for the
+     * VJP of the same application (the dual forward of the sCM step, then its backward): the VJP
+     * is then gy silu'(x), one multiply instead of a second exp pass. Used only when the VJP's x is
+     * the same view and nothing carries an active tangent (else the generic rule).
+     */
+    private Tensor savedX, savedDerivative;
 
     public Unary(UnaryFn fn) {
         if (fn == UnaryFn.SCALE || fn == UnaryFn.ADD_SCALAR || fn == UnaryFn.POW || fn == UnaryFn.CLAMP)
@@ -60,7 +67,18 @@ public final class Unary extends Op {
         if (fn != UnaryFn.SILU || dx[0] == null || x[0].device() != tangent.core.Device.CPU
                 || !java.util.Arrays.equals(x[0].shape(), dx[0].shape()) || x[0].dtype() != dx[0].dtype())
             return null;
-        return tangent.core.cpu.CpuBackend.INSTANCE.siluForwardJvp(x[0], dx[0]);
+        boolean save = x[0].requiresGrad(); // the output goes on the tape (when recording): its VJP may reuse silu'(x)
+        Tensor[] r = tangent.core.cpu.CpuBackend.INSTANCE.siluForwardJvp(x[0], dx[0], save);
+        if (save) {
+            savedX = x[0];
+            savedDerivative = r[2];
+        }
+        return new Tensor[] {r[0], r[1]};
+    }
+
+    private boolean sameView(Tensor a, Tensor b) {
+        return a != null && a.storage() == b.storage() && a.offset() == b.offset()
+                && java.util.Arrays.equals(a.shape(), b.shape()) && java.util.Arrays.equals(a.strides(), b.strides());
     }
 
     @Override
@@ -70,6 +88,8 @@ public final class Unary extends Op {
 
     @Override
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
+        if (savedDerivative != null && sameView(savedX, x[0]) && !tangent.core.ForwardAD.carriesActiveTangent(x[0], gy))
+            return new Tensor[] {gy.mul(savedDerivative)};
         return new Tensor[] {chain(fn, x[0], y, gy)};
     }
 }
