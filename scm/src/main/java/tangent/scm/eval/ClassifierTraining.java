@@ -16,7 +16,8 @@ import tangent.scm.data.FashionMnist;
 
 /**
  * Trains the Fashion-MNIST feature {@link Classifier} with this engine: float32, Adam with a short
- * linear warm-up then cosine decay of the learning rate, shuffled epochs, random horizontal flips.
+ * linear warm-up then cosine decay of the learning rate, shuffled epochs, random horizontal flips and
+ * random translations of up to {@value #MAX_SHIFT} pixels.
  */
 public final class ClassifierTraining {
     private ClassifierTraining() {}
@@ -53,13 +54,15 @@ public final class ClassifierTraining {
             long t0 = System.nanoTime();
             for (int step = 1; step <= steps; step++) {
                 double[] flips = data.uniformArray(batch, 0, 1);
+                double[] shifts = data.uniformArray(2 * batch, 0, 2 * MAX_SHIFT + 1);
                 for (int b = 0; b < batch; b++) {
                     if (at == n) {
                         perm = permutation(n, data);
                         at = 0;
                     }
                     int i = perm[at++];
-                    copyImage(train.images(), i, xb, b, flips[b] < 0.5);
+                    copyImage(train.images(), i, xb, b, flips[b] < 0.5, (int) shifts[2 * b] - MAX_SHIFT,
+                            (int) shifts[2 * b + 1] - MAX_SHIFT);
                     yb[b] = train.labels()[i];
                 }
                 double rate = step <= warmup ? lr * step / warmup
@@ -146,14 +149,18 @@ public final class ClassifierTraining {
         return c;
     }
 
-    private static void copyImage(float[] src, int i, float[] dst, int b, boolean flip) {
+    /** Largest random translation (pixels, each axis) of training images; the border fills with -1 (black). */
+    static final int MAX_SHIFT = 2;
+
+    /** Copies image i into slot b, mirrored left-right if flip, translated by (dy, dx). */
+    static void copyImage(float[] src, int i, float[] dst, int b, boolean flip, int dy, int dx) {
         int s = FashionMnist.SIDE, so = i * FashionMnist.PIXELS, d = b * FashionMnist.PIXELS;
-        if (!flip) {
-            System.arraycopy(src, so, dst, d, FashionMnist.PIXELS);
-            return;
-        }
         for (int r = 0; r < s; r++)
-            for (int c = 0; c < s; c++) dst[d + r * s + c] = src[so + r * s + (s - 1 - c)];
+            for (int c = 0; c < s; c++) {
+                int sr = r - dy, sc = c - dx;
+                if (flip) sc = s - 1 - sc;
+                dst[d + r * s + c] = sr < 0 || sr >= s || sc < 0 || sc >= s ? -1f : src[so + sr * s + sc];
+            }
     }
 
     private static int[] permutation(int n, Rng rng) {

@@ -32,6 +32,21 @@ class ClassifierTrainingTest {
     }
 
     @Test
+    void augmentationFlipsAndShifts() {
+        float[] src = new float[2 * 784];
+        for (int i = 0; i < src.length; i++) src[i] = (i % 784) / 784f;
+        float[] dst = new float[784];
+        ClassifierTraining.copyImage(src, 1, dst, 0, false, 0, 0);
+        for (int i = 0; i < 784; i++) assertEquals(src[784 + i], dst[i]);
+        ClassifierTraining.copyImage(src, 1, dst, 0, true, 0, 0);
+        assertEquals(src[784 + 5 * 28 + 27], dst[5 * 28]);
+        ClassifierTraining.copyImage(src, 0, dst, 0, false, 2, -1);
+        assertEquals(src[3 * 28 + 4], dst[5 * 28 + 3]); // (r, c) <- (r - 2, c + 1)
+        assertEquals(-1f, dst[1 * 28 + 3]); // rows shifted in from above are background
+        assertEquals(-1f, dst[10 * 28 + 27]); // column shifted in from the right
+    }
+
+    @Test
     void rejectsBadArguments() {
         assertThrows(IllegalArgumentException.class, () -> ClassifierTraining.train(null, tmp, 0, 16, 1e-3, 0));
         assertThrows(IllegalArgumentException.class, () -> ClassifierTraining.train(null, tmp, 10, 16, 0, 0));
