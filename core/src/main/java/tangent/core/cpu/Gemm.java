@@ -15,6 +15,12 @@ package tangent.core.cpu;
  * that C2 auto-vectorises. Every element's K sum is formed by one thread in a fixed order (groups of
  * four consecutive k, then the K % 4 tail), so results do not depend on the thread count or on the
  * tile shape chosen.
+ *
+ * <p>When the JVM runs with {@code --add-modules jdk.incubator.vector} (and {@code -Dtangent.simd}
+ * is not {@code false}), float32 tiles use Vector API register-blocked micro-kernels instead (see
+ * {@link GemmSimd}); each element is then the sequential FMA chain over k, again independent of
+ * threads and tiling. Without the module the pure-Java kernels run automatically. The two paths
+ * round differently (FMA vs separate multiply and add). {@link #f32Kernels()} says which is in use.
  */
 public final class Gemm {
     private Gemm() {}
@@ -25,6 +31,11 @@ public final class Gemm {
                              float[] c, int cOff, int cBatch, int ldc, boolean accumulate) {
         GemmF32.gemm(batch, transA, transB, M, N, K, a, aOff, aBatch, lda, b, bOff, bBatch, ldb,
                 c, cOff, cBatch, ldc, accumulate);
+    }
+
+    /** Which float32 kernels {@link #sgemm} (and the float32 convolutions) use, with the reason. */
+    public static String f32Kernels() {
+        return (GemmF32.simd ? "vector: " : "pure Java: ") + SimdSupport.REASON;
     }
 
     public static void dgemm(int batch, boolean transA, boolean transB, int M, int N, int K,

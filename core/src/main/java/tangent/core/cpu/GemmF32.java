@@ -14,6 +14,11 @@ import java.util.concurrent.ForkJoinTask;
  * zero-based accumulator row. K is walked in sub-blocks of {@link #KS} so the B rows in use stay
  * in L1 while all tile rows pass over them.
  *
+ * <p>When {@link SimdSupport#AVAILABLE} (JVM started with {@code --add-modules jdk.incubator.vector}),
+ * the per-tile arithmetic is done by {@link GemmSimd} instead: register-blocked Vector API
+ * micro-kernels whose per-element order is the sequential FMA chain over k (see there); packing,
+ * tiling and write-out are shared. The pure-Java description below is the fallback.
+ *
  * <p>Determinism: the sum for C(i, j) is always ((((0 + g0) + g1) + ...) where g_t is the group
  * a(4t)b(4t) + a(4t+1)b(4t+1) + a(4t+2)b(4t+2) + a(4t+3)b(4t+3) evaluated left to right, followed
  * by the K % 4 trailing single products; this order depends on K only, never on tile shapes or
@@ -28,18 +33,20 @@ final class GemmF32 {
     static final int KS = Integer.getInteger("tangent.gemm.ks", 16);
     /** Maximum tile width (columns). */
     static final int NC = Integer.getInteger("tangent.gemm.nc", 512);
+    /** Row length of the scratch rows: NC rounded up so vector kernels may run into the padding. */
+    static final int NCP = roundUp(NC, 64);
     /** Maximum tile height (rows). */
     static final int MC = Integer.getInteger("tangent.gemm.mc", 64);
 
     /** Per-thread scratch: packed B rows and the tile accumulator rows. */
     static final class Work {
-        final float[][] bp = new float[KC][NC];
-        float[][] cb = new float[MC][NC];
+        final float[][] bp = new float[KC][NCP];
+        float[][] cb = new float[MC][NCP];
 
         float[][] cb(int rows) {
             if (cb.length < rows) {
                 float[][] n = java.util.Arrays.copyOf(cb, rows);
-                for (int i = cb.length; i < rows; i++) n[i] = new float[NC];
+                for (int i = cb.length; i < rows; i++) n[i] = new float[NCP];
                 cb = n;
             }
             return cb;
@@ -76,6 +83,12 @@ final class GemmF32 {
             }
         });
     }
+
+    /**
+     * Whether tiles use the Vector API micro-kernels ({@link GemmSimd}, FMA chain) instead of the
+     * pure-Java ones. Decided once by {@link SimdSupport}; tests may flip it (only while no GEMM runs).
+     */
+    static volatile boolean simd = SimdSupport.AVAILABLE;
 
     private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
@@ -149,10 +162,16 @@ final class GemmF32 {
                              Panel panel, int j0, float[] c, int co, int ldc, int segLen, int segStride,
                              boolean accumulate) {
         float[][] bp = w.bp, cb = w.cb(mr);
-        for (int i = 0; i < mr; i++) java.util.Arrays.fill(cb[i], 0, nr, 0f);
+        boolean vec = simd;
+        int nz = vec ? roundUp(nr, 64) : nr; // SIMD computes whole vectors (<= 64 lanes) into padding
+        for (int i = 0; i < mr; i++) java.util.Arrays.fill(cb[i], 0, nz, 0f);
         for (int kb = 0; kb < K; kb += KC) {
             int kc = Math.min(KC, K - kb);
             panel.pack(kb, kc, j0, nr, bp);
+            if (vec) {
+                GemmSimd.block(bp, kc, cb, mr, nr, a, aBase + kb * aks, ars, aks);
+                continue;
+            }
             for (int ks = 0; ks < kc; ks += KS) {
                 int ke = Math.min(kc, ks + KS);
                 for (int i = 0; i < mr; i++) {

@@ -2,6 +2,7 @@ package tangent.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.fail;
+import static tangent.core.cpu.GemmTest.bothPaths;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Tolerance per element: |got - ref| <= 2 * (n + 2) * u * sum |terms|, with n the number of
  * summed terms and u = 2^-24 (float32) or 2^-53 (float64). Outputs are pre-filled with NaN to check
- * that every element is overwritten.
+ * that every element is overwritten. float32 checks run on both GEMM kernel paths (pure Java and, when
+ * available, Vector API; see {@link GemmTest#bothPaths}).
  */
 class Conv2dKernelsTest {
 
@@ -44,7 +46,7 @@ class Conv2dKernelsTest {
             double tolF = 2.0 * (terms + 2) * 0x1p-24 * abs[i] + 1e-30;
             double tolD = 2.0 * (terms + 2) * 0x1p-53 * abs[i] + 1e-300;
             if (!(Math.abs(gotF[i] - ref[i]) <= tolF) || !(Math.abs(gotD[i] - ref[i]) <= tolD))
-                fail(what + " at " + i + ": ref " + ref[i] + " f32 " + gotF[i] + " f64 " + gotD[i]);
+                fail(GemmTest.path() + what + " at " + i + ": ref " + ref[i] + " f32 " + gotF[i] + " f64 " + gotD[i]);
         }
     }
 
@@ -87,69 +89,79 @@ class Conv2dKernelsTest {
     }
 
     @Test
-    void threeByThreeStride1And2Pad0And1() {
-        Random r = new Random(11);
-        check(r, 3, 5, 7, 9, 4, 3, 3, 1, 1);
-        check(r, 3, 5, 7, 9, 4, 3, 3, 1, 0);
-        check(r, 2, 6, 8, 8, 7, 3, 3, 2, 1);
-        check(r, 2, 3, 9, 7, 5, 3, 3, 2, 0);
-        check(r, 1, 4, 5, 5, 3, 3, 3, 1, 1);
+    void threeByThreeStride1And2Pad0And1() throws Exception {
+        bothPaths(() -> {
+            Random r = new Random(11);
+            check(r, 3, 5, 7, 9, 4, 3, 3, 1, 1);
+            check(r, 3, 5, 7, 9, 4, 3, 3, 1, 0);
+            check(r, 2, 6, 8, 8, 7, 3, 3, 2, 1);
+            check(r, 2, 3, 9, 7, 5, 3, 3, 2, 0);
+            check(r, 1, 4, 5, 5, 3, 3, 3, 1, 1);
+        });
     }
 
     @Test
-    void oneByOneAndRectangularKernels() {
-        Random r = new Random(12);
-        check(r, 3, 8, 5, 6, 9, 1, 1, 1, 0);
-        check(r, 2, 8, 7, 7, 4, 1, 1, 2, 0);
-        check(r, 2, 3, 6, 5, 2, 1, 1, 1, 1);
-        check(r, 2, 3, 6, 7, 4, 3, 1, 1, 1);
-        check(r, 2, 3, 6, 7, 4, 2, 3, 2, 1);
-        check(r, 1, 2, 4, 4, 3, 5, 5, 1, 2);
+    void oneByOneAndRectangularKernels() throws Exception {
+        bothPaths(() -> {
+            Random r = new Random(12);
+            check(r, 3, 8, 5, 6, 9, 1, 1, 1, 0);
+            check(r, 2, 8, 7, 7, 4, 1, 1, 2, 0);
+            check(r, 2, 3, 6, 5, 2, 1, 1, 1, 1);
+            check(r, 2, 3, 6, 7, 4, 3, 1, 1, 1);
+            check(r, 2, 3, 6, 7, 4, 2, 3, 2, 1);
+            check(r, 1, 2, 4, 4, 3, 5, 5, 1, 2);
+        });
     }
 
     @Test
-    void batchChunkingInBackwardWeight() {
-        Random r = new Random(13);
-        check(r, 9, 4, 6, 6, 5, 3, 3, 1, 1);   // 3 chunks, last partial
-        check(r, 70, 2, 4, 4, 3, 3, 3, 1, 1);  // chunk size grows past 4
-        check(r, 5, 16, 14, 14, 24, 3, 3, 1, 1);
+    void batchChunkingInBackwardWeight() throws Exception {
+        bothPaths(() -> {
+            Random r = new Random(13);
+            check(r, 9, 4, 6, 6, 5, 3, 3, 1, 1);   // 3 chunks, last partial
+            check(r, 70, 2, 4, 4, 3, 3, 3, 1, 1);  // chunk size grows past 4
+            check(r, 5, 16, 14, 14, 24, 3, 3, 1, 1);
+        });
     }
 
     /** Images with more output pixels than one GEMM column tile (tiles start mid-row / mid-image). */
     @Test
-    void largeImagesSplitAcrossColumnTiles() {
-        Random r = new Random(15);
-        check(r, 2, 3, 25, 25, 4, 3, 3, 1, 1);
-        check(r, 3, 5, 25, 23, 6, 1, 1, 1, 0);
-        check(r, 2, 3, 45, 47, 2, 3, 3, 2, 1);
+    void largeImagesSplitAcrossColumnTiles() throws Exception {
+        bothPaths(() -> {
+            Random r = new Random(15);
+            check(r, 2, 3, 25, 25, 4, 3, 3, 1, 1);
+            check(r, 3, 5, 25, 23, 6, 1, 1, 1, 0);
+            check(r, 2, 3, 45, 47, 2, 3, 3, 2, 1);
+        });
     }
 
     /** Thread placement and batch size must not change results: per-image outputs equal B=1 runs. */
     @Test
     void imagesIndependentOfBatchSplit() throws Exception {
-        Random r = new Random(14);
-        int B = 6, C = 8, H = 10, W = 10, O = 12, k = 3;
-        float[] x = toF(rand(r, B * C * H * W)), w = toF(rand(r, O * C * k * k)), gy = toF(rand(r, B * O * H * W));
-        float[] y = new float[B * O * H * W], gx = new float[x.length], gw = new float[w.length];
-        Conv2dKernels.forward(x, w, y, B, C, H, W, O, k, k, 1, 1);
-        Conv2dKernels.backwardInput(gy, w, gx, B, C, H, W, O, k, k, 1, 1);
-        Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, W, O, k, k, 1, 1);
-        for (int b = 0; b < B; b++) {
-            float[] xb = java.util.Arrays.copyOfRange(x, b * C * H * W, (b + 1) * C * H * W);
-            float[] gyb = java.util.Arrays.copyOfRange(gy, b * O * H * W, (b + 1) * O * H * W);
-            float[] yb = new float[O * H * W], gxb = new float[C * H * W];
-            Conv2dKernels.forward(xb, w, yb, 1, C, H, W, O, k, k, 1, 1);
-            Conv2dKernels.backwardInput(gyb, w, gxb, 1, C, H, W, O, k, k, 1, 1);
-            assertArrayEquals(java.util.Arrays.copyOfRange(y, b * O * H * W, (b + 1) * O * H * W), yb);
-            assertArrayEquals(java.util.Arrays.copyOfRange(gx, b * C * H * W, (b + 1) * C * H * W), gxb);
-        }
-        // Same call from inside another fork-join pool (different scheduling) gives identical bits.
-        float[] gw2 = new float[w.length], y2 = new float[y.length];
-        java.util.concurrent.ForkJoinPool.commonPool().submit(() -> {
-            Conv2dKernels.backwardWeight(x, gy, gw2, B, C, H, W, O, k, k, 1, 1);
-            Conv2dKernels.forward(x, w, y2, B, C, H, W, O, k, k, 1, 1);
-        }).get();
-        assertArrayEquals(gw, gw2);
-        assertArrayEquals(y, y2);
+        bothPaths(() -> {
+            Random r = new Random(14);
+            int B = 6, C = 8, H = 10, W = 10, O = 12, k = 3;
+            float[] x = toF(rand(r, B * C * H * W)), w = toF(rand(r, O * C * k * k)), gy = toF(rand(r, B * O * H * W));
+            float[] y = new float[B * O * H * W], gx = new float[x.length], gw = new float[w.length];
+            Conv2dKernels.forward(x, w, y, B, C, H, W, O, k, k, 1, 1);
+            Conv2dKernels.backwardInput(gy, w, gx, B, C, H, W, O, k, k, 1, 1);
+            Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, W, O, k, k, 1, 1);
+            for (int b = 0; b < B; b++) {
+                float[] xb = java.util.Arrays.copyOfRange(x, b * C * H * W, (b + 1) * C * H * W);
+                float[] gyb = java.util.Arrays.copyOfRange(gy, b * O * H * W, (b + 1) * O * H * W);
+                float[] yb = new float[O * H * W], gxb = new float[C * H * W];
+                Conv2dKernels.forward(xb, w, yb, 1, C, H, W, O, k, k, 1, 1);
+                Conv2dKernels.backwardInput(gyb, w, gxb, 1, C, H, W, O, k, k, 1, 1);
+                assertArrayEquals(java.util.Arrays.copyOfRange(y, b * O * H * W, (b + 1) * O * H * W), yb);
+                assertArrayEquals(java.util.Arrays.copyOfRange(gx, b * C * H * W, (b + 1) * C * H * W), gxb);
+            }
+            // Same call from inside another fork-join pool (different scheduling) gives identical bits.
+            float[] gw2 = new float[w.length], y2 = new float[y.length];
+            java.util.concurrent.ForkJoinPool.commonPool().submit(() -> {
+                Conv2dKernels.backwardWeight(x, gy, gw2, B, C, H, W, O, k, k, 1, 1);
+                Conv2dKernels.forward(x, w, y2, B, C, H, W, O, k, k, 1, 1);
+            }).get();
+            assertArrayEquals(gw, gw2);
+            assertArrayEquals(y, y2);
+        });
     }
 }

@@ -15,8 +15,37 @@ import org.junit.jupiter.api.Test;
  * accumulate), u = 2^-24 for float32 and 2^-53 for float64 — the standard worst-case bound for a
  * K-term recursive sum, doubled. Memory between rows (ldc > N) and outside the written range must
  * stay untouched.
+ *
+ * <p>float32 tests run on both kernel paths: the pure-Java kernels and, when the JVM has
+ * {@code jdk.incubator.vector} (surefire adds it), the Vector API kernels ({@link GemmSimd}, FMA
+ * chain). Both are checked against the same float64 bound; each must be bit-identical across tilings
+ * and scheduling on its own (they differ from each other by rounding).
  */
 class GemmTest {
+
+    interface Body {
+        void run() throws Exception;
+    }
+
+    /** Runs body with the pure-Java kernels, then with the SIMD kernels when available. */
+    static void bothPaths(Body body) throws Exception {
+        boolean saved = GemmF32.simd;
+        try {
+            GemmF32.simd = false;
+            body.run();
+            if (SimdSupport.AVAILABLE) {
+                GemmF32.simd = true;
+                body.run();
+            }
+        } finally {
+            GemmF32.simd = saved;
+        }
+    }
+
+    /** Path tag for failure messages. */
+    static String path() {
+        return GemmF32.simd ? "[simd] " : "[java] ";
+    }
 
     /** One problem: shapes, strides, offsets. */
     record Case(int batch, boolean tA, boolean tB, int M, int N, int K, int aOff, int aBatch, int lda,
@@ -77,7 +106,7 @@ class GemmTest {
                     double tolF = 2.0 * (t.K + 2) * 0x1p-24 * abs + 1e-30;
                     double tolD = 2.0 * (t.K + 2) * 0x1p-53 * abs + 1e-300;
                     if (Math.abs(cf[ci] - s) > tolF || Math.abs(cd[ci] - s) > tolD)
-                        fail(t + " at b=" + bi + " i=" + i + " j=" + j + ": ref " + s + " f32 " + cf[ci] + " f64 " + cd[ci]);
+                        fail(path() + t + " at b=" + bi + " i=" + i + " j=" + j + ": ref " + s + " f32 " + cf[ci] + " f64 " + cd[ci]);
                 }
         for (int p = 0; p < c0.length; p++)
             if (!written[p]) {
@@ -87,56 +116,91 @@ class GemmTest {
     }
 
     @Test
-    void smallAndOddShapesAllTransposes() {
-        Random r = new Random(42);
-        int[][] shapes = {{1, 1, 1}, {1, 7, 3}, {5, 1, 4}, {3, 5, 1}, {17, 33, 9}, {37, 53, 29}, {64, 16, 64},
-                {13, 100, 7}, {70, 19, 261}, {2, 600, 5}, {65, 530, 258}};
-        for (int[] s : shapes)
-            for (int tA = 0; tA < 2; tA++)
-                for (int tB = 0; tB < 2; tB++)
-                    for (int acc = 0; acc < 2; acc++)
-                        check(Case.of(r, 1, tA == 1, tB == 1, s[0], s[1], s[2], false, false, acc == 1), r);
+    void smallAndOddShapesAllTransposes() throws Exception {
+        bothPaths(() -> {
+            Random r = new Random(42);
+            int[][] shapes = {{1, 1, 1}, {1, 7, 3}, {5, 1, 4}, {3, 5, 1}, {17, 33, 9}, {37, 53, 29}, {64, 16, 64},
+                    {13, 100, 7}, {70, 19, 261}, {2, 600, 5}, {65, 530, 258}};
+            for (int[] s : shapes)
+                for (int tA = 0; tA < 2; tA++)
+                    for (int tB = 0; tB < 2; tB++)
+                        for (int acc = 0; acc < 2; acc++)
+                            check(Case.of(r, 1, tA == 1, tB == 1, s[0], s[1], s[2], false, false, acc == 1), r);
+        });
     }
 
     @Test
-    void batchedWithBroadcastAndOffsets() {
-        Random r = new Random(7);
-        for (int trial = 0; trial < 40; trial++) {
-            int batch = 1 + r.nextInt(4);
-            check(Case.of(r, batch, r.nextBoolean(), r.nextBoolean(), 1 + r.nextInt(40), 1 + r.nextInt(70),
-                    1 + r.nextInt(50), r.nextInt(3) == 0, r.nextInt(3) == 0, r.nextBoolean()), r);
-        }
+    void batchedWithBroadcastAndOffsets() throws Exception {
+        bothPaths(() -> {
+            Random r = new Random(7);
+            for (int trial = 0; trial < 40; trial++) {
+                int batch = 1 + r.nextInt(4);
+                check(Case.of(r, batch, r.nextBoolean(), r.nextBoolean(), 1 + r.nextInt(40), 1 + r.nextInt(70),
+                        1 + r.nextInt(50), r.nextInt(3) == 0, r.nextInt(3) == 0, r.nextBoolean()), r);
+            }
+        });
     }
 
     @Test
-    void zeroK() {
-        float[] c = {5f, 6f};
-        Gemm.sgemm(1, false, false, 1, 2, 0, new float[0], 0, 0, 0, new float[0], 0, 0, 2, c, 0, 0, 2, true);
-        assertEquals(5f, c[0]);
-        Gemm.sgemm(1, false, false, 1, 2, 0, new float[0], 0, 0, 0, new float[0], 0, 0, 2, c, 0, 0, 2, false);
-        assertEquals(0f, c[1]);
+    void zeroK() throws Exception {
+        bothPaths(() -> {
+            float[] c = {5f, 6f};
+            Gemm.sgemm(1, false, false, 1, 2, 0, new float[0], 0, 0, 0, new float[0], 0, 0, 2, c, 0, 0, 2, true);
+            assertEquals(5f, c[0]);
+            Gemm.sgemm(1, false, false, 1, 2, 0, new float[0], 0, 0, 0, new float[0], 0, 0, 2, c, 0, 0, 2, false);
+            assertEquals(0f, c[1]);
+        });
     }
 
     /** Tile shape and thread placement must not change a single bit. */
     @Test
     void bitIdenticalForAnyTiling() throws Exception {
-        Random r = new Random(3);
-        int M = 150, N = 700, K = 531;
-        for (boolean tB : new boolean[] {false, true}) {
-            float[] a = toF(rand(r, M * K)), b = toF(rand(r, K * N));
-            float[] ref = new float[M * N];
-            Gemm.sgemm(1, false, tB, M, N, K, a, 0, 0, K, b, 0, 0, tB ? K : N, ref, 0, 0, N, false);
-            int[][] tilings = {{64, 512}, {8, 16}, {1, 48}, {33, 272}, {64, 96}};
-            for (int[] t : tilings) {
-                float[] c = new float[M * N];
-                GemmF32.gemmTiled(t[0], t[1], 1, false, tB, M, N, K, a, 0, 0, K, b, 0, 0, tB ? K : N, c, 0, 0, N, false);
-                assertTrue(Arrays.equals(ref, c), "tiling " + Arrays.toString(t));
+        bothPaths(() -> {
+            Random r = new Random(3);
+            int M = 150, N = 700, K = 531;
+            for (boolean tB : new boolean[] {false, true}) {
+                float[] a = toF(rand(r, M * K)), b = toF(rand(r, K * N));
+                float[] ref = new float[M * N];
+                Gemm.sgemm(1, false, tB, M, N, K, a, 0, 0, K, b, 0, 0, tB ? K : N, ref, 0, 0, N, false);
+                int[][] tilings = {{64, 512}, {8, 16}, {1, 48}, {33, 272}, {64, 96}, {13, 40}, {6, 64}};
+                for (int[] t : tilings) {
+                    float[] c = new float[M * N];
+                    GemmF32.gemmTiled(t[0], t[1], 1, false, tB, M, N, K, a, 0, 0, K, b, 0, 0, tB ? K : N, c, 0, 0, N, false);
+                    assertTrue(Arrays.equals(ref, c), path() + "tiling " + Arrays.toString(t));
+                }
+                // From inside another fork-join pool the tile choice differs (no per-thread splitting).
+                float[] c2 = new float[M * N];
+                java.util.concurrent.ForkJoinPool.commonPool().submit(() ->
+                        Gemm.sgemm(1, false, tB, M, N, K, a, 0, 0, K, b, 0, 0, tB ? K : N, c2, 0, 0, N, false)).get();
+                assertTrue(Arrays.equals(ref, c2));
             }
-            // From inside another fork-join pool the tile choice differs (no per-thread splitting).
-            float[] c2 = new float[M * N];
-            java.util.concurrent.ForkJoinPool.commonPool().submit(() ->
-                    Gemm.sgemm(1, false, tB, M, N, K, a, 0, 0, K, b, 0, 0, tB ? K : N, c2, 0, 0, N, false)).get();
-            assertTrue(Arrays.equals(ref, c2));
+        });
+    }
+
+    /** The SIMD path's per-element order is exactly c = fma(A(i,k), B(k,j), c) for k = 0..K-1. */
+    @Test
+    void simdIsTheSequentialFmaChain() {
+        if (!SimdSupport.AVAILABLE) return;
+        boolean saved = GemmF32.simd;
+        try {
+            GemmF32.simd = true;
+            Random r = new Random(5);
+            int[][] shapes = {{13, 45, 300}, {64, 530, 261}, {7, 3, 1}};
+            for (int[] sh : shapes)
+                for (boolean tA : new boolean[] {false, true}) {
+                    int M = sh[0], N = sh[1], K = sh[2];
+                    float[] a = toF(rand(r, M * K)), b = toF(rand(r, K * N)), c = new float[M * N];
+                    Gemm.sgemm(1, tA, false, M, N, K, a, 0, 0, tA ? M : K, b, 0, 0, N, c, 0, 0, N, false);
+                    for (int i = 0; i < M; i++)
+                        for (int j = 0; j < N; j++) {
+                            float s = 0f;
+                            for (int k = 0; k < K; k++) s = Math.fma(tA ? a[k * M + i] : a[i * K + k], b[k * N + j], s);
+                            assertEquals(Float.floatToRawIntBits(s), Float.floatToRawIntBits(c[i * N + j]),
+                                    "M=" + M + " N=" + N + " K=" + K + " tA=" + tA + " at " + i + "," + j);
+                        }
+                }
+        } finally {
+            GemmF32.simd = saved;
         }
     }
 }
