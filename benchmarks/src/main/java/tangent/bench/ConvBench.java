@@ -21,7 +21,8 @@ import tangent.core.cpu.Conv2dKernels;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+// --add-modules: float32 kernels use the Vector API when present (Gemm.f32Kernels() says which ran)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules", "jdk.incubator.vector"})
 public class ConvBench {
     @Param({"32x64x28", "32x128x14"})
     public String shape;
@@ -31,6 +32,7 @@ public class ConvBench {
 
     @Setup
     public void setup() {
+        System.out.println("float32 kernels: " + tangent.core.cpu.Gemm.f32Kernels());
         String[] p = shape.split("x");
         B = Integer.parseInt(p[0]);
         C = Integer.parseInt(p[1]);

@@ -20,7 +20,8 @@ import tangent.core.cpu.Gemm;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+// --add-modules: float32 kernels use the Vector API when present (Gemm.f32Kernels() says which ran)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules", "jdk.incubator.vector"})
 public class GemmBench {
     @Param({"1024"})
     public int n;
@@ -29,6 +30,7 @@ public class GemmBench {
 
     @Setup
     public void setup() {
+        System.out.println("float32 kernels: " + tangent.core.cpu.Gemm.f32Kernels());
         Random r = new Random(1);
         a = new float[n * n];
         b = new float[n * n];
