@@ -32,6 +32,13 @@ public final class Adam extends Optimizer {
     }
 
     @Override
+    public Coefs coefs(long t) {
+        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
+        return new Coefs(Mode.ADAM, decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay, beta1, beta2, lr / bc1,
+                Math.sqrt(bc2), eps, bc1, 1);
+    }
+
+    @Override
     protected void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n) {
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         double stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);

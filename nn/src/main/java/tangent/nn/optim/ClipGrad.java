@@ -1,6 +1,8 @@
 package tangent.nn.optim;
 
 import java.util.Collection;
+import tangent.core.Device;
+import tangent.core.GradMode;
 import tangent.core.Tensor;
 import tangent.core.cpu.CpuStorage;
 
@@ -14,6 +16,8 @@ public final class ClipGrad {
      * before clipping.
      */
     public static double clipGradNorm(Collection<Tensor> params, double maxNorm) {
+        for (Tensor p : params)
+            if (p.grad() != null && p.grad().device() != Device.CPU) return clipOnDevice(params, maxNorm);
         double sq = 0;
         for (Tensor p : params) {
             if (p.grad() == null) continue;
@@ -35,5 +39,28 @@ public final class ClipGrad {
             }
         }
         return norm;
+    }
+
+    /**
+     * The same for gradients on another device: per-tensor sums of squares on the device (the
+     * backend's reductions), added up in double on the host in parameter order; scaled gradients
+     * are new tensors of Tensor ops (they join the caller's memory scope like the gradients did).
+     */
+    private static double clipOnDevice(Collection<Tensor> params, double maxNorm) {
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            double sq = 0;
+            for (Tensor p : params) {
+                if (p.grad() == null) continue;
+                Tensor g = p.grad().detach();
+                Tensor s = (g.dtype() == tangent.core.DType.F64 ? g : g.to(tangent.core.DType.F64)).square().sum();
+                sq += s.item();
+            }
+            double norm = Math.sqrt(sq);
+            double coef = maxNorm / (norm + 1e-6);
+            if (coef < 1)
+                for (Tensor p : params)
+                    if (p.grad() != null) p.setGrad(p.grad().detach().mul(coef));
+            return norm;
+        }
     }
 }

@@ -3,6 +3,8 @@ package tangent.nn.optim;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tangent.core.Device;
+import tangent.core.GradMode;
 import tangent.core.Tensor;
 import tangent.core.cpu.CpuStorage;
 import tangent.nn.Module;
@@ -18,6 +20,10 @@ import tangent.nn.Module;
  * </ul>
  * {@link #copyTo} loads the averaged weights into a model; {@link #swap} exchanges them (call it
  * twice to restore the training weights after sampling).
+ *
+ * <p>The shadow copies live on the parameters' device. On the CPU the update loops over the
+ * storage (unchanged); elsewhere it uses the device's fused kernel ({@link DeviceKernels}) or,
+ * without one, Tensor ops written back with {@link Tensor#copyFrom}.
  */
 public final class Ema {
     public enum Kind { FIXED, POWER }
@@ -79,8 +85,26 @@ public final class Ema {
         for (Map.Entry<String, Tensor> e : shadow.entrySet()) {
             Tensor p = params.get(e.getKey());
             if (p == null) throw new IllegalArgumentException("Ema: the model has no parameter '" + e.getKey() + "'");
+            if (e.getValue().device() != Device.CPU || p.device() != Device.CPU) {
+                deviceUpdate(e.getValue(), p, beta);
+                continue;
+            }
             CpuStorage s = Buffers.storage(e.getValue(), "ema"), ps = Buffers.readable(p);
             for (int i = 0, n = p.numel(); i < n; i++) s.set(i, beta * s.get(i) + (1 - beta) * ps.get(i));
+        }
+    }
+
+    /** Forces the Tensor-op path even where a fused kernel is registered (tests). */
+    public static volatile boolean forceTensorOps;
+
+    private static void deviceUpdate(Tensor shadow, Tensor p, double beta) {
+        if (shadow.device() != p.device())
+            throw new IllegalStateException("Ema: the shadow copy is on " + shadow.device() + " but the parameter on " + p.device()
+                    + " (create the Ema after moving the model)");
+        DeviceKernels k = forceTensorOps ? null : DeviceKernels.of(p.device());
+        if (k != null && k.ema(shadow, p, beta)) return;
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            shadow.copyFrom(shadow.mul(beta).add(p.detach().mul(1 - beta)));
         }
     }
 
@@ -113,6 +137,7 @@ public final class Ema {
             Tensor tmp = Buffers.copyOf(p);
             p.copyFrom(e.getValue());
             e.getValue().copyFrom(tmp);
+            Buffers.release(tmp);
         }
     }
 }

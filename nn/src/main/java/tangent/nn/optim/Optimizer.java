@@ -3,6 +3,7 @@ package tangent.nn.optim;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import tangent.core.Device;
 import tangent.core.GradMode;
 import tangent.core.Tensor;
 import tangent.core.cpu.CpuStorage;
@@ -12,6 +13,11 @@ import tangent.nn.Module;
  * Base of the Adam family: per-parameter state (step, m, v) keyed by parameter name, updates in
  * place under {@link GradMode#noGrad}. A parameter without a gradient is skipped (its step does
  * not advance), as in PyTorch.
+ *
+ * <p>Parameters on the CPU are updated by the subclass's loop over their storage (unchanged).
+ * Parameters on another device (CUDA) keep their state on that device and are updated by the
+ * device's fused kernel ({@link DeviceKernels}) when one is registered, else by Tensor ops
+ * computed from the same {@link Coefs} and written back with {@link Tensor#copyFrom}.
  */
 public abstract class Optimizer {
     /** Per-parameter state: the number of updates applied, first and second moments (param dtype). */
@@ -25,6 +31,19 @@ public abstract class Optimizer {
             this.v = v;
         }
     }
+
+    /**
+     * One step's coefficients for the device path, the same for all Adam-family optimizers:
+     * <pre>
+     * p0 = p;  g += l2 p0;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p = decay p0 - u
+     * ADAM:        u = a m / (sqrt(v) / c + eps)
+     * RADAM_RECT:  u = a (m / bc1) r c / (sqrt(v) + eps)
+     * RADAM_PLAIN: u = a (m / bc1)
+     * </pre>
+     */
+    public record Coefs(Mode mode, double decay, double l2, double b1, double b2, double a, double c, double eps, double bc1, double r) {}
+
+    public enum Mode { ADAM, RADAM_RECT, RADAM_PLAIN }
 
     protected final Map<String, Tensor> params;
     protected final Map<String, State> state = new LinkedHashMap<>();
@@ -46,7 +65,7 @@ public abstract class Optimizer {
         this.weightDecay = weightDecay;
         this.decoupled = decoupled;
         for (Map.Entry<String, Tensor> e : this.params.entrySet()) {
-            Buffers.storage(e.getValue(), "optimizer parameter '" + e.getKey() + "'");
+            Buffers.checkParam(e.getValue(), "optimizer parameter '" + e.getKey() + "'");
             state.put(e.getKey(), new State(0, Buffers.zerosLike(e.getValue()), Buffers.zerosLike(e.getValue())));
         }
     }
@@ -76,6 +95,10 @@ public abstract class Optimizer {
                 if (p.grad() == null) continue;
                 State s = state.get(e.getKey());
                 s.step++;
+                if (p.device() != Device.CPU) {
+                    deviceUpdate(p, p.grad(), s.m, s.v, s.step);
+                    continue;
+                }
                 update(Buffers.storage(p, e.getKey()), Buffers.readable(p.grad()), Buffers.storage(s.m, "m"), Buffers.storage(s.v, "v"),
                         s.step, p.numel());
             }
@@ -84,6 +107,40 @@ public abstract class Optimizer {
 
     /** Updates n elements of p in place with gradient g and moments m, v, at update number t (1-based). */
     protected abstract void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n);
+
+    /** The coefficients of update number t (1-based) for the device path. */
+    public abstract Coefs coefs(long t);
+
+    /** Forces the Tensor-op path even where a fused kernel is registered (tests). */
+    public static volatile boolean forceTensorOps;
+
+    /**
+     * The update of a parameter that is not on the CPU: the device's fused kernel if registered,
+     * else Tensor ops (in the parameter's dtype) written back in place. Call under noGrad.
+     */
+    void deviceUpdate(Tensor p, Tensor g, Tensor m, Tensor v, long t) {
+        Coefs c = coefs(t);
+        DeviceKernels k = forceTensorOps ? null : DeviceKernels.of(p.device());
+        if (k != null && k.adam(p, g, m, v, c)) return;
+        tensorOpUpdate(p, g, m, v, c);
+    }
+
+    /** The Tensor-op form of {@link Coefs} (any device; package-private for the tests). */
+    static void tensorOpUpdate(Tensor p, Tensor g, Tensor m, Tensor v, Coefs c) {
+        Tensor p0 = p.detach();
+        Tensor gi = c.l2() == 0 ? g.detach() : g.detach().add(p0.mul(c.l2()));
+        Tensor mi = m.mul(c.b1()).add(gi.mul(1 - c.b1()));
+        Tensor vi = v.mul(c.b2()).add(gi.square().mul(1 - c.b2()));
+        Tensor u = switch (c.mode()) {
+            case ADAM -> mi.mul(c.a()).div(vi.sqrt().div(c.c()).add(c.eps()));
+            case RADAM_RECT -> mi.div(c.bc1()).mul(c.a() * c.r() * c.c()).div(vi.sqrt().add(c.eps()));
+            case RADAM_PLAIN -> mi.div(c.bc1()).mul(c.a());
+        };
+        Tensor np = p0.mul(c.decay()).sub(u);
+        m.copyFrom(mi);
+        v.copyFrom(vi);
+        p.copyFrom(np);
+    }
 
     /** Builds an optimizer over a module's parameters. */
     public static Map<String, Tensor> paramsOf(Module m) {

@@ -32,6 +32,17 @@ public final class RAdam extends Optimizer {
     }
 
     @Override
+    public Coefs coefs(long t) {
+        double bc1 = 1 - Math.pow(beta1, t), b2t = Math.pow(beta2, t), bc2 = 1 - b2t;
+        double rhoInf = 2 / (1 - beta2) - 1;
+        double rhoT = rhoInf - 2 * t * b2t / bc2;
+        boolean rect = rhoT > 5;
+        double r = rect ? Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
+        return new Coefs(rect ? Mode.RADAM_RECT : Mode.RADAM_PLAIN, decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
+                beta1, beta2, lr, Math.sqrt(bc2), eps, bc1, r);
+    }
+
+    @Override
     protected void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n) {
         double bc1 = 1 - Math.pow(beta1, t), b2t = Math.pow(beta2, t), bc2 = 1 - b2t;
         double rhoInf = 2 / (1 - beta2) - 1;
