@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run HERE (development machine, repository root or anywhere in the checkout): builds everything the
 # GPU machine needs into .device/ (git-ignored; carry it with the run): a small Java 17 runtime, the
-# jars (core, cuda-kernels with its PTX, the test classes), JCuda with slimmed natives and the JUnit
-# console launcher. Then on the GPU machine: bash cuda-kernels/device/run.sh
+# jars (core, cuda-kernels with its PTX, nn, scm, picocli, the cuda-kernels and scm test classes),
+# JCuda with slimmed natives and the JUnit console launcher. Then on the GPU machine:
+# bash cuda-kernels/device/run.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -13,16 +14,19 @@ console=1.10.2
 dev=.device
 
 command -v /usr/local/bin/nvcc >/dev/null || [[ -n ${NVCC:-} ]] || { echo "prepare.sh: nvcc not found: the kernels would not be built" >&2; exit 1; }
-mvnflags=(-q -DbuildDir="$build" -pl cuda-kernels -am -DskipTests)
+mvnflags=(-q -DbuildDir="$build" -pl cuda-kernels,scm -am -DskipTests)
 [[ -n ${NVCC:-} ]] && mvnflags+=(-Dnvcc="$NVCC")
 echo "== building (mvn package -DskipTests, build dir $build)"
 mvn -o "${mvnflags[@]}" package || mvn "${mvnflags[@]}" package
 
 rm -rf "$dev/lib"
 mkdir -p "$dev/lib"
-cp core/"$build"/tangent-core-*.jar cuda-kernels/"$build"/tangent-cuda-kernels-*.jar "$dev/lib/"
+cp core/"$build"/tangent-core-*.jar cuda-kernels/"$build"/tangent-cuda-kernels-*.jar nn/"$build"/tangent-nn-*.jar \
+    scm/"$build"/tangent-scm-*.jar scm/"$build"/lib/picocli-*.jar "$dev/lib/"
 unzip -l "$dev"/lib/tangent-cuda-kernels-*.jar | grep -q 'tangent/cuda/gemm.sm90.ptx' || { echo "prepare.sh: the PTX is missing from the jar" >&2; exit 1; }
 (cd cuda-kernels/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-cuda-kernels-tests.jar" .)
+(cd scm/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-scm-tests.jar" tangent)  # classes only (no test data)
+unzip -l "$dev/lib/tangent-scm-tests.jar" | grep -q 'tangent/scm/train/CudaStepTest.class' || { echo "prepare.sh: CudaStepTest missing from the scm test jar" >&2; exit 1; }
 cp "$m2/org/jcuda/jcuda/$jcuda/jcuda-$jcuda.jar" "$dev/lib/"
 /work/shared/device/slim-jcuda-natives.sh "$m2/org/jcuda/jcuda-natives/$jcuda/jcuda-natives-$jcuda-linux-x86_64.jar" \
     "$dev/lib/jcuda-natives-$jcuda-linux-x86_64-slim.jar" >/dev/null
@@ -36,10 +40,11 @@ cp "$cjar" "$dev/junit-platform-console-standalone.jar"
 
 echo "== Java runtime"
 # java.xml: the JUnit console launcher writes its XML reports with it; jdk.zipfs: it scans jars for tests
-EXTRA_MODULES=java.xml,jdk.zipfs${EXTRA_MODULES:+,$EXTRA_MODULES} /work/shared/device/make-jre.sh "$dev/jre"
+# jdk.incubator.vector: core's float32 CPU kernels (the CPU bench runs with --add-modules, as bin/scm)
+EXTRA_MODULES=java.xml,jdk.zipfs,jdk.incubator.vector${EXTRA_MODULES:+,$EXTRA_MODULES} /work/shared/device/make-jre.sh "$dev/jre"
 
 echo "== .device contents"
 du -sh "$dev" "$dev"/jre "$dev"/lib/* "$dev"/junit-platform-console-standalone.jar
 total=$(du -sm "$dev" | cut -f1)
 (( total < 60 )) || { echo "prepare.sh: .device is ${total} MiB, too big for the 64 MiB carry limit" >&2; exit 1; }
-echo "ready: carry .device and run: bash cuda-kernels/device/run.sh"
+echo "ready: carry .device and run: bash cuda-kernels/device/run.sh   (cuda tests of cuda-kernels and scm, then bench)"
