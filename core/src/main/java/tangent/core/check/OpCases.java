@@ -347,6 +347,9 @@ public final class OpCases {
             Tensor x0 = gen.normal(2, 2, 4, 4), w0 = gen.normal(3, 2, 3, 3), b0 = gen.normal(3);
             cs.add(new Case("conv2d with bias (2,2,4,4) s1 p1", "conv2d", in -> F.conv2d(in[0], in[1], in[2], 1, 1),
                     () -> new Tensor[] {x0, w0, b0}, all(3), Gradcheck.H, Gradcheck.TOL));
+            Tensor x1 = gen.normal(1, 2, 5, 6);
+            cs.add(new Case("conv2d with bias (1,2,5,6) s2 p1", "conv2d", in -> F.conv2d(in[0], in[1], in[2], 2, 1),
+                    () -> new Tensor[] {x1, w0, b0}, all(3), Gradcheck.H, Gradcheck.TOL));
         }
 
         // Images.
