@@ -85,6 +85,14 @@ public final class FusedGroupNormKernels {
 
     /** y = (x - mu) r gamma + beta; gamma, beta: (C) or null. x must be compact; returns a new compact tensor. */
     public static Tensor forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        return forward(x, gamma, beta, groups, eps, null);
+    }
+
+    /**
+     * As above; when saved is non-null (length 2 B G) it receives each group's {mu, r}, which
+     * {@link #backward} can take instead of recomputing them (bit-identical).
+     */
+    public static Tensor forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double[] saved) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
         Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s);
@@ -96,6 +104,7 @@ public final class FusedGroupNormKernels {
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, st);
+                if (saved != null) { saved[2 * bg] = st[0]; saved[2 * bg + 1] = st[1]; }
                 double mu = st[0], r = st[1];
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k;
@@ -112,7 +121,7 @@ public final class FusedGroupNormKernels {
      * xhat = (x - mu) r; per element an affine map of dx and x. dx, dgamma, dbeta may be null (zero).
      */
     public static Tensor jvp(Tensor x, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, int groups, double eps) {
-        return forwardJvp(x, dx, gamma, null, dgamma, dbeta, groups, eps, false)[1];
+        return forwardJvp(x, dx, gamma, null, dgamma, dbeta, groups, eps, false, null)[1];
     }
 
     /**
@@ -120,12 +129,12 @@ public final class FusedGroupNormKernels {
      * {@link #jvp}. beta is only read for y.
      */
     public static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
-                                      double eps) {
-        return forwardJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps, true);
+                                      double eps, double[] saved) {
+        return forwardJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps, true, saved);
     }
 
     private static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
-                                       double eps, boolean withPrimal) {
+                                       double eps, boolean withPrimal, double[] saved) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
         Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s), yp = withPrimal ? Tensor.zeros(x.dtype(), s) : null;
@@ -139,6 +148,7 @@ public final class FusedGroupNormKernels {
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, st);
+                if (saved != null) { saved[2 * bg] = st[0]; saved[2 * bg + 1] = st[1]; }
                 double mu = st[0], r = st[1], dmu = 0, cross = 0;
                 if (da != null) {
                     double s0 = 0, c0 = 0;
@@ -181,6 +191,11 @@ public final class FusedGroupNormKernels {
      * ggamma/gbeta are null when gamma is null / when wantBeta is false.
      */
     public static Tensor[] backward(Tensor x, Tensor gamma, Tensor gy, boolean wantBeta, int groups, double eps) {
+        return backward(x, gamma, gy, wantBeta, groups, eps, null);
+    }
+
+    /** As above, with the groups' {mu, r} saved by the forward (null: recompute them). */
+    public static Tensor[] backward(Tensor x, Tensor gamma, Tensor gy, boolean wantBeta, int groups, double eps, double[] saved) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
         Tensor cx = CpuBackend.compact(x), gx = Tensor.zeros(x.dtype(), s);
@@ -191,7 +206,7 @@ public final class FusedGroupNormKernels {
             double[] st = new double[2], st2 = new double[2];
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups, bi = bg / groups;
-                stats(a, base, n, eps, st);
+                if (saved != null) { st[0] = saved[2 * bg]; st[1] = saved[2 * bg + 1]; } else stats(a, base, n, eps, st);
                 double mu = st[0], r = st[1], m1 = 0, m2 = 0;
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k, off = base + k * sp;

@@ -32,6 +32,9 @@ public final class GroupNorm extends Op {
     private final int groups;
     private final double eps;
     private final boolean hasGamma, hasBeta, fused;
+    /** Fused path: each group's {mu, r} from the forward of savedX, reused by the VJP of the same view. */
+    private Tensor savedX;
+    private double[] savedStats;
 
     public GroupNorm(int groups, double eps, boolean hasGamma, boolean hasBeta, boolean fused) {
         this.groups = groups;
@@ -98,7 +101,7 @@ public final class GroupNorm extends Op {
     protected Tensor forward(Tensor[] x) {
         check(x);
         if (fused && x[0].device() == Device.CPU)
-            return FusedGroupNormKernels.forward(x[0], gamma(x), beta(x), groups, eps);
+            return FusedGroupNormKernels.forward(x[0], gamma(x), beta(x), groups, eps, saveStats(x[0]));
         Tensor[] d = new Tensor[x.length];
         for (int i = 0; i < x.length; i++) d[i] = x[i].detach();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
@@ -113,7 +116,22 @@ public final class GroupNorm extends Op {
         check(x);
         Tensor dX = dx[0], dgamma = hasGamma ? dx[1] : null, dbeta = hasBeta ? dx[hasGamma ? 2 : 1] : null;
         if (dX == null && dgamma == null && dbeta == null) return null;
-        return FusedGroupNormKernels.forwardJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps);
+        return FusedGroupNormKernels.forwardJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps, saveStats(x[0]));
+    }
+
+    /** A buffer for the forward's statistics when the output may go on the tape (x requires grad), else null. */
+    private double[] saveStats(Tensor x) {
+        if (!x.requiresGrad()) return null;
+        savedX = x;
+        savedStats = new double[2 * x.size(0) * groups];
+        return savedStats;
+    }
+
+    private double[] statsFor(Tensor x) {
+        Tensor s = savedX;
+        boolean same = s != null && s.storage() == x.storage() && s.offset() == x.offset()
+                && Arrays.equals(s.shape(), x.shape()) && Arrays.equals(s.strides(), x.strides());
+        return same ? savedStats : null;
     }
 
     /** {xhat, r} in the grouped view (B, G, n) and (B, G, 1), with primitives. */
@@ -164,7 +182,7 @@ public final class GroupNorm extends Op {
         Tensor[] out = new Tensor[x.length];
         if (fast(x[0], gamma, gy)) {
             long t0 = System.nanoTime();
-            Tensor[] g = FusedGroupNormKernels.backward(x[0], gamma, gy, ib >= 0 && needsGrad[ib], groups, eps);
+            Tensor[] g = FusedGroupNormKernels.backward(x[0], gamma, gy, ib >= 0 && needsGrad[ib], groups, eps, statsFor(x[0]));
             Profiler.kernel("group_norm (fused vjp)", t0, g[0].numel());
             out[0] = g[0];
             if (ig >= 0) out[ig] = g[1];

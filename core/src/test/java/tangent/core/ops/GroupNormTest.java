@@ -97,6 +97,25 @@ class GroupNormTest {
     }
 
     @Test
+    void backwardAfterTheFusedDualForwardMatchesTheComposite() {
+        Rng rng = new Rng(11);
+        for (DType dt : DType.values()) {
+            int[] s = {3, 8, 4, 4};
+            Tensor[] x = inputs(rng, dt, s, true, true);
+            Tensor dx = rng.normal(dt, s), gy = rng.normal(dt, s);
+            Tensor[] p = {x[0].detach().requiresGrad(true), x[1].detach().requiresGrad(true), x[2].detach().requiresGrad(true)};
+            Tensor y;
+            try (ForwardAD.DualLevel l = ForwardAD.enter()) {
+                y = l.primal(F.groupNorm(l.dual(p[0], dx), 4, p[1], p[2], 1e-5));
+            }
+            Tensor[] got = Autograd.grad(y, p, gy, false);
+            Tensor[] want = Autograd.grad(GroupNorm.composite(p[0], 4, p[1], p[2], 1e-5), p, gy, false);
+            double tol = dt == DType.F64 ? 1e-12 : 2e-5;
+            for (int i = 0; i < 3; i++) close(want[i], got[i], tol, dt + " grad " + i);
+        }
+    }
+
+    @Test
     void float32StatisticsSurviveALargeMean() {
         Rng rng = new Rng(10);
         Tensor x = rng.normal(DType.F64, 2, 8, 5, 5).mul(0.01).add(300.0), dx = rng.normal(DType.F64, 2, 8, 5, 5);
