@@ -95,7 +95,12 @@ public final class BenchCommand implements Callable<Integer> {
     private Integer callCuda() {
         Models.check(model);
         tangent.core.Device dev = tangent.core.Device.CUDA;
-        OnDevice.init(dev);
+        try {
+            OnDevice.init(dev);
+        } catch (IllegalStateException | LinkageError e) {
+            String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+            throw new UnsupportedOperationException("--device cuda: no CUDA backend usable on this machine (" + why + "); use --device cpu", e);
+        }
         int n = iters != null ? iters : Models.isImage(model) ? 10 : 50;
         Module net = Models.create(model, DType.F32, 0);
         AdaptiveWeight w = new AdaptiveWeight(DType.F32);
