@@ -369,13 +369,29 @@ public final class CpuBackend implements Backend {
         Tensor y = alloc(x.dtype(), new int[] {s[0], s[1], 2 * h, 2 * w});
         CpuStorage a = st(c), o = st(y);
         Parallel.forRange(planes, Math.max(1, GRAIN / (4 * h * w + 1)), (lo, hi) -> {
+            int w2 = 2 * w;
             for (int p = lo; p < hi; p++)
-                for (int i = 0; i < 2 * h; i++)
-                    for (int j = 0; j < 2 * w; j++) {
-                        int src = (p * h + i / 2) * w + j / 2, dst = (p * 2 * h + i) * 2 * w + j;
-                        if (a.f != null) o.f[dst] = a.f[src];
-                        else o.d[dst] = a.d[src];
+                for (int i = 0; i < h; i++) {
+                    int src = (p * h + i) * w, dst = (p * 2 * h + 2 * i) * w2;
+                    // one output row from the source row, then a copy of it below
+                    if (a.f != null) {
+                        float[] af = a.f, of = o.f;
+                        for (int j = 0; j < w; j++) {
+                            float v = af[src + j];
+                            of[dst + 2 * j] = v;
+                            of[dst + 2 * j + 1] = v;
+                        }
+                        System.arraycopy(of, dst, of, dst + w2, w2);
+                    } else {
+                        double[] ad = a.d, od = o.d;
+                        for (int j = 0; j < w; j++) {
+                            double v = ad[src + j];
+                            od[dst + 2 * j] = v;
+                            od[dst + 2 * j + 1] = v;
+                        }
+                        System.arraycopy(od, dst, od, dst + w2, w2);
                     }
+                }
         });
         return y;
     }
@@ -389,11 +405,19 @@ public final class CpuBackend implements Backend {
         CpuStorage a = st(c), o = st(y);
         Parallel.forRange(planes, Math.max(1, GRAIN / (4 * h * w + 1)), (lo, hi) -> {
             for (int p = lo; p < hi; p++)
-                for (int i = 0; i < h; i++)
-                    for (int j = 0; j < w; j++) {
-                        int r0 = (p * 2 * h + 2 * i) * 2 * w + 2 * j, r1 = r0 + 2 * w;
-                        o.set((p * h + i) * w + j, a.get(r0) + a.get(r0 + 1) + a.get(r1) + a.get(r1 + 1));
+                for (int i = 0; i < h; i++) {
+                    int r0 = (p * 2 * h + 2 * i) * 2 * w, r1 = r0 + 2 * w, out = (p * h + i) * w;
+                    if (a.f != null) {
+                        float[] af = a.f, of = o.f;
+                        // same order as the generic (a + b) + c + d, in double then rounded: bit-identical
+                        for (int j = 0; j < w; j++)
+                            of[out + j] = (float) ((double) af[r0 + 2 * j] + af[r0 + 2 * j + 1] + af[r1 + 2 * j] + af[r1 + 2 * j + 1]);
+                    } else {
+                        double[] ad = a.d, od = o.d;
+                        for (int j = 0; j < w; j++)
+                            od[out + j] = ad[r0 + 2 * j] + ad[r0 + 2 * j + 1] + ad[r1 + 2 * j] + ad[r1 + 2 * j + 1];
                     }
+                }
         });
         return y;
     }
