@@ -23,10 +23,10 @@ rm -rf "$dev/lib"
 mkdir -p "$dev/lib"
 cp core/"$build"/tangent-core-*.jar cuda-kernels/"$build"/tangent-cuda-kernels-*.jar nn/"$build"/tangent-nn-*.jar \
     scm/"$build"/tangent-scm-*.jar scm/"$build"/lib/picocli-*.jar "$dev/lib/"
-unzip -l "$dev"/lib/tangent-cuda-kernels-*.jar | grep -q 'tangent/cuda/gemm.sm90.ptx' || { echo "prepare.sh: the PTX is missing from the jar" >&2; exit 1; }
+unzip -l "$dev"/lib/tangent-cuda-kernels-*.jar | grep -c 'tangent/cuda/gemm.sm90.ptx' >/dev/null || { echo "prepare.sh: the PTX is missing from the jar" >&2; exit 1; }
 (cd cuda-kernels/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-cuda-kernels-tests.jar" .)
 (cd scm/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-scm-tests.jar" tangent)  # classes only (no test data)
-unzip -l "$dev/lib/tangent-scm-tests.jar" | grep -q 'tangent/scm/train/CudaStepTest.class' || { echo "prepare.sh: CudaStepTest missing from the scm test jar" >&2; exit 1; }
+unzip -l "$dev/lib/tangent-scm-tests.jar" | grep -c 'tangent/scm/train/CudaStepTest.class' >/dev/null || { echo "prepare.sh: CudaStepTest missing from the scm test jar" >&2; exit 1; }
 cp "$m2/org/jcuda/jcuda/$jcuda/jcuda-$jcuda.jar" "$dev/lib/"
 /work/shared/device/slim-jcuda-natives.sh "$m2/org/jcuda/jcuda-natives/$jcuda/jcuda-natives-$jcuda-linux-x86_64.jar" \
     "$dev/lib/jcuda-natives-$jcuda-linux-x86_64-slim.jar" >/dev/null
