@@ -149,7 +149,9 @@ public final class CpuBackend implements Backend {
         CpuStorage a = st(c), da = st(dc), o = st(y), dO = st(dy), ds = der == null ? null : st(der);
         int off = c.offset(), doff = dc.offset(), n = y.numel();
         Parallel.forRange(n, GRAIN, (lo, hi) -> {
-            if (a.f != null) {
+            if (a.f != null && SimdSupport.AVAILABLE) {
+                ElementwiseSimd.siluForwardJvp(a.f, off, da.f, doff, o.f, dO.f, ds == null ? null : ds.f, lo, hi);
+            } else if (a.f != null) {
                 float[] af = a.f, df = da.f, of = o.f, dof = dO.f;
                 if (ds == null) {
                     for (int i = lo; i < hi; i++) {

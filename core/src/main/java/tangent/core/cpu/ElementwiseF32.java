@@ -24,7 +24,10 @@ final class ElementwiseF32 {
             // Branch-free 1 / (1 + e^-x): exact in IEEE for any x (e^-x = inf gives 0), agrees with
             // UnaryFn.sigmoid to double rounding, and avoids a mispredicted branch per element.
             case SIGMOID: for (int i = lo; i < hi; i++) o[i] = (float) (1.0 / (1.0 + Math.exp(-a[off + i]))); return;
-            case SILU: for (int i = lo; i < hi; i++) { float v = a[off + i]; o[i] = (float) (v / (1.0 + Math.exp(-v))); } return;
+            case SILU:
+                if (SimdSupport.AVAILABLE) { ElementwiseSimd.silu(a, off, o, lo, hi); return; }
+                for (int i = lo; i < hi; i++) { float v = a[off + i]; o[i] = (float) (v / (1.0 + Math.exp(-v))); }
+                return;
             case POW:
                 if (p1 == 2f) { for (int i = lo; i < hi; i++) { float v = a[off + i]; o[i] = v * v; } return; }
                 for (int i = lo; i < hi; i++) o[i] = (float) UnaryFn.pow(a[off + i], p1);
@@ -37,6 +40,13 @@ final class ElementwiseF32 {
     /** o[po + j] = fn(a[pa + j*ia], b[pb + j*ib]) for j in [0, n). */
     static void binary(BinaryFn fn, float[] a, int pa, int ia, float[] b, int pb, int ib, float[] o, int po, int n) {
         if (fn == BinaryFn.SILU_BACKWARD) {
+            if (SimdSupport.AVAILABLE) {
+                // strided or broadcast operands are gathered first: every element takes the same vector path
+                if (ia != 1) { float[] t = new float[n]; for (int j = 0; j < n; j++) t[j] = a[pa + j * ia]; a = t; pa = 0; }
+                if (ib != 1) { float[] t = new float[n]; for (int j = 0; j < n; j++) t[j] = b[pb + j * ib]; b = t; pb = 0; }
+                ElementwiseSimd.siluBackward(a, pa, b, pb, o, po, n);
+                return;
+            }
             for (int j = 0; j < n; j++) {
                 double x = a[pa + j * ia], s = 1.0 / (1.0 + Math.exp(-x));
                 o[po + j] = (float) (b[pb + j * ib] * (s * (1.0 + x * (1.0 - s))));

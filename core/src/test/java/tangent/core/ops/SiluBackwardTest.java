@@ -95,4 +95,30 @@ class SiluBackwardTest {
                 assertEquals(want[i], got[i], tol * Math.max(1, Math.abs(want[i])), dt + " element " + i);
         }
     }
+
+    @Test
+    void float32KernelsStayWithinFloatRoundingOverTheWholeRange() {
+        int n = 20011;
+        double[] v = new double[n + 9];
+        for (int i = 0; i < n; i++) v[i] = -120 + 240.0 * i / (n - 1);
+        double[] ext = {-1e30, -3e38, 3e38, -1e-30, 1e-30, 0, -88.5, 88.5, -104};
+        System.arraycopy(ext, 0, v, n, ext.length);
+        Tensor x64 = Tensor.of(v, v.length), x32 = x64.to(tangent.core.DType.F32);
+        Tensor x = x32.to(tangent.core.DType.F64), ones = x.onesLike();
+        double[] y = x32.silu().toDoubleArray(), yRef = x.silu().toDoubleArray();
+        double[] g = new SiluBackward().apply(x32, ones.to(tangent.core.DType.F32)).toDoubleArray();
+        double[] gRef = new SiluBackward().apply(x, ones).toDoubleArray();
+        Tensor[] fj = ForwardAD.jvp(in -> in[0].silu(), new Tensor[] {x32}, new Tensor[] {ones.to(tangent.core.DType.F32)});
+        double[] fy = fj[0].toDoubleArray(), fg = fj[1].toDoubleArray();
+        double[] xs = x.toDoubleArray();
+        for (int i = 0; i < v.length; i++) {
+            // relative to the size of the terms summed in s (1 + x (1 - s)) (it crosses zero near x = -1.28)
+            double xi = xs[i], si = tangent.core.backend.UnaryFn.sigmoid(xi);
+            double ty = 4e-7 * Math.abs(yRef[i]) + 1e-37, tg = 4e-7 * si * (1 + Math.abs(xi) * (1 - si)) + 1e-37;
+            assertEquals(yRef[i], y[i], ty, "silu at " + xs[i]);
+            assertEquals(gRef[i], g[i], tg, "silu' at " + xs[i]);
+            assertEquals(y[i], fy[i], 0.0, "fused silu at " + xs[i]);
+            assertEquals(g[i], fg[i], 0.0, "fused silu' at " + xs[i]);
+        }
+    }
 }
