@@ -24,12 +24,11 @@ public final class F {
 
     /** x: (B, C, H, W), w: (O, C, kh, kw), bias: (O) or null -> (B, O, Ho, Wo). */
     public static Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
-        Tensor y = new Conv2d(stride, pad).apply(x, w);
-        if (bias == null) return y;
+        if (bias == null) return new Conv2d(stride, pad).apply(x, w);
         if (bias.dim() != 1 || bias.size(0) != w.size(0))
             throw new IllegalArgumentException("conv2d: bias " + Shape.str(bias.shape()) + " must be (" + w.size(0) + ",) for w "
                     + Shape.str(w.shape()));
-        return y.add(bias.reshape(1, -1, 1, 1));
+        return new Conv2d(stride, pad, true).apply(x, w, bias);
     }
 
     /** (B, C, H, W) -> (B, C, 2H, 2W), nearest neighbour. */

@@ -350,6 +350,9 @@ public final class OpCases {
             Tensor x1 = gen.normal(1, 2, 5, 6);
             cs.add(new Case("conv2d with bias (1,2,5,6) s2 p1", "conv2d", in -> F.conv2d(in[0], in[1], in[2], 2, 1),
                     () -> new Tensor[] {x1, w0, b0}, all(3), Gradcheck.H, Gradcheck.TOL));
+            cs.add(new Case("conv2d with bias, only the bias varies (2,2,4,4)", "conv2d",
+                    in -> F.conv2d(in[0], in[1], in[2], 1, 0), () -> new Tensor[] {x0, w0, b0}, diff(false, false, true),
+                    Gradcheck.H, Gradcheck.TOL));
         }
 
         // Images.

@@ -137,6 +137,27 @@ public final class CpuBackend implements Backend {
         return y;
     }
 
+    /** y[b, c, ...] += bias[c] in place; y compact (B, C, ...) (a kernel's fresh output), bias (C) of y's dtype. */
+    public void addChannelBiasInPlace(Tensor y, Tensor bias) {
+        int[] s = y.shape();
+        int b = s[0], c = s[1], sp = y.numel() / Math.max(1, b * c);
+        CpuStorage o = st(y), bs = st(compact(bias));
+        Parallel.forRange(b * c, Math.max(1, GRAIN / Math.max(1, sp)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int off = p * sp;
+                if (o.f != null) {
+                    float v = bs.f[p % c];
+                    float[] f = o.f;
+                    for (int i = off; i < off + sp; i++) f[i] += v;
+                } else {
+                    double v = bs.d[p % c];
+                    double[] d = o.d;
+                    for (int i = off; i < off + sp; i++) d[i] += v;
+                }
+            }
+        });
+    }
+
     /**
      * SiLU and its tangent in one pass (one exp per element): {silu(x), dx silu'(x), silu'(x) or
      * null}, x and dx of the same shape; the derivative itself only when saveDerivative (for a

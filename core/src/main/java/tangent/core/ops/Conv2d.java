@@ -1,12 +1,17 @@
 package tangent.core.ops;
 
+import tangent.core.Device;
 import tangent.core.Op;
 import tangent.core.Shape;
 import tangent.core.Tensor;
 import tangent.core.backend.Backend;
+import tangent.core.backend.BinaryFn;
+import tangent.core.cpu.CpuBackend;
 
 /**
- * 2-D convolution (cross-correlation, as in PyTorch), no bias (add it with broadcasting).
+ * 2-D convolution (cross-correlation, as in PyTorch), with an optional bias (a third input b: (O),
+ * y += b[o]; on CPU added in place into the kernel's fresh output, saving the broadcast add's
+ * allocation and pass; its rules: jvp + db, vjp gb = sum of gy over (B, Ho, Wo)).
  * x: (B, C, H, W), w: (O, C, kh, kw) -> y: (B, O, Ho, Wo), Ho = (H + 2 pad - kh) / stride + 1,
  * y[b,o,i,j] = sum_{c,p,q} w[o,c,p,q] x[b, c, i*stride + p - pad, j*stride + q - pad].
  * Bilinear in (x, w), so
@@ -15,12 +20,19 @@ import tangent.core.backend.Backend;
  */
 public final class Conv2d extends Op {
     final int stride, pad;
+    final boolean bias;
 
     public Conv2d(int stride, int pad) {
+        this(stride, pad, false);
+    }
+
+    /** With bias: inputs (x, w, b). */
+    public Conv2d(int stride, int pad, boolean bias) {
         if (stride < 1 || pad < 0) throw new IllegalArgumentException("conv2d: stride " + stride + " and padding " + pad
                 + " must be >= 1 and >= 0");
         this.stride = stride;
         this.pad = pad;
+        this.bias = bias;
     }
 
     @Override
@@ -47,14 +59,34 @@ public final class Conv2d extends Op {
     protected Tensor forward(Tensor[] x) {
         Rules.requireSameDType(name(), x[0], x[1]);
         outShape(name(), x[0].shape(), x[1].shape(), stride, pad);
-        return Backend.of(x[0]).conv2d(x[0], x[1], stride, pad);
+        if (x.length != (bias ? 3 : 2))
+            throw new IllegalArgumentException("conv2d: expected " + (bias ? 3 : 2) + " inputs, got " + x.length);
+        if (bias) {
+            Rules.requireSameDType(name(), x[0], x[2]);
+            if (x[2].dim() != 1 || x[2].size(0) != x[1].size(0))
+                throw new IllegalArgumentException("conv2d: bias " + Shape.str(x[2].shape()) + " must be (" + x[1].size(0)
+                        + ",) for w " + Shape.str(x[1].shape()));
+        }
+        Tensor y = Backend.of(x[0]).conv2d(x[0], x[1], stride, pad);
+        if (!bias) return y;
+        if (y.device() == Device.CPU && y.isCompact() && y != x[0] && y.storage() != x[0].storage()) {
+            CpuBackend.INSTANCE.addChannelBiasInPlace(y, x[2]);
+            return y;
+        }
+        int[] s = y.shape();
+        return Backend.of(y).binary(BinaryFn.ADD, y, x[2].reshape(1, s[1], 1, 1), s);
     }
 
     @Override
     protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
         Tensor t = null;
-        if (dx[0] != null) t = apply(dx[0], x[1]);
-        if (dx[1] != null) t = Rules.plus(t, apply(x[0], dx[1]));
+        Conv2d plain = new Conv2d(stride, pad);
+        if (dx[0] != null) t = plain.apply(dx[0], x[1]);
+        if (dx[1] != null) t = Rules.plus(t, plain.apply(x[0], dx[1]));
+        if (bias && dx[2] != null) {
+            Tensor db = dx[2].reshape(1, -1, 1, 1);
+            t = t == null ? db.expand(y.shape()) : t.add(db);
+        }
         return t;
     }
 
@@ -62,7 +94,8 @@ public final class Conv2d extends Op {
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
         return new Tensor[] {
             needsGrad[0] ? new Conv2dBackwardInput(x[0].shape(), stride, pad).apply(gy, x[1]) : null,
-            needsGrad[1] ? new Conv2dBackwardWeight(x[1].shape(), stride, pad).apply(x[0], gy) : null
+            needsGrad[1] ? new Conv2dBackwardWeight(x[1].shape(), stride, pad).apply(x[0], gy) : null,
+            bias && needsGrad[2] ? gy.sum(new int[] {0, 2, 3}, false) : null
         };
     }
 }
