@@ -23,7 +23,7 @@ import tangent.core.Tensor;
  * <ul>
  *   <li>conv2d: x (32, 64, 28, 28), w (64, 64, 3, 3), stride 1, pad 1, both x and w carry
  *       tangents (primal + 2 convolutions for the tangent: 3 x 925 MFLOP per call);</li>
- *   <li>group_norm: x (32, 64, 28, 28), 16 groups, affine gamma/beta (the composite of F);</li>
+ *   <li>group_norm: x (32, 64, 28, 28), 16 groups, affine gamma/beta (the group_norm primitive with its fused CPU kernels);</li>
  *   <li>pixel_norm: v (32, 256), over the feature axis.</li>
  * </ul>
  * Scores are milliseconds per call; each result's tangent is returned so nothing is dead code.
@@ -33,7 +33,7 @@ import tangent.core.Tensor;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx6g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx6g", "--add-modules", "jdk.incubator.vector"})
 public class JvpBench {
     Tensor x, dx, w, dw, gamma, beta, dgamma, dbeta, v, dv;
 
