@@ -91,7 +91,7 @@ public abstract class Op {
         for (Tensor t : x)
             if (t.device() != dev)
                 throw new IllegalArgumentException(name() + ": inputs are on different devices (" + dev + " and "
-                        + t.device() + "); move them with .to(Device) first");
+                        + t.device() + "); move them to one device first (tangent.cuda.Cuda.to)");
     }
 
     private Tensor applyPrimal(Tensor[] x) {
