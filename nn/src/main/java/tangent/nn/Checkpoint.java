@@ -24,21 +24,27 @@ import tangent.nn.optim.Optimizer;
  * state.step             I64 (1): the training step
  * state.ema_updates      I64 (1): EMA update count
  * rng.&lt;key&gt;              I64 (2): {seed, counter} of each saved {@link Rng}
+ * extra.&lt;name&gt;           caller data (e.g. a loss history), any dtype and shape
  * </pre>
  * Metadata: {@code format=tangent-checkpoint}, {@code version=1}, {@code step}, {@code optimizer}
  * (kind, e.g. "radam") with its hyperparameters, {@code ema} (kind and value), plus caller extras.
+ * Several networks trained together (a network and a loss-weighting head, say) are saved as one
+ * container {@link Module} whose children they are; the EMA may cover only one of them (its
+ * shadow names are then that network's parameter names).
  *
  * <p>{@link #load} validates every name, shape and dtype the model, optimizer and EMA need (and
- * rejects tensors nobody asked for) before it writes anything, so a bad file leaves them unchanged;
- * its error names the file and the first problem. A file that is not valid safetensors (truncated,
- * corrupt) fails in the reader with {@link SafeTensors.FormatException}.
+ * rejects tensors nobody asked for), the caller's expected metadata values and extra tensors,
+ * before it writes anything, so a bad file leaves them unchanged; its error names the file and the
+ * first problem. {@link #loadEmaWeights} does the same for the EMA weights alone, loaded as the
+ * parameters of a fresh network (sampling, a teacher). A file that is not valid safetensors
+ * (truncated, corrupt) fails in the reader with {@link SafeTensors.FormatException}.
  */
 public final class Checkpoint {
     private Checkpoint() {}
 
     public static final String FORMAT = "tangent-checkpoint";
     public static final String VERSION = "1";
-    private static final String[] RESERVED = {"ema.", "opt.", "state.", "rng."};
+    private static final String[] RESERVED = {"ema.", "opt.", "state.", "rng.", "extra."};
 
     /** A checkpoint that is valid safetensors but does not fit what it is loaded into. */
     public static final class MismatchException extends IOException {
@@ -49,8 +55,17 @@ public final class Checkpoint {
         }
     }
 
-    /** What {@link #load} returns besides the restored tensors: the step, fresh Rngs at their saved state, and metadata. */
-    public record Restored(long step, Map<String, Rng> rngs, Map<String, String> metadata) {}
+    /**
+     * What {@link #load} returns besides the restored tensors: the step, fresh Rngs at their saved
+     * state, metadata, and the extra tensors asked for (by name, without the {@code extra.} prefix).
+     */
+    public record Restored(long step, Map<String, Rng> rngs, Map<String, String> metadata, Map<String, Entry> extras) {}
+
+    /**
+     * An extra tensor {@link #load} must find: its dtype and shape, where a dimension of -1 matches
+     * any length (a loss history of any length: {@code new Spec(F64, -1)}).
+     */
+    public record Spec(SafeTensors.DType dtype, long... shape) {}
 
     /**
      * Saves model parameters and, when non-null, optimizer state, EMA weights and the given Rng
@@ -58,6 +73,15 @@ public final class Checkpoint {
      */
     public static void save(Path file, Module model, Optimizer opt, Ema ema, long step, Map<String, Rng> rngs,
                             Map<String, String> extraMetadata) throws IOException {
+        save(file, model, opt, ema, step, rngs, null, extraMetadata);
+    }
+
+    /**
+     * {@link #save} with extra tensors, stored as {@code extra.<name>} and handed back by a
+     * {@link #load} that asks for them.
+     */
+    public static void save(Path file, Module model, Optimizer opt, Ema ema, long step, Map<String, Rng> rngs,
+                            Map<String, Entry> extraTensors, Map<String, String> extraMetadata) throws IOException {
         Map<String, Entry> out = new LinkedHashMap<>();
         Map<String, String> meta = new LinkedHashMap<>();
         if (extraMetadata != null) meta.putAll(extraMetadata);
@@ -93,6 +117,8 @@ public final class Checkpoint {
         if (rngs != null)
             for (Map.Entry<String, Rng> e : rngs.entrySet())
                 out.put("rng." + e.getKey(), Entry.i64(new long[] {e.getValue().seed(), e.getValue().counter()}, 2));
+        if (extraTensors != null)
+            for (Map.Entry<String, Entry> e : extraTensors.entrySet()) out.put("extra." + e.getKey(), e.getValue());
         SafeTensors.write(file, out, meta);
     }
 
@@ -107,13 +133,20 @@ public final class Checkpoint {
      * first; on any problem throws and changes nothing.
      */
     public static Restored load(Path file, Module model, Optimizer opt, Ema ema) throws IOException {
-        SafeTensors.Loaded f = SafeTensors.read(file);
-        Map<String, String> meta = f.metadata();
+        return load(SafeTensors.read(file), model, opt, ema, null, null);
+    }
+
+    /**
+     * {@link #load} that also requires the metadata values in expectMetadata (checked first, so a
+     * checkpoint of another kind of run fails on its description rather than on a tensor) and the
+     * extra tensors in extras (returned in {@link Restored#extras}; extra tensors not asked for are
+     * ignored). Nothing is written unless all of it fits.
+     */
+    public static Restored load(SafeTensors.Loaded f, Module model, Optimizer opt, Ema ema, Map<String, String> expectMetadata,
+                                Map<String, Spec> extras) throws IOException {
+        Path file = f.file();
+        Map<String, String> meta = checkHeader(f, expectMetadata);
         Map<String, Entry> ts = f.tensors();
-        if (!FORMAT.equals(meta.get("format")))
-            throw new MismatchException(file, "metadata 'format' is " + quote(meta.get("format")) + ", expected '" + FORMAT + "'");
-        if (!VERSION.equals(meta.get("version")))
-            throw new MismatchException(file, "unsupported version " + quote(meta.get("version")) + " (this build reads " + VERSION + ")");
 
         // 1. what we need, with dtypes and shapes
         Map<String, Tensor> need = new LinkedHashMap<>(model.namedParameters());
@@ -140,26 +173,15 @@ public final class Checkpoint {
         }
 
         // 2. validate: presence, dtype, shape of everything needed; nothing unexpected
-        for (Map.Entry<String, Tensor> e : need.entrySet()) {
-            Entry en = ts.get(e.getKey());
-            if (en == null) throw new MismatchException(file, "missing tensor '" + e.getKey() + "'");
-            Tensor t = e.getValue();
-            SafeTensors.DType want = t.dtype() == DType.F64 ? SafeTensors.DType.F64 : SafeTensors.DType.F32;
-            if (en.dtype() != want)
-                throw new MismatchException(file, "tensor '" + e.getKey() + "' is " + en.dtype() + " but the model needs " + want);
-            if (!Arrays.equals(en.shape(), toLong(t.shape())))
-                throw new MismatchException(file, "tensor '" + e.getKey() + "' has shape " + Arrays.toString(en.shape()) + " but the model needs "
-                        + Arrays.toString(t.shape()));
-        }
+        checkNeeded(file, ts, need, "the model");
         for (Map.Entry<String, long[]> e : needI64.entrySet()) checkI64(file, ts, e.getKey(), e.getValue());
+        Map<String, Entry> extraOut = checkExtras(file, ts, extras);
         Map<String, Rng> rngs = new LinkedHashMap<>();
         for (Map.Entry<String, Entry> e : ts.entrySet()) {
             String n = e.getKey();
-            if (need.containsKey(n) || needI64.containsKey(n)) continue;
+            if (need.containsKey(n) || needI64.containsKey(n) || n.startsWith("extra.")) continue;
             if (n.startsWith("rng.")) {
-                checkI64(file, ts, n, new long[] {2});
-                long[] sc = e.getValue().asLongs();
-                rngs.put(n.substring(4), new Rng(sc[0], sc[1]));
+                rngs.put(n.substring(4), rng(file, ts, n));
                 continue;
             }
             if (opt == null && n.startsWith("opt.")) continue;
@@ -174,7 +196,90 @@ public final class Checkpoint {
         if (opt != null)
             for (Map.Entry<String, Optimizer.State> e : opt.state().entrySet()) e.getValue().step = ts.get("opt.step." + e.getKey()).asLongs()[0];
         if (ema != null) ema.setUpdates(ts.get("state.ema_updates").asLongs()[0]);
-        return new Restored(step, rngs, meta);
+        return new Restored(step, rngs, meta, extraOut);
+    }
+
+    /**
+     * Loads the EMA weights of a checkpoint ({@code ema.<name>}) as the parameters of model, e.g. a
+     * fresh network for sampling or a distillation teacher. Requires the values in expectMetadata
+     * (may be null), an {@code ema.} tensor for every parameter of model and no other {@code ema.}
+     * tensors; validates all of it before writing anything. The rest of the file is ignored.
+     */
+    public static Restored loadEmaWeights(SafeTensors.Loaded f, Module model, Map<String, String> expectMetadata) throws IOException {
+        Path file = f.file();
+        Map<String, String> meta = checkHeader(f, expectMetadata);
+        Map<String, Entry> ts = f.tensors();
+        if (meta.get("ema") == null) throw new MismatchException(file, "no EMA weights in the file");
+        Map<String, Tensor> need = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) need.put("ema." + e.getKey(), e.getValue());
+        checkNeeded(file, ts, need, "the model");
+        checkI64(file, ts, "state.step", new long[] {1});
+        for (Map.Entry<String, Entry> e : ts.entrySet())
+            if (e.getKey().startsWith("ema.") && !need.containsKey(e.getKey()))
+                throw new MismatchException(file, "unexpected tensor '" + e.getKey() + "' (" + e.getValue().dtype() + " "
+                        + Arrays.toString(e.getValue().shape()) + "): the model has no parameter '" + e.getKey().substring(4) + "'");
+        Map<String, Rng> rngs = new LinkedHashMap<>();
+        for (String n : ts.keySet())
+            if (n.startsWith("rng.")) rngs.put(n.substring(4), rng(file, ts, n));
+        for (Map.Entry<String, Tensor> e : need.entrySet()) e.getValue().copyFrom(tensor(ts.get(e.getKey()), e.getValue()));
+        return new Restored(ts.get("state.step").asLongs()[0], rngs, meta, Map.of());
+    }
+
+    /**
+     * The metadata of a file read with {@link SafeTensors#read}, after checking that it is a
+     * checkpoint of this format and version and carries the expected values (may be null).
+     */
+    public static Map<String, String> checkHeader(SafeTensors.Loaded f, Map<String, String> expectMetadata) throws MismatchException {
+        Path file = f.file();
+        Map<String, String> meta = f.metadata();
+        if (!FORMAT.equals(meta.get("format")))
+            throw new MismatchException(file, "metadata 'format' is " + quote(meta.get("format")) + ", expected '" + FORMAT + "'");
+        if (!VERSION.equals(meta.get("version")))
+            throw new MismatchException(file, "unsupported version " + quote(meta.get("version")) + " (this build reads " + VERSION + ")");
+        if (expectMetadata != null)
+            for (Map.Entry<String, String> e : expectMetadata.entrySet())
+                if (!e.getValue().equals(meta.get(e.getKey())))
+                    throw new MismatchException(file, "metadata '" + e.getKey() + "' is " + quote(meta.get(e.getKey())) + " in the file but '"
+                            + e.getValue() + "' here");
+        return meta;
+    }
+
+    private static void checkNeeded(Path file, Map<String, Entry> ts, Map<String, Tensor> need, String who) throws MismatchException {
+        for (Map.Entry<String, Tensor> e : need.entrySet()) {
+            Entry en = ts.get(e.getKey());
+            if (en == null) throw new MismatchException(file, "missing tensor '" + e.getKey() + "'");
+            Tensor t = e.getValue();
+            SafeTensors.DType want = t.dtype() == DType.F64 ? SafeTensors.DType.F64 : SafeTensors.DType.F32;
+            if (en.dtype() != want)
+                throw new MismatchException(file, "tensor '" + e.getKey() + "' is " + en.dtype() + " but " + who + " needs " + want);
+            if (!Arrays.equals(en.shape(), toLong(t.shape())))
+                throw new MismatchException(file, "tensor '" + e.getKey() + "' has shape " + Arrays.toString(en.shape()) + " but " + who + " needs "
+                        + Arrays.toString(t.shape()));
+        }
+    }
+
+    private static Map<String, Entry> checkExtras(Path file, Map<String, Entry> ts, Map<String, Spec> extras) throws MismatchException {
+        Map<String, Entry> out = new LinkedHashMap<>();
+        if (extras == null) return out;
+        for (Map.Entry<String, Spec> e : extras.entrySet()) {
+            String n = "extra." + e.getKey();
+            Entry en = ts.get(n);
+            if (en == null) throw new MismatchException(file, "missing tensor '" + n + "'");
+            Spec want = e.getValue();
+            boolean shapeOk = en.shape().length == want.shape().length;
+            for (int i = 0; shapeOk && i < want.shape().length; i++) shapeOk = want.shape()[i] < 0 || want.shape()[i] == en.shape()[i];
+            if (en.dtype() != want.dtype() || !shapeOk)
+                throw new MismatchException(file, "tensor '" + n + "' is " + en.dtype() + " " + Arrays.toString(en.shape()) + ", expected "
+                        + want.dtype() + " " + Arrays.toString(want.shape()).replace("-1", "any"));
+            out.put(e.getKey(), en);
+        }
+        return out;
+    }
+
+    private static Rng rng(Path file, Map<String, Entry> ts, String name) throws MismatchException {
+        checkI64(file, ts, name, new long[] {2});
+        long[] sc = ts.get(name).asLongs();
+        return new Rng(sc[0], sc[1]);
     }
 
     private static void checkI64(Path file, Map<String, Entry> ts, String name, long[] shape) throws MismatchException {

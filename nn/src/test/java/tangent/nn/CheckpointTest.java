@@ -217,4 +217,93 @@ class CheckpointTest {
         src.train(2);
         assertSame(params(src.net), params(n));
     }
+
+    // ---- several modules, extras, expected metadata, EMA weights alone -------------------------
+
+    /** A network and a second trained module saved together, EMA over the network only (scm's trainer). */
+    static final class Pair extends Module {
+        final MlpDenoiser net;
+        final AdaptiveWeight head;
+
+        Pair(int width, long seed) {
+            net = child("net", new MlpDenoiser(2, width, 2, DType.F32, seed));
+            head = child("head", new AdaptiveWeight(DType.F32));
+        }
+    }
+
+    static final Map<String, String> META = Map.of("run.kind", "toy");
+
+    @Test
+    void containerWithExtrasAndExpectedMetadata() throws IOException {
+        Pair a = new Pair(16, 1);
+        RAdam opt = new RAdam(a.namedParameters(), 1e-3, 0.9, 0.99, 1e-8, 0, false);
+        Ema ema = Ema.fixed(a.net, 0.9);
+        for (Tensor p : a.parameters()) p.sum().backward();
+        opt.step();
+        ema.update(a.net);
+        Path f = dir.resolve("pair.safetensors");
+        Checkpoint.save(f, a, opt, ema, 1, Map.of("data", new Rng(5, 6)), Map.of("losses", SafeTensors.Entry.f64(new double[] {0.5, 0.25}, 2)), META);
+        assertEquals(SafeTensors.DType.F64, SafeTensors.read(f).tensor("extra.losses").dtype());
+
+        Pair b = new Pair(16, 2);
+        RAdam optB = new RAdam(b.namedParameters(), 1e-3, 0.9, 0.99, 1e-8, 0, false);
+        Ema emaB = Ema.fixed(b.net, 0.9);
+        Map<String, Checkpoint.Spec> want = Map.of("losses", new Checkpoint.Spec(SafeTensors.DType.F64, -1));
+        // wrong metadata, a missing extra, a wrong extra dtype: rejected, b unchanged
+        List<float[]> before = params(b);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.load(SafeTensors.read(f), b, optB, emaB, Map.of("run.kind", "image"), want));
+        assertTrue(e.getMessage().contains(f + ": metadata 'run.kind' is 'toy' in the file but 'image' here"), e.getMessage());
+        e = assertThrows(IOException.class,
+                () -> Checkpoint.load(SafeTensors.read(f), b, optB, emaB, META, Map.of("other", new Checkpoint.Spec(SafeTensors.DType.F64, -1))));
+        assertTrue(e.getMessage().contains("missing tensor 'extra.other'"), e.getMessage());
+        e = assertThrows(IOException.class,
+                () -> Checkpoint.load(SafeTensors.read(f), b, optB, emaB, META, Map.of("losses", new Checkpoint.Spec(SafeTensors.DType.F32, 2))));
+        assertTrue(e.getMessage().contains("tensor 'extra.losses' is F64 [2], expected F32 [2]"), e.getMessage());
+        // another width: the first mismatched tensor is named
+        Pair wide = new Pair(32, 3);
+        e = assertThrows(IOException.class, () -> Checkpoint.load(SafeTensors.read(f), wide, null, null, META, want));
+        assertTrue(e.getMessage().contains("tensor 'net.") && e.getMessage().contains("has shape"), e.getMessage());
+        assertSame(before, params(b));
+
+        Checkpoint.Restored r = Checkpoint.load(SafeTensors.read(f), b, optB, emaB, META, want);
+        assertArrayEquals(new double[] {0.5, 0.25}, r.extras().get("losses").asDoubles());
+        assertEquals(6, r.rngs().get("data").counter());
+        assertSame(params(a), params(b));
+        assertArrayEquals(ema.shadow().values().iterator().next().toFloatArray(), emaB.shadow().values().iterator().next().toFloatArray());
+        assertEquals(1, optB.state().get("head.fc.weight").step);
+        assertArrayEquals(opt.state().get("net.fc_in.weight").v.toFloatArray(), optB.state().get("net.fc_in.weight").v.toFloatArray());
+        // the plain 4-argument load ignores extras
+        Checkpoint.load(f, new Pair(16, 4), null, null);
+    }
+
+    @Test
+    void emaWeightsLoadIntoAFreshNetwork() throws IOException {
+        Pair a = new Pair(16, 1);
+        Ema ema = Ema.fixed(a.net, 0.5);
+        for (Tensor p : a.net.parameters()) p.copyFrom(p.add(1));
+        ema.update(a.net);
+        Path f = dir.resolve("ema.safetensors");
+        Checkpoint.save(f, a, null, ema, 7, null, META);
+        MlpDenoiser n = new MlpDenoiser(2, 16, 2, DType.F32, 9);
+        Checkpoint.Restored r = Checkpoint.loadEmaWeights(SafeTensors.read(f), n, META);
+        assertEquals(7, r.step());
+        List<float[]> want = new ArrayList<>();
+        for (Tensor t : ema.shadow().values()) want.add(t.toFloatArray());
+        assertSame(want, params(n));
+        // another width or depth: rejected, unchanged
+        MlpDenoiser wide = new MlpDenoiser(2, 32, 2, DType.F32, 9), deep = new MlpDenoiser(2, 16, 3, DType.F32, 9),
+                shallow = new MlpDenoiser(2, 16, 1, DType.F32, 9);
+        for (MlpDenoiser m : List.of(wide, deep, shallow)) {
+            List<float[]> before = params(m);
+            IOException e = assertThrows(IOException.class, () -> Checkpoint.loadEmaWeights(SafeTensors.read(f), m, null));
+            assertTrue(e.getMessage().startsWith("checkpoint " + f + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains("tensor 'ema."), e.getMessage());
+            assertSame(before, params(m));
+        }
+        // a file without EMA weights
+        Path w = dir.resolve("w.safetensors");
+        Checkpoint.saveWeights(w, n);
+        IOException e = assertThrows(IOException.class, () -> Checkpoint.loadEmaWeights(SafeTensors.read(w), n, null));
+        assertTrue(e.getMessage().contains("no EMA weights"), e.getMessage());
+    }
 }

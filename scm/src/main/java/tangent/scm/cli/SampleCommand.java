@@ -12,7 +12,8 @@ import tangent.scm.io.Png;
 import tangent.scm.train.Checkpoint;
 
 @Command(name = "sample", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Draws samples from a checkpoint's EMA weights into a .npy file (images (N,C,H,W) in [-1,1], 2-D points (N,2)) or a .png picture.")
+        description = "Draws samples from a checkpoint's EMA weights into a .npy file (images (N,C,H,W) clamped to [-1,1],"
+                + " as eval does; 2-D points (N,2) in data units, not clamped) or a .png picture.")
 public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, paramLabel = "CKPT", description = "A checkpoint.safetensors written by train.")
     Path checkpoint;

@@ -16,9 +16,7 @@ import tangent.nn.AdaptiveWeight;
 import tangent.nn.Module;
 import tangent.nn.TimeConditioned;
 import tangent.nn.io.AtomicFiles;
-import tangent.nn.io.SafeTensors;
 import tangent.nn.optim.Ema;
-import tangent.nn.optim.Optimizer;
 import tangent.nn.optim.RAdam;
 import tangent.scm.Samplers;
 import tangent.scm.ScmObjective;
@@ -80,7 +78,7 @@ public final class Trainer {
     private final RAdam opt;
     private final Ema ema;
     private final ScmObjective objective;
-    private final Map<String, Tensor> trainable = new LinkedHashMap<>();
+    private final Checkpoint.TrainState state;
     private Rng rng;
     private long step;
     private final List<Double> losses = new ArrayList<>();
@@ -108,24 +106,23 @@ public final class Trainer {
         if (c.method == ScmObjective.Method.SCD && c.teacher == null)
             throw new IllegalArgumentException("--method scd needs --teacher CKPT (a checkpoint of a --method teacher run)");
         if (c.teacher != null) {
-            SafeTensors.Loaded tk = SafeTensors.read(c.teacher);
-            String tm = tk.metadata().get("model");
-            if (tm != null && !tm.equals(c.model))
-                throw new IllegalArgumentException("--teacher " + c.teacher + " is a '" + tm + "' checkpoint but --model is " + c.model);
-            if (c.method == ScmObjective.Method.SCD) {
-                teacherNet = Models.create(c.model, DType.F32, c.seed);
-                Checkpoint.load(tk, "ema.", teacherNet);
-                teacherNet.train(false);
-            } else {
-                teacherNet = null;
+            try {
+                if (c.method == ScmObjective.Method.SCD) {
+                    teacherNet = Models.create(c.model, DType.F32, c.seed);
+                    Checkpoint.loadEmaInto(c.teacher, teacherNet, c.model);
+                    teacherNet.train(false);
+                } else {
+                    teacherNet = null;
+                }
+                if (!c.fromScratch) Checkpoint.loadEmaInto(c.teacher, net, c.model); // start from the teacher's (EMA) weights
+            } catch (tangent.nn.Checkpoint.MismatchException e) {
+                throw new IOException("--teacher: " + e.getMessage(), e);
             }
-            if (!c.fromScratch) Checkpoint.load(tk, "ema.", net); // start from the teacher's (EMA) weights
         } else {
             teacherNet = null;
         }
-        for (Map.Entry<String, Tensor> e : net.namedParameters().entrySet()) trainable.put("net." + e.getKey(), e.getValue());
-        for (Map.Entry<String, Tensor> e : weight.namedParameters().entrySet()) trainable.put("weight." + e.getKey(), e.getValue());
-        opt = new RAdam(trainable, c.lr, 0.9, 0.99, 1e-8, 0, false);   // the spec's RAdam (nn.optim)
+        state = new Checkpoint.TrainState(net, weight);   // parameters net.*, then weight.*
+        opt = new RAdam(state.namedParameters(), c.lr, 0.9, 0.99, 1e-8, 0, false);   // the spec's RAdam (nn.optim)
         ema = Ema.fixed(net, c.emaDecay);
         ema.copyTo(emaNet);
         objective = new ScmObjective(c.trigFlow, c.method, (TimeConditioned) net, weight::forward, (TimeConditioned) teacherNet)
@@ -284,64 +281,39 @@ public final class Trainer {
 
     public void saveCheckpoint() throws IOException {
         ema.copyTo(emaNet);
-        Map<String, SafeTensors.Entry> t = new LinkedHashMap<>();
-        t.putAll(Checkpoint.entries("net.", net));
-        t.putAll(Checkpoint.entries("ema.", emaNet));
-        t.putAll(Checkpoint.entries("weight.", weight));
-        long[] optSteps = new long[trainable.size()];
-        int j = 0;
-        for (Map.Entry<String, Optimizer.State> e : opt.state().entrySet()) {
-            t.put("opt.m." + e.getKey(), Checkpoint.entry(e.getValue().m));
-            t.put("opt.v." + e.getKey(), Checkpoint.entry(e.getValue().v));
-            optSteps[j++] = e.getValue().step;
-        }
-        t.put("opt.steps", SafeTensors.Entry.i64(optSteps, optSteps.length));
         double[] l = new double[losses.size()];
         for (int i = 0; i < l.length; i++) l[i] = losses.get(i);
-        t.put("train.losses", SafeTensors.Entry.f64(l, l.length));
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("format", "tangent-scm-checkpoint-1");
-        meta.put("model", c.model);
-        meta.put("dataset", c.dataset);
-        meta.put("method", c.method.name().toLowerCase(Locale.ROOT));
-        meta.put("step", Long.toString(step));
-        meta.put("ema_updates", Long.toString(ema.updates()));
-        meta.put("rng_seed", Long.toString(rng.seed()));
-        meta.put("rng_counter", Long.toString(rng.counter()));
-        meta.put("batch", Integer.toString(c.batch));
-        meta.put("lr", Double.toString(c.lr));
-        meta.put("seed", Long.toString(c.seed));
-        meta.put("ema_decay", Double.toString(c.emaDecay));
-        meta.put("warmup", Double.toString(c.warmup));
-        meta.put("trigflow", c.trigFlow.toString());
-        SafeTensors.write(ckptFile, t, meta);
+        Map<String, String> meta = new LinkedHashMap<>(expectedMetadata());
+        meta.put("scm.batch", Integer.toString(c.batch));
+        meta.put("scm.lr", Double.toString(c.lr));
+        meta.put("scm.seed", Long.toString(c.seed));
+        meta.put("scm.ema_decay", Double.toString(c.emaDecay));
+        meta.put("scm.warmup", Double.toString(c.warmup));
+        meta.put("scm.trigflow", c.trigFlow.toString());
+        Checkpoint.save(ckptFile, state, opt, ema, step, rng, l, meta);
+    }
+
+    /** What a checkpoint must say to be resumed by this run. */
+    private Map<String, String> expectedMetadata() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(Checkpoint.MODEL, c.model);
+        m.put(Checkpoint.DATASET, c.dataset);
+        m.put(Checkpoint.METHOD, c.method.name().toLowerCase(Locale.ROOT));
+        return m;
     }
 
     private void restore() throws IOException {
-        SafeTensors.Loaded ck = SafeTensors.read(ckptFile);
-        Map<String, String> meta = ck.metadata();
-        for (String k : List.of("model", "dataset", "method")) {
-            String want = k.equals("method") ? c.method.name().toLowerCase(Locale.ROOT) : k.equals("model") ? c.model : c.dataset;
-            if (!want.equals(meta.get(k)))
-                throw new IllegalArgumentException("--resume: " + ckptFile + " has " + k + " '" + meta.get(k) + "' but this run asks for '" + want + "'");
+        Checkpoint.Resumed r;
+        try {
+            r = Checkpoint.resume(ckptFile, state, opt, ema, expectedMetadata());
+        } catch (tangent.nn.Checkpoint.MismatchException e) {
+            throw new IOException("--resume: " + e.getMessage(), e);
         }
-        Checkpoint.load(ck, "net.", net);
-        Checkpoint.load(ck, "ema.", emaNet);
-        Checkpoint.load(ck, "weight.", weight);
-        long[] optSteps = ck.tensor("opt.steps").asLongs();
-        int j = 0;
-        for (Map.Entry<String, Optimizer.State> e : opt.state().entrySet()) {
-            Checkpoint.into(ck.tensor("opt.m." + e.getKey()), e.getValue().m, "opt.m." + e.getKey());
-            Checkpoint.into(ck.tensor("opt.v." + e.getKey()), e.getValue().v, "opt.v." + e.getKey());
-            e.getValue().step = optSteps[j++];
-        }
-        for (Map.Entry<String, Tensor> e : ema.shadow().entrySet())
-            Checkpoint.into(ck.tensor("ema." + e.getKey()), e.getValue(), "ema." + e.getKey());
-        ema.setUpdates(Long.parseLong(meta.get("ema_updates")));
-        step = Long.parseLong(meta.get("step"));
-        rng = new Rng(Long.parseLong(meta.get("rng_seed")), Long.parseLong(meta.get("rng_counter")));
+        ema.copyTo(emaNet);
+        step = r.step();
+        rng = r.data();
         losses.clear();
-        for (double v : ck.tensor("train.losses").asDoubles()) losses.add(v);
+        for (double v : r.losses()) losses.add(v);
         log.println("resumed from " + ckptFile + " at step " + step);
     }
 }

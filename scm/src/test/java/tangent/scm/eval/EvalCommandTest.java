@@ -58,10 +58,26 @@ class EvalCommandTest {
         Path data = TinyFashion.write(tmp.resolve("fm"), 300, 200);
         tangent.nn.Module m = tangent.scm.models.Models.create("fmnist-xs", tangent.core.DType.F32, 3);
         java.util.Map<String, String> meta = new java.util.LinkedHashMap<>();
-        meta.put("model", "fmnist-xs");
-        meta.put("method", "sct");
+        meta.put(tangent.scm.train.Checkpoint.MODEL, "fmnist-xs");
+        meta.put(tangent.scm.train.Checkpoint.METHOD, "sct");
         Path ck = tmp.resolve("checkpoint.safetensors");
-        tangent.nn.io.SafeTensors.write(ck, tangent.scm.train.Checkpoint.entries("ema.", m), meta);
+        tangent.scm.train.Checkpoint.save(ck, new tangent.scm.train.Checkpoint.TrainState(m, new tangent.nn.AdaptiveWeight(tangent.core.DType.F32)),
+                null, tangent.nn.optim.Ema.fixed(m, 0.999), 0, null, null, meta);
+        // scm sample clamps images to [-1, 1] as eval does: a network with shifted weights overshoots
+        tangent.nn.Module big = tangent.scm.models.Models.create("fmnist-xs", tangent.core.DType.F32, 4);
+        try (var g = tangent.core.GradMode.noGrad()) {
+            for (tangent.core.Tensor p : big.parameters()) p.copyFrom(p.add(0.5));
+        }
+        Path ck2 = tmp.resolve("big.safetensors");
+        tangent.scm.train.Checkpoint.save(ck2, new tangent.scm.train.Checkpoint.TrainState(big, new tangent.nn.AdaptiveWeight(tangent.core.DType.F32)),
+                null, tangent.nn.optim.Ema.fixed(big, 0.999), 0, null, null, meta);
+        float[] x = tangent.scm.train.Checkpoint.sample(ck2, 1, 2, 0).toFloatArray();
+        long atEdge = 0;
+        for (float v : x) {
+            assertTrue(v >= -1 && v <= 1, "sample " + v);
+            if (Math.abs(v) == 1f) atEdge++;
+        }
+        assertTrue(atEdge > 0, "the shifted network should overshoot [-1, 1] somewhere");
         for (String k : new String[] {"1", "2"}) {
             Run r = run("--checkpoint", ck.toString(), "--sampler", k, "-n", "12", "--data", data.toString(), "--no-floor");
             assertEquals(0, r.code(), r.err());
