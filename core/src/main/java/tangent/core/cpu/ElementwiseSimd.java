@@ -12,20 +12,55 @@ import jdk.incubator.vector.VectorSpecies;
  * vectors, not a scalar loop), so results do not depend on chunk boundaries or thread count, and
  * the three kernels agree bit for bit with each other:
  * <pre>
- * e = exp(-|x|) (the Vector API's EXP; never overflows), p = 1 / (1 + e), q = e p,
+ * e = exp(-|x|) (see {@link #expNonPositive}; never overflows), p = 1 / (1 + e), q = e p,
  * s = sigmoid(x) = x >= 0 ? p : q,   1 - s = x >= 0 ? q : p     (no cancellation on either side)
  * silu(x) = x s,   silu'(x) = s (1 + x (1 - s))
  * </pre>
  * Against the float64 scalar definition these differ by a few float32 ulps (SiluBackwardTest).
+ *
+ * <p>Only IEEE operations that are exactly rounded (add, mul, fma, div, conversions, bit moves)
+ * appear here. The Vector API's own EXP is not used: its compiled (intrinsic) and interpreted
+ * forms may differ in the last bit, which made two identical training runs in one JVM differ
+ * and broke bit-exact resume.
  */
 final class ElementwiseSimd {
     private ElementwiseSimd() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f; // ln 2 = LN2_HI + LN2_LO
+
+    /**
+     * exp(y) for y <= 0, within about 1 ulp (Cephes' expf): y = n ln2 + r with n = round(y log2 e),
+     * |r| <= ln2 / 2, exp(r) by a degree-6 polynomial, times 2^n built from exponent bits in two
+     * halves (so results down to the smallest subnormal are right). y below -104 gives 0.
+     */
+    static FloatVector expNonPositive(FloatVector y) {
+        y = y.max(-104f);
+        // n = round(y log2 e): y log2 e <= 0, so truncating (v - 0.5) rounds to nearest
+        FloatVector nf = y.mul(LOG2E).sub(0.5f).convert(VectorOperators.F2I, 0).reinterpretAsInts()
+                .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        FloatVector r = nf.fma(FloatVector.broadcast(S, -LN2_HI), y);
+        r = nf.fma(FloatVector.broadcast(S, -LN2_LO), r);
+        FloatVector poly = FloatVector.broadcast(S, 1.9875691500e-4f);
+        poly = poly.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        poly = poly.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        poly = poly.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        poly = poly.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        poly = poly.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        FloatVector er = poly.mul(r.mul(r)).add(r).add(1f);
+        // 2^n = 2^n1 2^n2 with n1 = n / 2, n2 = n - n1, both >= -75: normal floats
+        jdk.incubator.vector.IntVector n = nf.convert(VectorOperators.F2I, 0).reinterpretAsInts();
+        jdk.incubator.vector.IntVector n1 = n.lanewise(VectorOperators.ASHR, 1), n2 = n.sub(n1);
+        FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return er.mul(s1).mul(s2);
+    }
+
     /** {s, 1 - s} of x. */
     private static FloatVector[] sigmoid(FloatVector x) {
-        FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
+        FloatVector e = expNonPositive(x.abs().neg());
         FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f)), q = e.mul(p);
         VectorMask<Float> neg = x.lt(0f);
         return new FloatVector[] {p.blend(q, neg), q.blend(p, neg)};
