@@ -131,9 +131,11 @@ public final class Conv2dKernels {
     }
 
     /**
-     * float32: images are processed in parallel (one image per task, its GEMM single-threaded inside
-     * the worker); with a single image the GEMM itself runs in parallel. Each output element is
-     * computed by exactly one task, so results do not depend on the thread count.
+     * float32: large images are processed in parallel (one image per task, its GEMM single-threaded
+     * inside the worker); small images (several per {@link GemmF32#NC} columns) run as one GEMM over
+     * the whole batch whose column tiles (im2col generated per tile) run in parallel; with a single
+     * image the GEMM itself runs in parallel. Each output element is computed by exactly one tile
+     * with the same K order, so results do not depend on the thread count or the batch size.
      */
     public static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W,
                                int O, int kh, int kw, int stride, int pad) {
@@ -149,6 +151,14 @@ public final class Conv2dKernels {
                     Gemm.sgemm(1, false, false, O, L, CK, w, 0, 0, CK, cols, 0, 0, L, y, b * O * L, 0, L, false);
                 }
             });
+            return;
+        }
+        if (g > 1 && !pw) {
+            // Small images: one GEMM over the whole batch, y viewed as O x (B*L), B = im2col(x)
+            // generated per column tile; tiles of whole 2-vector strips (see GemmF32.gemmPanel)
+            // run in parallel, so no image-group width leaves a 1-vector tail strip.
+            GemmF32.Panel panel = ConvPack.im2col(x, 0, C, H, W, kh, kw, stride, pad, Ho, Wo);
+            GemmF32.gemmPanel(Math.min(O, 256), O, B * L, CK, w, 0, CK, 1, panel, y, 0, L, L, O * L, false);
             return;
         }
         Parallel.forRange(groups, 1, (lo, hi) -> {

@@ -70,19 +70,40 @@ final class GemmF32 {
     static void gemmPanel(int mc, int M, int N, int K, float[] a, int aOff, int ars, int aks, Panel panel,
                           float[] c, int cOff, int ldc, int segLen, int segStride, boolean accumulate) {
         if (M <= 0 || N <= 0) return;
+        // Column tiles are whole PANEL_UNIT strips (the vector kernels' 2-vector width with AVX-512),
+        // so no tile but the last ends in a 1-vector tail; shapes only affect speed, never results.
+        final int tilesM = (M + mc - 1) / mc, strips = (N + PANEL_UNIT - 1) / PANEL_UNIT;
         int tilesN = (N + NC - 1) / NC;
-        int nc = Math.min(NC, roundUp((N + tilesN - 1) / tilesN, 16));
-        tilesN = (N + nc - 1) / nc;
-        final int fnc = nc, tN = tilesN, tilesM = (M + mc - 1) / mc;
+        while (tilesN < strips && (strips + tilesN - 1) / tilesN * PANEL_UNIT > NC) tilesN++;
+        int threads = ForkJoinTask.inForkJoinPool() ? 1 : Parallel.threads();
+        if (threads > 1 && tilesM * tilesN >= 4 * threads) {
+            // Parallel.forRange cuts the tiles into at most 4*threads equal chunks: make the tile
+            // count a multiple of that so the chunks hold equal work.
+            int q = 4 * threads;
+            for (int t = tilesN; t <= Math.min(strips, 2 * tilesN); t++) {
+                if ((tilesM * t) % q == 0) {
+                    tilesN = t;
+                    break;
+                }
+            }
+        }
+        final int tN = tilesN;
         Parallel.forRange(tilesM * tilesN, 1, (lo, hi) -> {
             Work w = WORK.get();
             for (int t = lo; t < hi; t++) {
-                int i0 = (t / tN) * mc, j0 = (t % tN) * fnc;
-                tile(w, Math.min(mc, M - i0), Math.min(fnc, N - j0), K, a, aOff + i0 * ars, ars, aks, panel, j0,
+                int tm = t / tN, tn = t % tN;
+                int i0 = tm * mc;
+                int j0 = (int) ((long) tn * strips / tN) * PANEL_UNIT;
+                int j1 = Math.min(N, (int) ((long) (tn + 1) * strips / tN) * PANEL_UNIT);
+                if (j1 <= j0) continue;
+                tile(w, Math.min(mc, M - i0), j1 - j0, K, a, aOff + i0 * ars, ars, aks, panel, j0,
                         c, cOff + i0 * ldc, ldc, segLen, segStride, accumulate);
             }
         });
     }
+
+    /** Column granularity of gemmPanel tiles: two 16-float vectors. */
+    static final int PANEL_UNIT = 32;
 
     /**
      * Whether tiles use the Vector API micro-kernels ({@link GemmSimd}, FMA chain) instead of the

@@ -27,8 +27,10 @@ final class GemmSimd {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Lanes per vector (16 with AVX-512, 8 with AVX2). */
     static final int L = S.length();
-    /** K sub-block: the 2-vector B strip of this many rows stays in L1 while all row blocks pass. */
+    /** Maximum K sub-block: the 2-vector B strip of this many rows stays in L1 while all row blocks pass. */
     static final int KSV = Integer.getInteger("tangent.gemm.simd.ks", 128);
+    /** A floats per K sub-block (mr x ksv) kept in L1 with the B strip: 32 KiB. */
+    static final int A_L1_FLOATS = Integer.getInteger("tangent.gemm.simd.al1", 8192);
 
     /** Columns actually computed for nr requested ones (padding lanes have B = 0 and are never stored). */
     static int padded(int nr) {
@@ -43,8 +45,10 @@ final class GemmSimd {
     static void block(float[][] bp, int kc, float[][] cb, int mr, int nr, float[] a, int ab, int ars, int aks) {
         int np = padded(nr);
         if (np > nr) for (int k = 0; k < kc; k++) java.util.Arrays.fill(bp[k], nr, np, 0f);
-        for (int ks = 0; ks < kc; ks += KSV) {
-            int ke = Math.min(kc, ks + KSV);
+        // K sub-block: keep the A block (mr rows x ksv) within about 32 KiB of L1 as well
+        int ksv = Math.min(KSV, Math.max(16, (A_L1_FLOATS / Math.max(1, mr)) & ~15));
+        for (int ks = 0; ks < kc; ks += ksv) {
+            int ke = Math.min(kc, ks + ksv);
             int j = 0;
             for (; j + 2 * L <= np; j += 2 * L) {
                 int i = 0;
