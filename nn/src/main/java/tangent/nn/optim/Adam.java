@@ -2,7 +2,6 @@ package tangent.nn.optim;
 
 import java.util.Map;
 import tangent.core.Tensor;
-import tangent.core.cpu.CpuStorage;
 
 /**
  * Adam (Kingma and Ba), PyTorch's formulation:
@@ -36,22 +35,5 @@ public final class Adam extends Optimizer {
         double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
         return new Coefs(Mode.ADAM, decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay, beta1, beta2, lr / bc1,
                 Math.sqrt(bc2), eps, bc1, 1);
-    }
-
-    @Override
-    protected void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n) {
-        double bc1 = 1 - Math.pow(beta1, t), bc2 = 1 - Math.pow(beta2, t);
-        double stepSize = lr / bc1, sqrtBc2 = Math.sqrt(bc2);
-        double decay = decoupled ? 1 - lr * weightDecay : 1;
-        double l2 = decoupled ? 0 : weightDecay;
-        for (int i = 0; i < n; i++) {
-            double pi = p.get(i) * decay;
-            double gi = g.get(i) + l2 * p.get(i);
-            double mi = beta1 * m.get(i) + (1 - beta1) * gi;
-            double vi = beta2 * v.get(i) + (1 - beta2) * gi * gi;
-            m.set(i, mi);
-            v.set(i, vi);
-            p.set(i, pi - stepSize * mi / (Math.sqrt(vi) / sqrtBc2 + eps));
-        }
     }
 }

@@ -105,10 +105,28 @@ public abstract class Optimizer {
         }
     }
 
-    /** Updates n elements of p in place with gradient g and moments m, v, at update number t (1-based). */
-    protected abstract void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n);
+    /**
+     * Updates n elements of p in place with gradient g and moments m, v, at update number t
+     * (1-based), in double precision, from the same {@link Coefs} as the device path.
+     */
+    private void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n) {
+        Coefs c = coefs(t);
+        for (int i = 0; i < n; i++) {
+            double pi = p.get(i) * c.decay();
+            double gi = g.get(i) + c.l2() * p.get(i);
+            double mi = c.b1() * m.get(i) + (1 - c.b1()) * gi;
+            double vi = c.b2() * v.get(i) + (1 - c.b2()) * gi * gi;
+            m.set(i, mi);
+            v.set(i, vi);
+            p.set(i, switch (c.mode()) {
+                case ADAM -> pi - c.a() * mi / (Math.sqrt(vi) / c.c() + c.eps());
+                case RADAM_RECT -> pi - c.a() * (mi / c.bc1()) * c.r() * c.c() / (Math.sqrt(vi) + c.eps());
+                case RADAM_PLAIN -> pi - c.a() * (mi / c.bc1());
+            });
+        }
+    }
 
-    /** The coefficients of update number t (1-based) for the device path. */
+    /** The coefficients of update number t (1-based), for the CPU loop and the device path. */
     public abstract Coefs coefs(long t);
 
     /** Forces the Tensor-op path even where a fused kernel is registered (tests). */

@@ -2,7 +2,6 @@ package tangent.nn.optim;
 
 import java.util.Map;
 import tangent.core.Tensor;
-import tangent.core.cpu.CpuStorage;
 
 /**
  * Rectified Adam (Liu et al. 2020), PyTorch's formulation; the sCM spec's default optimizer
@@ -40,27 +39,5 @@ public final class RAdam extends Optimizer {
         double r = rect ? Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
         return new Coefs(rect ? Mode.RADAM_RECT : Mode.RADAM_PLAIN, decoupled ? 1 - lr * weightDecay : 1, decoupled ? 0 : weightDecay,
                 beta1, beta2, lr, Math.sqrt(bc2), eps, bc1, r);
-    }
-
-    @Override
-    protected void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n) {
-        double bc1 = 1 - Math.pow(beta1, t), b2t = Math.pow(beta2, t), bc2 = 1 - b2t;
-        double rhoInf = 2 / (1 - beta2) - 1;
-        double rhoT = rhoInf - 2 * t * b2t / bc2;
-        boolean rect = rhoT > 5;
-        double r = rect ? Math.sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
-        double sqrtBc2 = Math.sqrt(bc2);
-        double decay = decoupled ? 1 - lr * weightDecay : 1;
-        double l2 = decoupled ? 0 : weightDecay;
-        for (int i = 0; i < n; i++) {
-            double pi = p.get(i) * decay;
-            double gi = g.get(i) + l2 * p.get(i);
-            double mi = beta1 * m.get(i) + (1 - beta1) * gi;
-            double vi = beta2 * v.get(i) + (1 - beta2) * gi * gi;
-            m.set(i, mi);
-            v.set(i, vi);
-            double mHat = mi / bc1;
-            p.set(i, rect ? pi - lr * mHat * r * sqrtBc2 / (Math.sqrt(vi) + eps) : pi - lr * mHat);
-        }
     }
 }
