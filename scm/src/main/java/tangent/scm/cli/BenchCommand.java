@@ -1,8 +1,6 @@
 package tangent.scm.cli;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -20,6 +18,7 @@ import tangent.nn.optim.Ema;
 import tangent.nn.optim.RAdam;
 import tangent.cuda.Cuda;
 import tangent.cuda.CudaScope;
+import tangent.scm.train.Checkpoint;
 import tangent.scm.train.OnDevice;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -45,10 +44,7 @@ public final class BenchCommand implements Callable<Integer> {
         int n = iters != null ? iters : Models.isImage(model) ? 10 : 50;
         Module net = Models.create(model, DType.F32, 0);
         AdaptiveWeight w = new AdaptiveWeight(DType.F32);
-        Map<String, Tensor> params = new LinkedHashMap<>();
-        net.namedParameters().forEach((k, v) -> params.put("net." + k, v));
-        w.namedParameters().forEach((k, v) -> params.put("weight." + k, v));
-        RAdam opt = RAdam.scmDefault(params);
+        RAdam opt = RAdam.scmDefault(new Checkpoint.TrainState(net, w).namedParameters()); // net.*, weight.*, as the trainer
         Ema ema = Ema.fixed(net, 0.999);
         ScmObjective obj = new ScmObjective(TrigFlow.defaults(), ScmObjective.Method.SCT, (TimeConditioned) net, w::forward, null);
         Rng rng = new Rng(1);
@@ -106,10 +102,7 @@ public final class BenchCommand implements Callable<Integer> {
         AdaptiveWeight w = new AdaptiveWeight(DType.F32);
         OnDevice.moveTo(net, dev);
         OnDevice.moveTo(w, dev);
-        Map<String, Tensor> params = new LinkedHashMap<>();
-        net.namedParameters().forEach((k, v) -> params.put("net." + k, v));
-        w.namedParameters().forEach((k, v) -> params.put("weight." + k, v));
-        RAdam opt = RAdam.scmDefault(params);
+        RAdam opt = RAdam.scmDefault(new Checkpoint.TrainState(net, w).namedParameters()); // net.*, weight.*, as the trainer
         Ema ema = Ema.fixed(net, 0.999);
         TrigFlow tf = TrigFlow.defaults();
         ScmObjective obj = new ScmObjective(tf, ScmObjective.Method.SCT, (TimeConditioned) net, w::forward, null);

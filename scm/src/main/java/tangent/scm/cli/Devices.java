@@ -1,6 +1,6 @@
 package tangent.scm.cli;
 
-/** --device: only the CPU backend exists yet; cuda fails loudly instead of falling back. */
+/** --device for train and sample: they run on the CPU only yet; cuda fails loudly instead of falling back. */
 final class Devices {
     private Devices() {}
 
@@ -8,7 +8,7 @@ final class Devices {
         switch (device) {
             case "cpu" -> { }
             case "cuda" -> throw new UnsupportedOperationException(
-                    "--device cuda: there is no CUDA backend in this build yet (cuda-kernels is a placeholder); use --device cpu");
+                    "--device cuda: train and sample have no CUDA backend path yet (only bench --device cuda runs on the GPU); use --device cpu");
             default -> throw new IllegalArgumentException("--device must be cpu or cuda, got '" + device + "'");
         }
     }
