@@ -8,8 +8,15 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Reverse mode. Each op applied to an input that requires grad records a {@link Node} holding the
- * op, its primal inputs and its output; {@link #backward} walks the nodes in reverse creation
- * order (a valid topological order) and calls each op's VJP rule. Tangents are never recorded.
+ * op, its inputs and its output; {@link #backward} walks the nodes in reverse creation order (a
+ * valid topological order) and calls each op's VJP rule. The VJP rules are written with ops, so:
+ * <ul>
+ *   <li>with {@code createGraph} the backward pass runs with recording on and is itself on the
+ *       tape (reverse-over-reverse: gradients of gradients);</li>
+ *   <li>inside an open dual level, a node holds its inputs' and output's tangents of that level
+ *       ({@link #holdTangents}), so the VJP rules carry them and the cotangents come out as dual
+ *       numbers (forward-over-reverse). The level drops them from the node when it closes.</li>
+ * </ul>
  */
 public final class Autograd {
     private Autograd() {}
@@ -47,35 +54,99 @@ public final class Autograd {
     }
 
     /**
+     * Op.apply, inside dual level L: n (recorded for the primal) holds the dual inputs x and the
+     * dual output y instead (tangents of active levels only), until L closes.
+     */
+    static void holdTangents(Node n, Tensor[] x, Tensor y, ForwardAD.DualLevel level) {
+        if (n.inputs == null) return;
+        for (int i = 0; i < x.length; i++) n.inputs[i] = ForwardAD.activeOnly(x[i]);
+        n.output = ForwardAD.activeOnly(y);
+        level.track(n);
+    }
+
+    /** Dual level `level` closed: n forgets its tangents at that level. */
+    static void dropTangents(Node n, int level) {
+        if (n.inputs == null) return;
+        for (int i = 0; i < n.inputs.length; i++) n.inputs[i] = n.inputs[i].withoutTangent(level);
+        n.output = n.output.withoutTangent(level);
+    }
+
+    /**
      * Accumulates d(y)/d(leaf) into every leaf's {@link Tensor#grad()}, seeding with {@code seed}
      * (ones when null; y must then have one element). Releases the tape unless retainGraph.
      */
     public static void backward(Tensor y, Tensor seed, boolean retainGraph) {
-        Map<Meta, Tensor> leafGrads = run(y, seed, retainGraph, null);
+        backward(y, seed, retainGraph, false);
+    }
+
+    /**
+     * As {@link #backward(Tensor, Tensor, boolean)}; with createGraph the backward pass is recorded
+     * (and the tape kept), so the accumulated gradients can be differentiated again.
+     */
+    public static void backward(Tensor y, Tensor seed, boolean retainGraph, boolean createGraph) {
+        Map<Meta, Tensor> leafGrads = run(y, seed, retainGraph || createGraph, createGraph, null);
         for (Map.Entry<Meta, Tensor> e : leafGrads.entrySet()) {
             Meta m = e.getKey();
-            // A leaf's gradient is its own compact tensor: cotangents may be broadcast views (stride
-            // 0) or shared with other leaves and the seed, and optimizers update grads in place.
-            m.grad = m.grad == null ? ownedCopy(e.getValue()) : addNoGrad(m.grad, e.getValue());
+            Tensor g = e.getValue();
+            if (createGraph || ForwardAD.carriesActiveTangent(g)) {
+                // A gradient that is itself differentiable (a graph, or dual numbers) stays an op's output.
+                m.grad = m.grad == null ? g : m.grad.add(g);
+            } else {
+                // A leaf's gradient is its own compact tensor: cotangents may be broadcast views (stride
+                // 0) or shared with other leaves and the seed, and optimizers update grads in place.
+                m.grad = m.grad == null ? ownedCopy(g) : addNoGrad(m.grad, g);
+            }
         }
     }
 
     /** d(y)/d(inputs) without touching any .grad; null entries for inputs y does not depend on. */
     public static Tensor[] grad(Tensor y, Tensor[] inputs, Tensor seed, boolean retainGraph) {
+        return grad(y, inputs, seed, retainGraph, false);
+    }
+
+    /**
+     * d(y)/d(inputs) (inputs: any tensors on y's tape, leaves or not); null entries for inputs y does
+     * not depend on. With createGraph the backward pass is recorded (and the tape kept): the
+     * results can be differentiated again (reverse-over-reverse). Inside an open dual level the
+     * results carry that level's tangents (forward-over-reverse).
+     */
+    public static Tensor[] grad(Tensor y, Tensor[] inputs, Tensor seed, boolean retainGraph, boolean createGraph) {
         Map<Meta, Tensor> wanted = new IdentityHashMap<>();
         for (Tensor x : inputs) {
             if (!x.requiresGrad())
                 throw new IllegalArgumentException("grad: an input " + Shape.str(x.shape()) + " does not require grad");
             wanted.put(x.meta, null);
         }
-        Map<Meta, Tensor> got = run(y, seed, retainGraph, wanted);
+        Map<Meta, Tensor> got = run(y, seed, retainGraph || createGraph, createGraph, wanted);
         Tensor[] out = new Tensor[inputs.length];
         for (int i = 0; i < inputs.length; i++) out[i] = got.get(inputs[i].meta);
         return out;
     }
 
+    /** The nodes y depends on, newest first (a reverse topological order). */
+    static List<Node> reachableNodes(Tensor y, String caller) {
+        List<Node> nodes = new ArrayList<>();
+        Map<Node, Boolean> seen = new IdentityHashMap<>();
+        ArrayList<Meta> stack = new ArrayList<>();
+        if (y.meta != null) stack.add(y.meta);
+        while (!stack.isEmpty()) {
+            Node n = stack.remove(stack.size() - 1).node;
+            if (n == null || seen.containsKey(n)) continue;
+            if (n.inputs == null)
+                throw new IllegalStateException(caller + ": the graph through op '" + n.op.name()
+                        + "' was already released by an earlier backward; pass retainGraph=true to the first one");
+            seen.put(n, true);
+            nodes.add(n);
+            for (Tensor in : n.inputs)
+                if (in.meta != null) stack.add(in.meta);
+        }
+        nodes.sort((a, b) -> Long.compare(b.seq, a.seq));
+        return nodes;
+    }
+
     /** Returns the cotangents of leaves (or of the wanted metas, when given). */
-    private static Map<Meta, Tensor> run(Tensor y, Tensor seed, boolean retainGraph, Map<Meta, Tensor> wanted) {
+    private static Map<Meta, Tensor> run(Tensor y, Tensor seed, boolean retainGraph, boolean createGraph,
+                                         Map<Meta, Tensor> wanted) {
         if (!y.requiresGrad())
             throw new IllegalStateException("backward: the output " + Shape.str(y.shape())
                     + " does not require grad (no input of its computation had requiresGrad, or it ran under noGrad)");
@@ -88,31 +159,13 @@ public final class Autograd {
             throw new IllegalArgumentException("backward: seed " + Shape.str(seed.shape()) + " does not match output "
                     + Shape.str(y.shape()));
         }
-        // Collect reachable nodes.
-        List<Node> nodes = new ArrayList<>();
-        Map<Node, Boolean> seen = new IdentityHashMap<>();
-        ArrayList<Meta> stack = new ArrayList<>();
-        stack.add(y.meta);
-        while (!stack.isEmpty()) {
-            Meta m = stack.remove(stack.size() - 1);
-            Node n = m.node;
-            if (n == null || seen.containsKey(n)) continue;
-            if (n.inputs == null)
-                throw new IllegalStateException("backward: the graph through op '" + n.op.name()
-                        + "' was already released by an earlier backward; pass retainGraph=true to the first one");
-            seen.put(n, true);
-            nodes.add(n);
-            for (Tensor in : n.inputs)
-                if (in.meta != null) stack.add(in.meta);
-        }
-        nodes.sort((a, b) -> Long.compare(b.seq, a.seq));
-
+        List<Node> nodes = reachableNodes(y, "backward");
         Map<Meta, Tensor> cot = new IdentityHashMap<>();
         Map<Meta, Tensor> result = new IdentityHashMap<>();
         cot.put(y.meta, seed);
         if (wanted != null ? wanted.containsKey(y.meta) : y.meta.node == null) result.put(y.meta, seed);
         String phase = Profiler.ON ? Profiler.enter(Profiler.VJP) : null;
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
+        try (GradMode.Scope ignored = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
             for (Node n : nodes) {
                 Meta m = n.output.meta;
                 Tensor g = cot.remove(m);
@@ -152,23 +205,8 @@ public final class Autograd {
      * not on the tape; throws when part of the graph was already released.
      */
     public static List<Op> recordedOps(Tensor y) {
-        List<Node> nodes = new ArrayList<>();
-        Map<Node, Boolean> seen = new IdentityHashMap<>();
-        ArrayList<Meta> stack = new ArrayList<>();
-        if (y.meta != null) stack.add(y.meta);
-        while (!stack.isEmpty()) {
-            Node n = stack.remove(stack.size() - 1).node;
-            if (n == null || seen.containsKey(n)) continue;
-            if (n.inputs == null)
-                throw new IllegalStateException("recordedOps: the graph through op '" + n.op.name() + "' was already released");
-            seen.put(n, true);
-            nodes.add(n);
-            for (Tensor in : n.inputs)
-                if (in.meta != null) stack.add(in.meta);
-        }
-        nodes.sort((a, b) -> Long.compare(b.seq, a.seq));
         List<Op> ops = new ArrayList<>();
-        for (Node n : nodes) ops.add(n.op);
+        for (Node n : reachableNodes(y, "recordedOps")) ops.add(n.op);
         return ops;
     }
 

@@ -12,6 +12,19 @@ import java.util.function.Function;
  * ever carries tangents of levels opened before L. A tensor without a tangent at a level has a
  * zero tangent there, and it costs nothing.
  *
+ * <p>How forward mode composes with reverse mode (the tape):
+ * <ul>
+ *   <li>By default a level's tangents are <b>not recorded</b>: one pass gives a taped primal and a
+ *       constant tangent (the sCM step). A tangent computed that way from tensors that require
+ *       grad is marked: using it in a recorded computation throws (its gradient would silently
+ *       miss terms); {@code detach()} it to use it as a constant, or open the level with
+ *       {@link #enter(boolean) enter(true)} to make it differentiable (reverse-over-forward).</li>
+ *   <li>While a level is open, tape nodes recorded in it hold their inputs' and output's tangents,
+ *       so a backward pass run inside the level carries tangents through the VJP rules
+ *       (forward-over-reverse: a Hessian-vector product in one forward and one backward). Closing
+ *       the level drops those tangents from the tape.</li>
+ * </ul>
+ *
  * <pre>{@code
  * Tensor[] yDy = ForwardAD.jvp(x -> x[0].sin(), new Tensor[] {x}, new Tensor[] {dx});
  * // or, when the function has parameters that must stay on the tape:
@@ -30,10 +43,23 @@ public final class ForwardAD {
     /** An open dual level; close it (try-with-resources) in the reverse order of opening. */
     public static final class DualLevel implements AutoCloseable {
         final int id;
+        final boolean recordsTangents;
         private boolean closed;
+        /** Tape nodes that hold this level's tangents; they drop them when the level closes. */
+        private final List<Autograd.Node> nodes = new ArrayList<>();
 
-        private DualLevel(int id) {
+        private DualLevel(int id, boolean recordsTangents) {
             this.id = id;
+            this.recordsTangents = recordsTangents;
+        }
+
+        /** Whether tangent computations are recorded on the tape (differentiable tangents). */
+        public boolean recordsTangents() {
+            return recordsTangents;
+        }
+
+        void track(Autograd.Node n) {
+            nodes.add(n);
         }
 
         /** The level's id (increases with every level opened). */
@@ -77,14 +103,44 @@ public final class ForwardAD {
                 throw new IllegalStateException("dual levels must be closed in the reverse order of opening");
             active.remove(active.size() - 1);
             closed = true;
+            for (Autograd.Node n : nodes) Autograd.dropTangents(n, id);
+            nodes.clear();
         }
     }
 
-    /** Opens a new (innermost) dual level. */
+    /** Opens a new (innermost) dual level whose tangents are constants (not recorded). */
     public static DualLevel enter() {
-        DualLevel l = new DualLevel(NEXT_ID.getAndIncrement());
+        return enter(false);
+    }
+
+    /**
+     * Opens a new (innermost) dual level. With recordTangents, tangent computations are recorded on
+     * the tape whenever grad mode is on, so a tangent can be differentiated (reverse-over-forward);
+     * fused forward+JVP kernels are then not used.
+     */
+    public static DualLevel enter(boolean recordTangents) {
+        DualLevel l = new DualLevel(NEXT_ID.getAndIncrement(), recordTangents);
         ACTIVE.get().add(l);
         return l;
+    }
+
+    /** The active level with this id, or null. */
+    static DualLevel active(int id) {
+        List<DualLevel> active = ACTIVE.get();
+        for (int i = active.size() - 1; i >= 0; i--)
+            if (active.get(i).id == id) return active.get(i);
+        return null;
+    }
+
+    /** t without the tangents of levels that are no longer active (what a tape node may hold). */
+    static Tensor activeOnly(Tensor t) {
+        int[] levels = t.tangentLevels();
+        if (levels.length == 0) return t;
+        List<DualLevel> active = ACTIVE.get();
+        Tensor r = t;
+        for (int l : levels)
+            if (!isActive(active, l)) r = r.withoutTangent(l);
+        return r;
     }
 
     /**
@@ -92,9 +148,17 @@ public final class ForwardAD {
      * place on the tape when recording is on; dy is never recorded.
      */
     public static Tensor[] jvp(Function<Tensor[], Tensor> f, Tensor[] primals, Tensor[] tangents) {
+        return jvp(f, primals, tangents, false);
+    }
+
+    /**
+     * As {@link #jvp(Function, Tensor[], Tensor[])}; with createGraph the tangent computation is
+     * recorded (when grad mode is on), so dy can be differentiated w.r.t. whatever it depends on.
+     */
+    public static Tensor[] jvp(Function<Tensor[], Tensor> f, Tensor[] primals, Tensor[] tangents, boolean createGraph) {
         if (primals.length != tangents.length)
             throw new IllegalArgumentException("jvp: " + primals.length + " primals but " + tangents.length + " tangents");
-        try (DualLevel level = enter()) {
+        try (DualLevel level = enter(createGraph)) {
             Tensor[] duals = new Tensor[primals.length];
             for (int i = 0; i < primals.length; i++) duals[i] = level.dual(primals[i], tangents[i]);
             Tensor y = f.apply(duals);

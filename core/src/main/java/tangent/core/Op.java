@@ -44,18 +44,28 @@ public abstract class Op {
         return null;
     }
 
-    /** Runs the op with autodiff: the primal on the tape, tangents of active dual levels alongside. */
+    /**
+     * Runs the op with autodiff: the primal on the tape, tangents of active dual levels alongside.
+     * For the top active level L among the inputs' tangents: strip L, apply the op to the primals
+     * (recursively, for outer levels), then run the JVP rule on (primals, y, tangents). The JVP
+     * rule runs with recording paused unless L records tangents (then it is on the tape too and
+     * no fused kernel is used). The tape node made for the primal then holds the dual inputs and
+     * output, so a backward pass inside L carries L's tangents through the VJP rule.
+     */
     public final Tensor apply(Tensor... x) {
         int level = ForwardAD.topActiveLevel(x);
         if (level < 0) return applyPrimal(x);
+        ForwardAD.DualLevel dual = ForwardAD.active(level);
         Tensor[] primals = new Tensor[x.length];
         Tensor[] tangents = new Tensor[x.length];
         for (int i = 0; i < x.length; i++) {
             tangents[i] = x[i].tangentAt(level);
             primals[i] = tangents[i] == null ? x[i] : x[i].withoutTangent(level);
         }
+        // Record the tangent computation only where it can have a gradient: some input is on the tape.
+        boolean recordTangent = dual.recordsTangents && GradMode.isEnabled() && onTape(primals, tangents);
         Tensor y = null, dy = null;
-        if (ForwardAD.topActiveLevel(primals) < 0 && ForwardAD.topActiveLevel(tangents) < 0) {
+        if (!recordTangent && ForwardAD.topActiveLevel(primals) < 0 && ForwardAD.topActiveLevel(tangents) < 0) {
             checkInputs(primals);
             Tensor[] fused;
             long t0 = Profiler.ON ? System.nanoTime() : 0;
@@ -71,7 +81,7 @@ public abstract class Op {
         if (y == null) {
             y = apply(primals);
             String phase = Profiler.ON ? Profiler.enter(Profiler.JVP) : null;
-            try (GradMode.Scope ignored = GradMode.noGrad()) {
+            try (GradMode.Scope ignored = recordTangent ? GradMode.enableGrad() : GradMode.noGrad()) {
                 dy = jvp(primals, y, tangents);
             } finally {
                 if (Profiler.ON) Profiler.exit(phase);
@@ -81,7 +91,24 @@ public abstract class Op {
         if (!java.util.Arrays.equals(dy.shape(), y.shape()) || dy.dtype() != y.dtype())
             throw new IllegalStateException("jvp rule of '" + name() + "' returned a tangent " + Shape.str(dy.shape())
                     + " " + dy.dtype() + " for an output " + Shape.str(y.shape()) + " " + y.dtype());
-        return y.withTangent(level, dy);
+        if (!recordTangent && GradMode.isEnabled() && !dy.untapedTangent && dependsOnTape(primals, tangents))
+            dy = dy.markedUntapedTangent();
+        Tensor out = y.withTangent(level, dy);
+        if (y.meta != null && y.meta.node != null) Autograd.holdTangents(y.meta.node, x, out, dual);
+        return out;
+    }
+
+    private static boolean onTape(Tensor[] primals, Tensor[] tangents) {
+        for (Tensor t : primals) if (t.requiresGrad()) return true;
+        for (Tensor t : tangents) if (t != null && t.requiresGrad()) return true;
+        return false;
+    }
+
+    /** Whether a tangent computed from these (unrecorded) would have a gradient: some input is on the tape. */
+    private static boolean dependsOnTape(Tensor[] primals, Tensor[] tangents) {
+        for (Tensor t : primals) if (t.requiresGrad() || t.untapedTangent) return true;
+        for (Tensor t : tangents) if (t != null && (t.requiresGrad() || t.untapedTangent)) return true;
+        return false;
     }
 
     private void checkInputs(Tensor[] x) {
@@ -107,15 +134,28 @@ public abstract class Op {
         return finishPrimal(x, y);
     }
 
-    /** The primal output of x: never an input object itself; NaN-checked; recorded on the tape. */
+    /**
+     * The primal output of x: never an input object itself; NaN-checked; recorded on the tape. An
+     * untaped tangent among the inputs marks the output, or, when the op is recorded, is refused:
+     * its gradient would be silently dropped.
+     */
     private Tensor finishPrimal(Tensor[] x, Tensor y) {
         for (Tensor t : x)
             if (y == t) y = y.shallowCopy();
         if (CheckMode.nanCheck()) CheckMode.check(this, x, y);
         if (GradMode.isEnabled()) {
-            boolean any = false;
-            for (Tensor t : x) any |= t.requiresGrad();
+            boolean any = false, untaped = false;
+            for (Tensor t : x) {
+                any |= t.requiresGrad();
+                untaped |= t.untapedTangent;
+            }
+            if (untaped && any)
+                throw new IllegalStateException(name() + ": an input is the tangent of a jvp that was not recorded, and it"
+                        + " depends on tensors that require grad, so its gradient would be dropped; open the level with"
+                        + " ForwardAD.enter(true) (or jvp(..., createGraph = true)) to differentiate it, or detach() it to"
+                        + " use it as a constant");
             if (any) Autograd.record(this, x, y);
+            else if (untaped) y.untapedTangent = true;
         }
         return y;
     }

@@ -22,6 +22,13 @@ public final class Tensor {
 
     /** Autodiff: a leaf's gradient slot or the tape node that produced this tensor; null if none. */
     Autograd.Meta meta;
+    /**
+     * Set on a tangent computed without recording (a dual level that does not record tangents)
+     * from tensors that require grad, and on everything computed from it: differentiating it
+     * would miss the terms through the tangent, so a recorded op refuses it (Op.apply).
+     * detach() clears it. Tangent-views copy it.
+     */
+    boolean untapedTangent;
     /** Forward mode: levels[i] carries tangents[i]. Never mutated; views copy. */
     private final int[] tangentLevels;
     private final Tensor[] tangents;
@@ -259,7 +266,7 @@ public final class Tensor {
         Autograd.backward(this, null, false);
     }
 
-    /** The same data with no tape and no tangents. */
+    /** The same data with no tape and no tangents: a constant (also for an untaped jvp tangent). */
     public Tensor detach() {
         return new Tensor(storage, shape, strides, offset, null, NO_LEVELS, NO_TANGENTS);
     }
@@ -271,7 +278,22 @@ public final class Tensor {
 
     Tensor primalView() {
         if (tangentLevels.length == 0) return this;
-        return new Tensor(storage, shape, strides, offset, meta, NO_LEVELS, NO_TANGENTS);
+        return flagged(new Tensor(storage, shape, strides, offset, meta, NO_LEVELS, NO_TANGENTS), untapedTangent);
+    }
+
+    private static Tensor flagged(Tensor t, boolean untaped) {
+        t.untapedTangent = untaped;
+        return t;
+    }
+
+    /** A new leaf that requires grad, over the same data and with the same tangents (for the transforms). */
+    Tensor leafWithTangents() {
+        return new Tensor(storage, shape, strides, offset, new Autograd.Meta(null), tangentLevels, tangents);
+    }
+
+    /** A new object over the same view, tape place and tangents, marked as an untaped tangent. */
+    Tensor markedUntapedTangent() {
+        return flagged(new Tensor(storage, shape, strides, offset, meta, tangentLevels, tangents), true);
     }
 
     int[] tangentLevels() {
@@ -293,11 +315,11 @@ public final class Tensor {
                 lv = tangentLevels.clone();
                 ts = tangents.clone();
                 ts[i] = t;
-                return new Tensor(storage, shape, strides, offset, meta, lv, ts);
+                return flagged(new Tensor(storage, shape, strides, offset, meta, lv, ts), untapedTangent);
             }
         lv[n] = level;
         ts[n] = t;
-        return new Tensor(storage, shape, strides, offset, meta, lv, ts);
+        return flagged(new Tensor(storage, shape, strides, offset, meta, lv, ts), untapedTangent);
     }
 
     Tensor withoutTangent(int level) {
@@ -313,7 +335,7 @@ public final class Tensor {
                 lv[j] = tangentLevels[i];
                 ts[j++] = tangents[i];
             }
-        return new Tensor(storage, shape, strides, offset, meta, lv, ts);
+        return flagged(new Tensor(storage, shape, strides, offset, meta, lv, ts), untapedTangent);
     }
 
     // ---- elementwise ------------------------------------------------------------------------

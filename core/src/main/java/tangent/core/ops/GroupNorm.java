@@ -93,7 +93,8 @@ public final class GroupNorm extends Op {
 
     private boolean fast(Tensor x, Tensor... others) {
         if (!fused || x.device() != Device.CPU) return false;
-        if (ForwardAD.carriesActiveTangent(x)) return false;
+        // A fused kernel is not an op: nothing it computes is recorded or carries tangents.
+        if (GradMode.isEnabled() || ForwardAD.carriesActiveTangent(x)) return false;
         return !ForwardAD.carriesActiveTangent(others);
     }
 

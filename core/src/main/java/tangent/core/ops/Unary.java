@@ -88,7 +88,8 @@ public final class Unary extends Op {
 
     @Override
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
-        if (savedDerivative != null && sameView(savedX, x[0]) && !tangent.core.ForwardAD.carriesActiveTangent(x[0], gy))
+        if (savedDerivative != null && sameView(savedX, x[0]) && !tangent.core.GradMode.isEnabled()
+                && !tangent.core.ForwardAD.carriesActiveTangent(x[0], gy))
             return new Tensor[] {gy.mul(savedDerivative)};
         return new Tensor[] {chain(fn, x[0], y, gy)};
     }
