@@ -28,6 +28,15 @@ import tangent.core.Tensor;
  *       (&lt;v, f(x + h e_j)&gt; - &lt;v, f(x - h e_j)&gt;) / 2h, compared elementwise over the inputs;</li>
  *   <li><b>transpose identity</b>: &lt;v, J u&gt; = &lt;J^T v, u&gt;, both sides from the engine.</li>
  * </ul>
+ * and the second order, which checks that each rule can itself be differentiated:
+ * <ul>
+ *   <li><b>JVP of the VJP</b>: the tangent along u of J(x)^T v, computed by a backward pass inside
+ *       a dual level (forward-over-reverse), against (J(x + h u)^T v - J(x - h u)^T v) / 2h with the
+ *       engine's first-order VJP;</li>
+ *   <li><b>VJP of the JVP</b>: the gradient of &lt;v, J(x) u&gt; w.r.t. x, with the JVP recorded
+ *       (reverse-over-forward), against the central difference of &lt;v, J(x) u&gt; (the engine's
+ *       first-order JVP) along every coordinate.</li>
+ * </ul>
  * The error metric is the <b>max relative error</b> err(a, b) = max_i |a_i - b_i| / max(max_i |b_i|, 1),
  * with b the finite-difference reference (for the transpose identity, |a - b| / max(|a|, |b|, 1)).
  * Errors are relative to the largest reference entry, not per entry, so entries near zero do not
@@ -51,23 +60,40 @@ public final class Gradcheck {
     public static final class Report {
         public final String name;
         public final double jvpErr, vjpErr, transposeErr, tol;
+        /** Second order: JVP of the VJP rule, VJP of the JVP rule (max relative errors against finite differences). */
+        public final double jvpOfVjpErr, vjpOfJvpErr;
+        /** Engine values and their finite-difference references, flattened over inputs (for --verbose). */
+        public final double[][] values;
         /** Non-null when the case threw or its primal disagreed: what went wrong. */
         public final String error;
         /** The ops the case's forward put on the tape (for the registry's coverage check). */
         public final List<Op> ops;
 
         Report(String name, double jvpErr, double vjpErr, double transposeErr, double tol, String error, List<Op> ops) {
+            this(name, jvpErr, vjpErr, transposeErr, Double.NaN, Double.NaN, tol, error, ops, null);
+        }
+
+        Report(String name, double jvpErr, double vjpErr, double transposeErr, double jvpOfVjpErr, double vjpOfJvpErr,
+               double tol, String error, List<Op> ops, double[][] values) {
             this.name = name;
             this.jvpErr = jvpErr;
             this.vjpErr = vjpErr;
             this.transposeErr = transposeErr;
+            this.jvpOfVjpErr = jvpOfVjpErr;
+            this.vjpOfJvpErr = vjpOfJvpErr;
+            this.values = values;
             this.tol = tol;
             this.error = error;
             this.ops = ops;
         }
 
         public boolean passed() {
-            return error == null && jvpErr <= tol && vjpErr <= tol && transposeErr <= transposeTol();
+            return error == null && jvpErr <= tol && vjpErr <= tol && transposeErr <= transposeTol() && secondOrderPassed();
+        }
+
+        /** Both second-order checks within the case's tolerance. */
+        public boolean secondOrderPassed() {
+            return jvpOfVjpErr <= tol && vjpOfJvpErr <= tol;
         }
 
         /** TRANSPOSE_TOL, or the case's own tolerance when that is looser (float32 round trips). */
@@ -75,11 +101,29 @@ public final class Gradcheck {
             return Math.max(TRANSPOSE_TOL, tol > TOL ? tol : 0);
         }
 
-        /** One row: name, JVP and VJP max relative errors, transpose identity error, PASS/FAIL. */
+        /** One row: name, first-order errors (JVP, VJP, transpose identity), second-order errors, PASS/FAIL. */
         public String row() {
-            String s = String.format(Locale.ROOT, "%-40s jvp %.2e  vjp %.2e  <v,Ju>-<J'v,u> %.2e  %s", name, jvpErr, vjpErr,
-                    transposeErr, passed() ? "PASS" : "FAIL");
+            String s = String.format(Locale.ROOT, "%-40s jvp %.2e  vjp %.2e  <v,Ju>-<J'v,u> %.2e  jvp(vjp) %.2e  vjp(jvp) %.2e  %s",
+                    name, jvpErr, vjpErr, transposeErr, jvpOfVjpErr, vjpOfJvpErr, passed() ? "PASS" : "FAIL");
             return error == null ? s : s + "  (" + error + ")";
+        }
+
+        /** The engine's values beside the finite differences, a few entries of each check. */
+        public String details(int maxEntries) {
+            if (values == null) return "    (no values: the case did not run)";
+            String[] what = {"jvp", "vjp", "jvp(vjp)", "vjp(jvp)"};
+            StringBuilder b = new StringBuilder();
+            for (int k = 0; k < what.length; k++) {
+                double[] eng = values[2 * k], fd = values[2 * k + 1];
+                if (eng == null) continue;
+                b.append(String.format(Locale.ROOT, "    %-9s engine", what[k]));
+                for (int i = 0; i < Math.min(maxEntries, eng.length); i++) b.append(String.format(Locale.ROOT, " %+.9e", eng[i]));
+                b.append(eng.length > maxEntries ? " ..." : "").append('\n');
+                b.append(String.format(Locale.ROOT, "    %-9s fd    ", ""));
+                for (int i = 0; i < Math.min(maxEntries, fd.length); i++) b.append(String.format(Locale.ROOT, " %+.9e", fd[i]));
+                b.append(fd.length > maxEntries ? " ..." : "").append('\n');
+            }
+            return b.toString();
         }
 
         @Override
@@ -138,6 +182,7 @@ public final class Gradcheck {
                 double[] fd = new double[fp.length];
                 for (int j = 0; j < fd.length; j++) fd[j] = (fp[j] - fm[j]) / (2 * h);
                 double jvpErr = relErr(ju, fd);
+                double[] vjpEng = new double[0], vjpFd = new double[0];
 
                 // Engine VJP.
                 Tensor[] leaves = new Tensor[x.length];
@@ -162,6 +207,7 @@ public final class Gradcheck {
                 for (int i = 0, w = 0; i < x.length; i++) {
                     if (!diff[i]) continue;
                     double[] eng = gx[w] == null ? new double[x[i].numel()] : gx[w].toDoubleArray();
+                    double[] fdi = new double[eng.length];
                     w++;
                     jtvu += dot(eng, u[i].toDoubleArray());
                     double[] base = x[i].toDoubleArray();
@@ -176,18 +222,127 @@ public final class Gradcheck {
                         double dn = dot(vv, f.apply(xs).toDoubleArray());
                         base[j] = keep;
                         double ref = (up - dn) / (2 * h);
+                        fdi[j] = ref;
                         maxErrNum = Math.max(maxErrNum, Math.abs(eng[j] - ref));
                         maxRef = Math.max(maxRef, Math.abs(ref));
                         if (Double.isNaN(eng[j]) || Double.isNaN(ref)) maxErrNum = Double.NaN;
                     }
+                    vjpEng = concat(vjpEng, eng);
+                    vjpFd = concat(vjpFd, fdi);
                 }
                 double vjpErr = maxErrNum / Math.max(maxRef, 1);
                 double tErr = Math.abs(vju - jtvu) / Math.max(1, Math.max(Math.abs(vju), Math.abs(jtvu)));
-                return new Report(name, jvpErr, vjpErr, tErr, tol, err, ops);
+                double[][] second = secondOrder(f, x, diff, u, v, h);
+                double[][] values = {ju, fd, vjpEng, vjpFd, second[0], second[1], second[2], second[3]};
+                return new Report(name, jvpErr, vjpErr, tErr, relErr(second[0], second[1]), relErr(second[2], second[3]), tol, err,
+                        ops, values);
             }
         } catch (RuntimeException e) {
             return new Report(name, Double.NaN, Double.NaN, Double.NaN, tol, e.getClass().getSimpleName() + ": " + e.getMessage(), ops);
         }
+    }
+
+    /**
+     * {engine JVP of the VJP, its finite difference, engine VJP of the JVP, its finite difference},
+     * each flattened over the differentiable inputs. u: tangents (null for constant inputs), v: the
+     * output cotangent.
+     */
+    private static double[][] secondOrder(Function<Tensor[], Tensor> f, Tensor[] x, boolean[] diff, Tensor[] u, Tensor v,
+                                          double h) {
+        // JVP of the VJP: forward-over-reverse against the central difference of the first-order VJP along u.
+        double[] jvpOfVjp = new double[0];
+        try (GradMode.Scope on = GradMode.enableGrad(); ForwardAD.DualLevel level = ForwardAD.enter()) {
+            Tensor[] leaves = leaves(x, diff), in = leaves.clone();
+            for (int i = 0; i < x.length; i++) if (diff[i]) in[i] = level.dual(leaves[i], u[i]);
+            Tensor y = f.apply(in);
+            Tensor[] g = y.requiresGrad() ? Autograd.grad(y, differentiable(leaves, diff), v, false) : null;
+            for (int i = 0, w = 0; i < x.length; i++) {
+                if (!diff[i]) continue;
+                Tensor gi = g == null ? null : g[w];
+                w++;
+                jvpOfVjp = concat(jvpOfVjp, gi == null ? new double[x[i].numel()] : level.tangent(gi).toDoubleArray());
+            }
+        }
+        Tensor[] xp = x.clone(), xm = x.clone();
+        try (GradMode.Scope off = GradMode.noGrad()) {
+            for (int i = 0; i < x.length; i++)
+                if (diff[i]) {
+                    xp[i] = x[i].add(u[i].mul(h));
+                    xm[i] = x[i].sub(u[i].mul(h));
+                }
+        }
+        double[] vp = flatVjp(f, xp, diff, v), vm = flatVjp(f, xm, diff, v), jvpOfVjpFd = new double[vp.length];
+        for (int j = 0; j < vp.length; j++) jvpOfVjpFd[j] = (vp[j] - vm[j]) / (2 * h);
+
+        // VJP of the JVP: reverse-over-forward against the central difference of <v, J(x) u> per coordinate.
+        double[] vjpOfJvp = new double[0];
+        try (GradMode.Scope on = GradMode.enableGrad()) {
+            Tensor[] leaves = leaves(x, diff);
+            Tensor s = ForwardAD.jvp(f, leaves, u, true)[1].mul(v).sum();
+            Tensor[] g = s.requiresGrad() ? Autograd.grad(s, differentiable(leaves, diff), null, false) : null;
+            for (int i = 0, w = 0; i < x.length; i++) {
+                if (!diff[i]) continue;
+                Tensor gi = g == null ? null : g[w];
+                w++;
+                vjpOfJvp = concat(vjpOfJvp, gi == null ? new double[x[i].numel()] : gi.toDoubleArray());
+            }
+        }
+        double[] vjpOfJvpFd = new double[0];
+        double[] vv = v.toDoubleArray();
+        for (int i = 0; i < x.length; i++) {
+            if (!diff[i]) continue;
+            double[] base = x[i].toDoubleArray(), fdi = new double[base.length];
+            Tensor[] xs = x.clone();
+            for (int j = 0; j < base.length; j++) {
+                double keep = base[j];
+                base[j] = keep + h;
+                xs[i] = Tensor.of(base, x[i].shape());
+                double up = dot(vv, ForwardAD.jvp(f, xs, u)[1].toDoubleArray());
+                base[j] = keep - h;
+                xs[i] = Tensor.of(base, x[i].shape());
+                double dn = dot(vv, ForwardAD.jvp(f, xs, u)[1].toDoubleArray());
+                base[j] = keep;
+                fdi[j] = (up - dn) / (2 * h);
+            }
+            vjpOfJvpFd = concat(vjpOfJvpFd, fdi);
+        }
+        return new double[][] {jvpOfVjp, jvpOfVjpFd, vjpOfJvp, vjpOfJvpFd};
+    }
+
+    /** The first-order engine VJP J(x)^T v, flattened over the differentiable inputs. */
+    private static double[] flatVjp(Function<Tensor[], Tensor> f, Tensor[] x, boolean[] diff, Tensor v) {
+        double[] out = new double[0];
+        try (GradMode.Scope on = GradMode.enableGrad()) {
+            Tensor[] leaves = leaves(x, diff);
+            Tensor y = f.apply(leaves);
+            Tensor[] g = y.requiresGrad() ? Autograd.grad(y, differentiable(leaves, diff), v, false) : null;
+            for (int i = 0, w = 0; i < x.length; i++) {
+                if (!diff[i]) continue;
+                Tensor gi = g == null ? null : g[w];
+                w++;
+                out = concat(out, gi == null ? new double[x[i].numel()] : gi.toDoubleArray());
+            }
+        }
+        return out;
+    }
+
+    /** Fresh leaves (requiring grad) for the differentiable inputs; constants as they are. */
+    private static Tensor[] leaves(Tensor[] x, boolean[] diff) {
+        Tensor[] l = x.clone();
+        for (int i = 0; i < x.length; i++) if (diff[i]) l[i] = Tensor.of(x[i].toDoubleArray(), x[i].shape()).requiresGrad(true);
+        return l;
+    }
+
+    private static Tensor[] differentiable(Tensor[] x, boolean[] diff) {
+        List<Tensor> d = new ArrayList<>();
+        for (int i = 0; i < x.length; i++) if (diff[i]) d.add(x[i]);
+        return d.toArray(new Tensor[0]);
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
     }
 
     /** max_i |a_i - b_i| / max(max_i |b_i|, 1); NaN anywhere gives NaN; a length mismatch gives infinity. */
@@ -219,12 +374,43 @@ public final class Gradcheck {
         return s;
     }
 
-    /** Checks every registered case; prints one row each and, last, exactly "N passed, M failed". */
+    /** What each column of a row measures (printed first by {@link #runAll}; every line starts with '#'). */
+    public static final String HEADER = String.join("\n",
+            "# Each op's rules against central finite differences in float64 (h = 1e-6 unless a case says otherwise).",
+            "# Errors are max relative errors: max_i |engine_i - fd_i| / max(max_i |fd_i|, 1); a row passes when each is",
+            "# at most the case's tolerance (1e-6; looser for cases that round through float32).",
+            "#   jvp             J u by forward mode      vs (f(x + h u) - f(x - h u)) / 2h",
+            "#   vjp             J^T v by reverse mode    vs <v, f(x + h e_j)> differenced along every coordinate j",
+            "#   <v,Ju>-<J'v,u>  the transpose identity, engine against engine (rounding only: 1e-9)",
+            "#   jvp(vjp)        the JVP of the VJP rule (forward-over-reverse) vs the VJP differenced along u",
+            "#   vjp(jvp)        the VJP of the JVP rule (reverse-over-forward) vs <v, J u> differenced along every coordinate");
+
+    /** Checks every registered case; prints the header, one row each and, last, exactly "N passed, M failed". */
     public static int runAll(PrintStream out) {
+        return runAll(out, null, false);
+    }
+
+    /**
+     * Checks the registered cases of one op (its {@code Op.name()}, a UnaryFn's op name or
+     * "composite:NAME"; null for all), printing the header, a row per case (and with verbose the
+     * engine's values beside the finite differences) and, last, exactly "N passed, M failed".
+     * Throws IllegalArgumentException naming the known ops when op matches no case.
+     */
+    public static int runAll(PrintStream out, String op, boolean verbose) {
+        List<OpCases.Case> cases = new ArrayList<>();
+        for (OpCases.Case c : OpCases.all())
+            if (op == null || c.op().equals(op) || c.op().equals("composite:" + op)) cases.add(c);
+        if (cases.isEmpty()) {
+            java.util.TreeSet<String> known = new java.util.TreeSet<>();
+            for (OpCases.Case c : OpCases.all()) known.add(c.op().replace("composite:", ""));
+            throw new IllegalArgumentException("no gradcheck case for op '" + op + "'; known ops: " + String.join(", ", known));
+        }
+        out.println(HEADER);
         int passed = 0, failed = 0;
-        for (OpCases.Case c : OpCases.all()) {
+        for (OpCases.Case c : cases) {
             Report r = check(c);
             out.println(r.row());
+            if (verbose) out.print(r.details(6));
             if (r.passed()) passed++;
             else failed++;
         }
