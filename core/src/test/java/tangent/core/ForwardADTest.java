@@ -104,7 +104,8 @@ class ForwardADTest {
     @Test
     void combinedPassMatchesSeparateJvpAndSeparateBackward() {
         // The sCM step: one pass inside a dual level with recording on gives a taped primal and an
-        // untaped tangent; the loss uses the tangent as a constant.
+        // untaped tangent; the loss uses the tangent as a constant, said with detach() (used as it
+        // is, a recorded op refuses it: its gradient through the parameters would be dropped).
         Rng rng = new Rng(7);
         Tensor x = rng.normal(DType.F64, 2, 4, 4, 4), dx = rng.normal(DType.F64, 2, 4, 4, 4);
         Tensor w1 = rng.normal(DType.F64, 4, 4, 3, 3).mul(0.3).requiresGrad(true);
@@ -119,7 +120,9 @@ class ForwardADTest {
         }
         assertTrue(y.requiresGrad(), "the primal stays on the tape");
         assertFalse(dy.requiresGrad(), "tangents are never recorded");
-        Tensor loss = y.mul(dy).sum();
+        Tensor dyUntaped = dy;
+        assertThrows(IllegalStateException.class, () -> y.mul(dyUntaped));
+        Tensor loss = y.mul(dy.detach()).sum();
         List<Op> taped = Autograd.recordedOps(loss);
         loss.backward();
 
