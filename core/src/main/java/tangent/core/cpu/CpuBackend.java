@@ -347,6 +347,26 @@ public final class CpuBackend implements Backend {
         return new Tensor[] {y, dy, der};
     }
 
+    @Override
+    public Tensor[] pixelNorm(Tensor v, int axis, double eps) {
+        return AxisKernels.pixelNorm(v, null, axis, eps);
+    }
+
+    @Override
+    public Tensor[] pixelNormJvp(Tensor v, Tensor dv, int axis, double eps) {
+        return AxisKernels.pixelNorm(v, dv, axis, eps);
+    }
+
+    @Override
+    public Tensor pixelNormBackward(Tensor v, Tensor rstd, Tensor gy, int axis) {
+        return AxisKernels.pixelNormBackward(v, rstd, gy, axis);
+    }
+
+    @Override
+    public Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
+        return AxisKernels.softmaxJvp(x, dx, axis);
+    }
+
     /** The bias is added in place into the kernel's fresh output (no second tensor, one pass). */
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {

@@ -10,7 +10,7 @@ import tangent.core.cpu.CpuBackend;
  * optional ones keep the interface's defaults ("not implemented"). With it substituted
  * ({@link Backends#substituteCpu}) every op must run its composite rule.
  */
-public final class CompositeOnlyBackend implements Backend {
+public class CompositeOnlyBackend implements Backend {
     private final Backend cpu = CpuBackend.INSTANCE;
 
     @Override public Device device() { return Device.CPU; }
