@@ -152,24 +152,34 @@ public final class Autograd {
      * not on the tape; throws when part of the graph was already released.
      */
     public static List<Op> recordedOps(Tensor y) {
+        List<Op> ops = new ArrayList<>();
+        for (Node n : reachableNodes("recordedOps", y)) ops.add(n.op);
+        return ops;
+    }
+
+    /**
+     * The recorded nodes that any of ys depends on, newest first (for recordedOps and the
+     * Graphviz export). Empty for leaves and untaped tensors; throws, naming the caller, when
+     * part of the graph was already released.
+     */
+    static List<Node> reachableNodes(String caller, Tensor... ys) {
         List<Node> nodes = new ArrayList<>();
         Map<Node, Boolean> seen = new IdentityHashMap<>();
         ArrayList<Meta> stack = new ArrayList<>();
-        if (y.meta != null) stack.add(y.meta);
+        for (Tensor y : ys)
+            if (y.meta != null) stack.add(y.meta);
         while (!stack.isEmpty()) {
             Node n = stack.remove(stack.size() - 1).node;
             if (n == null || seen.containsKey(n)) continue;
             if (n.inputs == null)
-                throw new IllegalStateException("recordedOps: the graph through op '" + n.op.name() + "' was already released");
+                throw new IllegalStateException(caller + ": the graph through op '" + n.op.name() + "' was already released");
             seen.put(n, true);
             nodes.add(n);
             for (Tensor in : n.inputs)
                 if (in.meta != null) stack.add(in.meta);
         }
         nodes.sort((a, b) -> Long.compare(b.seq, a.seq));
-        List<Op> ops = new ArrayList<>();
-        for (Node n : nodes) ops.add(n.op);
-        return ops;
+        return nodes;
     }
 
     private static Tensor ownedCopy(Tensor g) {
