@@ -96,7 +96,7 @@ public final class Graphviz {
     public void write(Path path) throws IOException {
         Path dir = path.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir))
-            throw new IOException("graph: the folder " + dir + " does not exist; create it or choose another --out");
+            throw new IOException("the folder " + dir + " does not exist; create it first");
         Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
         try {
             Files.writeString(tmp, dot());

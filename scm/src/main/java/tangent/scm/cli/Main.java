@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
         description = {"Continuous-time consistency models (sCT/sCD on TrigFlow) on the JVM.",
                 "With no arguments: the main job, sCT from scratch on the 2-D checkerboard (about 2-3 minutes on 2 cores)."},
         subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, InfoCommand.class,
-                GradcheckCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+                GradcheckCommand.class, BenchCommand.class, GraphCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
