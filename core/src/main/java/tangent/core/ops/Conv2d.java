@@ -10,13 +10,19 @@ import tangent.core.cpu.CpuBackend;
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch), with an optional bias (a third input b: (O),
- * y += b[o]; on CPU added in place into the kernel's fresh output, saving the broadcast add's
- * allocation and pass; its rules: jvp + db, vjp gb = sum of gy over (B, Ho, Wo)).
- * x: (B, C, H, W), w: (O, C, kh, kw) -> y: (B, O, Ho, Wo), Ho = (H + 2 pad - kh) / stride + 1,
- * y[b,o,i,j] = sum_{c,p,q} w[o,c,p,q] x[b, c, i*stride + p - pad, j*stride + q - pad].
- * Bilinear in (x, w), so
- * jvp: conv2d(dx, w) + conv2d(x, dw)   (a weight without tangent costs nothing);
- * vjp: gx = conv2d_backward_input(gy, w), gw = conv2d_backward_weight(x, gy).
+ * added per output channel; on CPU in place into the kernel's fresh output, saving the broadcast
+ * add's allocation and pass).
+ * x: (B, C, H, W), w: (O, C, kh, kw) -> y: (B, O, Ho, Wo), Ho = (H + 2 pad - kh) / stride + 1.
+ * Bilinear in (x, w); a weight without tangent costs nothing.
+ *
+ * <pre>{@code
+ * forward: y[b,o,i,j] = sum_{c,p,q} w[o,c,p,q] x[b, c, i*stride + p - pad, j*stride + q - pad] (+ b[o])
+ * jvp:     dy = conv2d(dx, w) + conv2d(x, dw) (+ db[o])
+ * vjp:     gx = conv2d_backward_input(gy, w), gw = conv2d_backward_weight(x, gy),
+ *          gb = sum of gy over (B, Ho, Wo)
+ * cpu:     CpuBackend.conv2d, CpuBackend.addChannelBiasInPlace
+ * cuda:    im2col_* (conv.cu), gemm_* (gemm.cu), binary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Conv2d extends Op {
     final int stride, pad;

@@ -16,11 +16,15 @@ import tangent.core.cpu.FusedGroupNormKernels;
  * its n elements: mu = mean x, r = (mean (x - mu)^2 + eps)^(-1/2), xhat = (x - mu) r,
  * y = xhat gamma + beta (per-channel gamma, beta: (C); each optional). Inputs: x, then gamma if
  * present, then beta if present.
- * <pre>
- * lin(t) = r (t - mean t - xhat mean(xhat t))        per group (the Jacobian of xhat; symmetric)
- * jvp:  dy = gamma lin(dx) + dgamma xhat + dbeta
- * vjp:  gx = lin(gamma gy),  ggamma = sum_(B, spatial) gy xhat,  gbeta = sum_(B, spatial) gy
- * </pre>
+ * <pre>{@code
+ * forward: y = xhat gamma + beta
+ * where:   lin(t) = r (t - mean t - xhat mean(xhat t)) per group (the Jacobian of xhat; symmetric)
+ * jvp:     dy = gamma lin(dx) + dgamma xhat + dbeta
+ * vjp:     gx = lin(gamma gy), ggamma = sum_(B, spatial) gy xhat, gbeta = sum_(B, spatial) gy
+ * cpu:     FusedGroupNormKernels.forward, FusedGroupNormKernels.forwardJvp, FusedGroupNormKernels.jvp,
+ *          FusedGroupNormKernels.backward (else the composite's kernels)
+ * cuda:    none (the composite: reduce_*, binary_*, unary_* kernels)
+ * }</pre>
  * Fused kernels ({@link FusedGroupNormKernels}, CPU) do the forward, the JVP and the VJP in one pass
  * per group after its statistics; a rule takes them only when no input carries a tangent of
  * another active dual level (nothing outer to differentiate). Otherwise, and for every rule when
