@@ -6,7 +6,7 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * Converts the element type (float32 <-> float64).
+ * Converts the element type (float32 to float64 or back).
  *
  * <pre>{@code
  * forward: y = cast(x, dtype)
