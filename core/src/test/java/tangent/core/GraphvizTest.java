@@ -158,6 +158,27 @@ class GraphvizTest {
     }
 
     @Test
+    void nestedLevelsShowOneTangentLinePerLevel() {
+        Tensor w = Tensor.of(new double[] {2, 3}, 2).requiresGrad(true);
+        Tensor x = Tensor.of(new double[] {1, -1}, 2);
+        String dot;
+        int outer, inner;
+        try (ForwardAD.DualLevel L1 = ForwardAD.enter()) {
+            Tensor x1 = L1.dual(x, Tensor.of(new double[] {1, 0}, 2));
+            try (ForwardAD.DualLevel L2 = ForwardAD.enter()) {
+                outer = L1.id();
+                inner = L2.id();
+                Tensor x2 = L2.dual(x1, Tensor.of(new double[] {0, 1}, 2));
+                Tensor y = x2.mul(w).sum();
+                dot = Graphviz.of(y).name("x", x2).dot();
+            }
+        }
+        Dot g = parse(dot);
+        assertEquals("x\n(2,) float64\ntangent@" + outer + ": (2,) float64\ntangent@" + inner + ": (2,) float64",
+                g.label(g.byFirstLine("x")));
+    }
+
+    @Test
     void untapedOutputsAndMissingFoldersAreClearErrors(@TempDir Path dir) throws Exception {
         Tensor x = Tensor.of(new double[] {1, 2}, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Graphviz.of(x.sin()));
