@@ -125,12 +125,17 @@ public final class Autograd {
         return out;
     }
 
-    /** The nodes y depends on, newest first (a reverse topological order). */
-    static List<Node> reachableNodes(Tensor y, String caller) {
+    /**
+     * The recorded nodes that any of ys depends on, newest first (a reverse topological order; for
+     * backward, recordedOps, the transforms and the Graphviz export). Empty for leaves and untaped
+     * tensors; throws, naming the caller, when part of the graph was already released.
+     */
+    static List<Node> reachableNodes(String caller, Tensor... ys) {
         List<Node> nodes = new ArrayList<>();
         Map<Node, Boolean> seen = new IdentityHashMap<>();
         ArrayList<Meta> stack = new ArrayList<>();
-        if (y.meta != null) stack.add(y.meta);
+        for (Tensor y : ys)
+            if (y.meta != null) stack.add(y.meta);
         while (!stack.isEmpty()) {
             Node n = stack.remove(stack.size() - 1).node;
             if (n == null || seen.containsKey(n)) continue;
@@ -161,7 +166,7 @@ public final class Autograd {
             throw new IllegalArgumentException("backward: seed " + Shape.str(seed.shape()) + " does not match output "
                     + Shape.str(y.shape()));
         }
-        List<Node> nodes = reachableNodes(y, "backward");
+        List<Node> nodes = reachableNodes("backward", y);
         Map<Meta, Tensor> cot = new IdentityHashMap<>();
         Map<Meta, Tensor> result = new IdentityHashMap<>();
         cot.put(y.meta, seed);
@@ -209,7 +214,7 @@ public final class Autograd {
      */
     public static List<Op> recordedOps(Tensor y) {
         List<Op> ops = new ArrayList<>();
-        for (Node n : reachableNodes(y, "recordedOps")) ops.add(n.op);
+        for (Node n : reachableNodes("recordedOps", y)) ops.add(n.op);
         return ops;
     }
 

@@ -87,10 +87,20 @@ public final class F {
 
     /** Per-sample L2 norm over all axes but the first: (B, ...) -> (B,). */
     public static Tensor l2NormPerSample(Tensor x) {
-        if (x.dim() < 2) throw new IllegalArgumentException("l2_norm: needs (B, ...), got " + Shape.str(x.shape()));
+        return x.square().sum(perSampleAxes("l2_norm", x), false).sqrt();
+    }
+
+    /** Per-sample squared L2 norm ||x_b||^2 over all axes but the first: (B, ...) -> (B,). */
+    public static Tensor sumSquaresPerSample(Tensor x) {
+        return x.square().sum(perSampleAxes("sum_squares_per_sample", x), false);
+    }
+
+    /** The axes 1 .. rank-1 of a batch x: (B, ...); op names the caller in the error. */
+    private static int[] perSampleAxes(String op, Tensor x) {
+        if (x.dim() < 2) throw new IllegalArgumentException(op + ": needs (B, ...), got " + Shape.str(x.shape()));
         int[] ax = new int[x.dim() - 1];
         for (int i = 0; i < ax.length; i++) ax[i] = i + 1;
-        return x.square().sum(ax, false).sqrt();
+        return ax;
     }
 
     /**

@@ -30,7 +30,7 @@ import java.util.function.Function;
  * // or, when the function has parameters that must stay on the tape:
  * try (ForwardAD.DualLevel L = ForwardAD.enter()) {
  *     Tensor y = f(L.dual(x, dx));       // y is taped (differentiable w.r.t. parameters)
- *     Tensor dy = L.tangent(y);          // dy is a constant: tangents are never recorded
+ *     Tensor dy = L.tangent(y);          // dy: not recorded (detach() it to use it as a constant)
  * }
  * }</pre>
  */

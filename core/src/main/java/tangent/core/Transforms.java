@@ -193,7 +193,7 @@ public final class Transforms {
         if (!y.requiresGrad()) return false;
         Map<Autograd.Meta, Boolean> ours = new IdentityHashMap<>();
         for (int i = 0; i < in.length; i++) if (in[i] != x[i]) ours.put(in[i].meta, true);
-        for (Autograd.Node n : Autograd.reachableNodes(y, "grad"))
+        for (Autograd.Node n : Autograd.reachableNodes("grad", y))
             for (Tensor t : n.inputs)
                 if (t.meta != null && t.meta.node == null && !ours.containsKey(t.meta)) return true;
         return false;

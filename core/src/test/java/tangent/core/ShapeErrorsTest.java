@@ -60,6 +60,7 @@ class ShapeErrorsTest {
                 c("group_norm", () -> F.groupNorm(z(2, 6, 3, 3), 4, null, null, 1e-5), "group_norm", "(2, 6, 3, 3)"),
                 c("cross_entropy", () -> F.crossEntropy(z(3, 4), new int[] {0, 1}), "cross_entropy", "(3, 4)"),
                 c("l2_norm", () -> F.l2NormPerSample(z(3)), "l2_norm", "(3,)"),
+                c("sum_squares_per_sample", () -> F.sumSquaresPerSample(z(3)), "sum_squares_per_sample", "(3,)"),
                 c("split", () -> F.split(z(2, 5), 1, 2, 2), "split", "(2, 5)"),
                 c("of", () -> Tensor.of(new double[5], 2, 3), "of", "(2, 3)"),
                 c("item", () -> z(2).item(), "item", "(2,)"),

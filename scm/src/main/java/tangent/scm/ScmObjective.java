@@ -1,6 +1,7 @@
 package tangent.scm;
 
 import java.util.function.Function;
+import tangent.core.F;
 import tangent.core.ForwardAD;
 import tangent.core.GradMode;
 import tangent.core.Rng;
@@ -159,29 +160,22 @@ public final class ScmObjective {
 
     /** g / (||g||_2 + c), the norm per sample over all elements. */
     public static Tensor normalizePerSample(Tensor g, double c) {
-        Tensor norm = sumSquaresPerSample(g).sqrt().add(c);
+        Tensor norm = F.l2NormPerSample(g).add(c);
         return g.div(TrigFlow.perSample(norm, g.dim()));
     }
 
     /** mean over the batch of [ exp(w) / D ||F - Fm - g||^2 - w ], D = elements per sample. */
     public static Tensor consistencyLoss(Tensor f, Tensor fm, Tensor g, Tensor w) {
-        return weighted(sumSquaresPerSample(f.sub(fm).sub(g)), w, perSampleElements(f));
+        return weighted(F.sumSquaresPerSample(f.sub(fm).sub(g)), w, perSampleElements(f));
     }
 
     /** mean over the batch of [ exp(w) / D ||sigma_d F - v||^2 - w ]. */
     public static Tensor diffusionLoss(Tensor f, Tensor v, Tensor w, double sigmaD) {
-        return weighted(sumSquaresPerSample(f.mul(sigmaD).sub(v)), w, perSampleElements(f));
+        return weighted(F.sumSquaresPerSample(f.mul(sigmaD).sub(v)), w, perSampleElements(f));
     }
 
     private static Tensor weighted(Tensor sq, Tensor w, long d) {
         return w.exp().mul(sq).div((double) d).sub(w).mean();
-    }
-
-    /** ||x_b||^2 over all axes but the first: (B, ...) -> (B,). */
-    public static Tensor sumSquaresPerSample(Tensor x) {
-        int[] ax = new int[x.dim() - 1];
-        for (int i = 0; i < ax.length; i++) ax[i] = i + 1;
-        return x.square().sum(ax, false);
     }
 
     private static long perSampleElements(Tensor x) {

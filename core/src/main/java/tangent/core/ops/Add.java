@@ -5,8 +5,16 @@ import tangent.core.Tensor;
 import tangent.core.backend.BinaryFn;
 
 /**
- * y = a + b.  jvp: da + db.  vjp: ga = gy, gb = gy.
- * Broadcasting: the tangent of a smaller operand is expanded, its cotangent summed back.
+ * Elementwise sum with NumPy broadcasting: the tangent of a smaller operand is expanded to the
+ * output's shape, its cotangent summed back to its own shape (sum_to).
+ *
+ * <pre>{@code
+ * forward: y = a + b
+ * jvp:     dy = da + db
+ * vjp:     ga = sum_to(gy), gb = sum_to(gy)
+ * cpu:     CpuBackend.binary
+ * cuda:    binary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Add extends Op {
     @Override

@@ -5,7 +5,17 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 import tangent.core.backend.UnaryFn;
 
-/** y = x + c for a constant c.  jvp: dx.  vjp: gy. */
+/**
+ * Adds a constant c to every element.
+ *
+ * <pre>{@code
+ * forward: y = x + c
+ * jvp:     dy = dx
+ * vjp:     gx = gy
+ * cpu:     CpuBackend.unary (ADD_SCALAR)
+ * cuda:    unary_* (elementwise.cu)
+ * }</pre>
+ */
 public final class AddScalar extends Op {
     private final double c;
 

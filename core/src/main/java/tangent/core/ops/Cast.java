@@ -5,7 +5,17 @@ import tangent.core.Op;
 import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
-/** Converts the element type. jvp: cast(dx).  vjp: gy cast back to x's dtype. */
+/**
+ * Converts the element type (float32 to float64 or back).
+ *
+ * <pre>{@code
+ * forward: y = cast(x, dtype)
+ * jvp:     dy = cast(dx, dtype)
+ * vjp:     gx = cast(gy, x.dtype)
+ * cpu:     CpuBackend.copyInto
+ * cuda:    copy_* (elementwise.cu)
+ * }</pre>
+ */
 public final class Cast extends Op {
     private final DType to;
 

@@ -6,8 +6,15 @@ import tangent.core.backend.Backend;
 import tangent.core.backend.UnaryFn;
 
 /**
- * y = min(max(x, lo), hi).  jvp: [lo <= x <= hi] dx.  vjp: [lo <= x <= hi] gy
- * (the derivative at the boundary is taken as 1, as PyTorch does).
+ * Clips every element to [lo, hi]. The derivative at a bound is taken as 1, as PyTorch does.
+ *
+ * <pre>{@code
+ * forward: y = min(max(x, lo), hi)
+ * jvp:     dy = [lo <= x <= hi] dx
+ * vjp:     gx = [lo <= x <= hi] gy
+ * cpu:     CpuBackend.unary (CLAMP)
+ * cuda:    unary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Clamp extends Op {
     private final double lo, hi;

@@ -5,8 +5,16 @@ import tangent.core.Tensor;
 import tangent.core.backend.BinaryFn;
 
 /**
- * Masks from comparisons: y = [a OP b] as 1 or 0 in the inputs' dtype, with broadcasting.
- * Piecewise constant, so jvp: 0 and vjp: 0 (the mask is not differentiable).
+ * Masks from comparisons (gt, ge, lt, le, eq), 1 or 0 in the inputs' dtype, with broadcasting.
+ * Piecewise constant, so both rules are zero: the mask is not differentiable.
+ *
+ * <pre>{@code
+ * forward: y = [a OP b]
+ * jvp:     dy = 0
+ * vjp:     ga = 0, gb = 0
+ * cpu:     CpuBackend.binary
+ * cuda:    binary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Compare extends Op {
     private final BinaryFn fn;

@@ -6,8 +6,16 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * Joins tensors along one axis (all other dimensions equal).
- * jvp: concat(dx_i), zeros for inputs without tangent.  vjp: the slices of gy.
+ * Joins tensors along one axis (all other dimensions equal). An input without a tangent
+ * contributes zeros to the output's tangent.
+ *
+ * <pre>{@code
+ * forward: y = concat(x_1, ..., x_n; axis)
+ * jvp:     dy = concat(dx_1, ..., dx_n; axis)
+ * vjp:     gx_i = slice of gy at x_i's place along axis
+ * cpu:     CpuBackend.copyInto
+ * cuda:    copy_* (elementwise.cu)
+ * }</pre>
  */
 public final class Concat extends Op {
     private final int axis;

@@ -7,15 +7,20 @@ import tangent.core.backend.Backend;
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch), with an optional bias (a third input b: (O),
- * y += b[o], added by the backend's {@link Backend#conv2d(Tensor, Tensor, Tensor, int, int)}; its
- * rules: jvp + db, vjp gb = sum of gy over (B, Ho, Wo)).
- * x: (B, C, H, W), w: (O, C, kh, kw) -> y: (B, O, Ho, Wo), Ho = (H + 2 pad - kh) / stride + 1,
- * y[b,o,i,j] = sum_{c,p,q} w[o,c,p,q] x[b, c, i*stride + p - pad, j*stride + q - pad].
- * Bilinear in (x, w), so
- * jvp: conv2d(dx, w) + conv2d(x, dw)   (a weight without tangent costs nothing);
- * vjp: gx = conv2d_backward_input(gy, w), gw = conv2d_backward_weight(x, gy).
- * When only x carries a tangent, the fused forward+JVP is the backend's {@link Backend#conv2dDual}
- * (both convolutions with one read of w); the pair forward, jvp is its oracle.
+ * added by the backend's {@link Backend#conv2d(Tensor, Tensor, Tensor, int, int)}).
+ * x: (B, C, H, W), w: (O, C, kh, kw) -> y: (B, O, Ho, Wo), Ho = (H + 2 pad - kh) / stride + 1.
+ * Bilinear in (x, w); a weight without tangent costs nothing. When only x carries a tangent, the
+ * fused forward+JVP is the backend's {@link Backend#conv2dDual} (both convolutions with one read
+ * of w); the pair forward, jvp is its oracle.
+ *
+ * <pre>{@code
+ * forward: y[b,o,i,j] = sum_{c,p,q} w[o,c,p,q] x[b, c, i*stride + p - pad, j*stride + q - pad] (+ b[o])
+ * jvp:     dy = conv2d(dx, w) + conv2d(x, dw) (+ db[o])
+ * vjp:     gx = conv2d_backward_input(gy, w), gw = conv2d_backward_weight(x, gy),
+ *          gb = sum of gy over (B, Ho, Wo)
+ * cpu:     CpuBackend.conv2d, CpuBackend.conv2dDual
+ * cuda:    im2col_* (conv.cu), gemm_* (gemm.cu), binary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Conv2d extends Op {
     final int stride, pad;

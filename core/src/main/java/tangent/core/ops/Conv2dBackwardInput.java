@@ -7,11 +7,18 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * The transposed convolution that gives conv2d's input cotangent:
- * gx = conv2d_backward_input(gy, w), defined by <gx, u> = <gy, conv2d(u, w)> for all u.
+ * The transposed convolution that gives conv2d's input cotangent, defined by
+ * (gx, u) = (gy, conv2d(u, w)) for all u (inner products).
  * gy: (B, O, Ho, Wo), w: (O, C, kh, kw) -> gx: (B, C, H, W) (H, W fixed by the forward input).
- * Bilinear, so jvp: bi(dgy, w) + bi(gy, dw);
- * vjp: g_gy = conv2d(g, w), g_w = conv2d_backward_weight(g, gy).
+ * Bilinear in (gy, w); bi below is this op.
+ *
+ * <pre>{@code
+ * forward: gx = conv2d_backward_input(gy, w)
+ * jvp:     dgx = bi(dgy, w) + bi(gy, dw)
+ * vjp:     g_gy = conv2d(g, w), g_w = conv2d_backward_weight(g, gy)
+ * cpu:     CpuBackend.conv2dBackwardInput
+ * cuda:    gemm_* (gemm.cu), col2im_* (conv.cu)
+ * }</pre>
  */
 public final class Conv2dBackwardInput extends Op {
     private final int[] xShape;

@@ -7,11 +7,16 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * conv2d's weight cotangent: gw = conv2d_backward_weight(x, gy), defined by
- * <gw, v> = <gy, conv2d(x, v)> for all v.
- * x: (B, C, H, W), gy: (B, O, Ho, Wo) -> gw: (O, C, kh, kw).
- * Bilinear, so jvp: bw(dx, gy) + bw(x, dgy);
- * vjp: g_x = conv2d_backward_input(gy, g), g_gy = conv2d(x, g).
+ * conv2d's weight cotangent, defined by (gw, v) = (gy, conv2d(x, v)) for all v (inner products).
+ * x: (B, C, H, W), gy: (B, O, Ho, Wo) -> gw: (O, C, kh, kw). Bilinear in (x, gy); bw below is this op.
+ *
+ * <pre>{@code
+ * forward: gw = conv2d_backward_weight(x, gy)
+ * jvp:     dgw = bw(dx, gy) + bw(x, dgy)
+ * vjp:     g_x = conv2d_backward_input(gy, g), g_gy = conv2d(x, g)
+ * cpu:     CpuBackend.conv2dBackwardWeight
+ * cuda:    im2col_* (conv.cu), gemm_* (gemm.cu)
+ * }</pre>
  */
 public final class Conv2dBackwardWeight extends Op {
     private final int[] wShape;

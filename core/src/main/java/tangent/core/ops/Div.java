@@ -5,8 +5,15 @@ import tangent.core.Tensor;
 import tangent.core.backend.BinaryFn;
 
 /**
- * y = a / b.  jvp: (da - y db) / b.  vjp: ga = gy / b, gb = -gy y / b.
- * Broadcasting: the tangent of a smaller operand is expanded, its cotangent summed back.
+ * Elementwise quotient with broadcasting (see {@link Add}).
+ *
+ * <pre>{@code
+ * forward: y = a / b
+ * jvp:     dy = (da - y db) / b
+ * vjp:     ga = sum_to(gy / b), gb = sum_to(-gy y / b)
+ * cpu:     CpuBackend.binary
+ * cuda:    binary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Div extends Op {
     @Override

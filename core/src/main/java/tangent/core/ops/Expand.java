@@ -6,7 +6,15 @@ import tangent.core.Tensor;
 
 /**
  * Broadcast to a larger shape without copying (stride 0 along expanded axes); leading axes may
- * be added. jvp: expand(dx).  vjp: sum of gy over the broadcast axes.
+ * be added.
+ *
+ * <pre>{@code
+ * forward: y = expand(x, shape)
+ * jvp:     dy = expand(dx, shape)
+ * vjp:     gx = sum of gy over the broadcast axes
+ * cpu:     none (a view)
+ * cuda:    none (a view)
+ * }</pre>
  */
 public final class Expand extends Op {
     private final int[] newShape;

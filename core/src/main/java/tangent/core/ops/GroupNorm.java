@@ -15,11 +15,14 @@ import tangent.core.backend.Backend;
  * its n elements: mu = mean x, r = (mean (x - mu)^2 + eps)^(-1/2), xhat = (x - mu) r,
  * y = xhat gamma + beta (per-channel gamma, beta: (C); each optional). Inputs: x, then gamma if
  * present, then beta if present.
- * <pre>
- * lin(t) = r (t - mean t - xhat mean(xhat t))        per group (the Jacobian of xhat; symmetric)
- * jvp:  dy = gamma lin(dx) + dgamma xhat + dbeta
- * vjp:  gx = lin(gamma gy),  ggamma = sum_(B, spatial) gy xhat,  gbeta = sum_(B, spatial) gy
- * </pre>
+ * <pre>{@code
+ * forward: y = xhat gamma + beta
+ * where:   lin(t) = r (t - mean t - xhat mean(xhat t)) per group (the Jacobian of xhat; symmetric)
+ * jvp:     dy = gamma lin(dx) + dgamma xhat + dbeta
+ * vjp:     gx = lin(gamma gy), ggamma = sum_(B, spatial) gy xhat, gbeta = sum_(B, spatial) gy
+ * cpu:     CpuBackend.groupNorm, CpuBackend.groupNormJvp, CpuBackend.groupNormBackward
+ * cuda:    none (the composite: reduce_*, binary_*, unary_* kernels)
+ * }</pre>
  * Fused kernels (the inputs' {@link Backend#groupNorm}, {@link Backend#groupNormJvp},
  * {@link Backend#groupNormBackward}) do the forward, the forward+JVP and the VJP in one pass per
  * group after its statistics. The forward returns the per-group mean and rstd (B, G), which the

@@ -8,10 +8,16 @@ import tangent.core.backend.Backend;
 /**
  * Batched matrix product C = op(A) op(B), op = transpose when the flag is set.
  * A: (batch..., M, K), or (batch..., K, M) when transA; B: (batch..., K, N), or (batch..., N, K)
- * when transB; C: (batch..., M, N). An operand of rank 2 is shared by every batch entry.
- * jvp: op(dA) op(B) + op(A) op(dB).
- * vjp (for C = A B): gA = gC B^T, gB = A^T gC; the transposed cases follow by transposing those,
- * and a shared rank-2 operand sums its cotangent over the batch.
+ * when transB; C: (batch..., M, N). An operand of rank 2 is shared by every batch entry, and its
+ * cotangent is summed over the batch. The transposed cases' VJPs follow by transposing those of C = A B.
+ *
+ * <pre>{@code
+ * forward: C = op(A) op(B)
+ * jvp:     dC = op(dA) op(B) + op(A) op(dB)
+ * vjp:     gA = gC B^T, gB = A^T gC   (for C = A B)
+ * cpu:     CpuBackend.matmul
+ * cuda:    gemm_* (gemm.cu)
+ * }</pre>
  */
 public final class MatMul extends Op {
     private final boolean transA, transB;

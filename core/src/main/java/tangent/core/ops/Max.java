@@ -7,8 +7,16 @@ import tangent.core.backend.Backend;
 import tangent.core.backend.ReduceFn;
 
 /**
- * y = max of x over a set of axes. With m = [x == y] (broadcast) and n = sum(m) the number of
- * ties, jvp: sum(m dx) / n and vjp: m gy / n (ties share the derivative evenly).
+ * Maximum over a set of axes. Ties share the derivative evenly: with the mask m = [x == y]
+ * (broadcast) and n = sum_axes m the number of ties.
+ *
+ * <pre>{@code
+ * forward: y = max_axes x
+ * jvp:     dy = sum_axes(m dx) / n
+ * vjp:     gx = m gy / n
+ * cpu:     CpuBackend.reduce (MAX)
+ * cuda:    reduce_thread_*, reduce_block_*, reduce_finish_* (reduce.cu)
+ * }</pre>
  */
 public final class Max extends Op {
     private final int[] axes;

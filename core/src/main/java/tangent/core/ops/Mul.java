@@ -5,8 +5,15 @@ import tangent.core.Tensor;
 import tangent.core.backend.BinaryFn;
 
 /**
- * y = a * b.  jvp: da b + a db.  vjp: ga = gy b, gb = gy a.
- * Broadcasting: the tangent of a smaller operand is expanded, its cotangent summed back.
+ * Elementwise product with broadcasting (see {@link Add}).
+ *
+ * <pre>{@code
+ * forward: y = a b
+ * jvp:     dy = da b + a db
+ * vjp:     ga = sum_to(gy b), gb = sum_to(gy a)
+ * cpu:     CpuBackend.binary
+ * cuda:    binary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Mul extends Op {
     @Override

@@ -6,8 +6,16 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * The adjoint of slice: y = zeros(outShape) with x written at start..start+len along one axis.
- * Linear, so jvp: pad(dx).  vjp: slice(gy, start, start + len).
+ * The adjoint of {@link Slice}: x written into zeros of a larger shape at start along one axis.
+ * Linear.
+ *
+ * <pre>{@code
+ * forward: y = zeros(shape) with y[..., start:start+n, ...] = x
+ * jvp:     dy = pad(dx)
+ * vjp:     gx = gy[..., start:start+n, ...]
+ * cpu:     CpuBackend.copyInto
+ * cuda:    copy_* (elementwise.cu)
+ * }</pre>
  */
 public final class Pad extends Op {
     private final int[] outShape;

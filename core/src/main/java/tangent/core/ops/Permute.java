@@ -5,7 +5,14 @@ import tangent.core.Tensor;
 
 /**
  * Reorders axes: y.shape[i] = x.shape[perm[i]] (a view, no copy).
- * jvp: permute(dx, perm).  vjp: permute(gy, inverse(perm)).
+ *
+ * <pre>{@code
+ * forward: y = permute(x, perm)
+ * jvp:     dy = permute(dx, perm)
+ * vjp:     gx = permute(gy, inverse(perm))
+ * cpu:     none (a view)
+ * cuda:    none (a view)
+ * }</pre>
  */
 public final class Permute extends Op {
     private final int[] perm;

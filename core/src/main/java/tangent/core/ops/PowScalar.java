@@ -5,7 +5,17 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 import tangent.core.backend.UnaryFn;
 
-/** y = x^p for a constant p.  jvp: p x^(p-1) dx.  vjp: p x^(p-1) gy. */
+/**
+ * Raises every element to a constant power p.
+ *
+ * <pre>{@code
+ * forward: y = x^p
+ * jvp:     dy = p x^(p-1) dx
+ * vjp:     gx = p x^(p-1) gy
+ * cpu:     CpuBackend.unary (POW)
+ * cuda:    unary_* (elementwise.cu)
+ * }</pre>
+ */
 public final class PowScalar extends Op {
     private final double p;
 

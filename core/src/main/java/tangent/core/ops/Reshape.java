@@ -7,7 +7,14 @@ import tangent.core.Tensor;
 /**
  * Same elements in row-major order, new shape (one dimension may be -1 and is inferred).
  * A view when x is contiguous, a copy otherwise.
- * jvp: reshape(dx).  vjp: reshape(gy, x.shape).
+ *
+ * <pre>{@code
+ * forward: y = reshape(x, shape)
+ * jvp:     dy = reshape(dx, shape)
+ * vjp:     gx = reshape(gy, x.shape)
+ * cpu:     none (a view), CpuBackend.copyInto (x not contiguous)
+ * cuda:    none (a view), copy_* (elementwise.cu)
+ * }</pre>
  */
 public final class Reshape extends Op {
     private final int[] newShape;

@@ -5,7 +5,17 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 import tangent.core.backend.UnaryFn;
 
-/** y = c x for a constant c.  jvp: c dx.  vjp: c gy. */
+/**
+ * Multiplies every element by a constant c.
+ *
+ * <pre>{@code
+ * forward: y = c x
+ * jvp:     dy = c dx
+ * vjp:     gx = c gy
+ * cpu:     CpuBackend.unary (SCALE)
+ * cuda:    unary_* (elementwise.cu)
+ * }</pre>
+ */
 public final class Scale extends Op {
     private final double c;
 

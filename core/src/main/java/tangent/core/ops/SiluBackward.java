@@ -5,13 +5,18 @@ import tangent.core.Tensor;
 import tangent.core.backend.BinaryFn;
 
 /**
- * SiLU's chain rule as one kernel: y = g silu'(x), silu'(x) = s (1 + x (1 - s)), s = sigmoid(x).
- * {@link Unary}'s rules for silu call it (one pass instead of six temporaries). Its own rules,
- * written with primitives so they can be differentiated again:
- * silu''(x) = s (1 - s) (2 + x (1 - 2 s)).
- * jvp: dy = silu_backward(x, dg) + g silu''(x) dx.
- * vjp: gx = gy g silu''(x), gg = silu_backward(x, gy).
+ * SiLU's chain rule as one kernel. {@link Unary}'s rules for silu call it (one pass instead of six
+ * temporaries). Its own rules are written with primitives so they can be differentiated again.
  * The composite s (1 + x (1 - s)) g is the oracle (SiluBackwardTest). Broadcasts like mul.
+ *
+ * <pre>{@code
+ * forward: y = g silu'(x)
+ * where:   s = sigmoid(x), silu'(x) = s (1 + x (1 - s)), silu''(x) = s (1 - s) (2 + x (1 - 2 s))
+ * jvp:     dy = silu_backward(x, dg) + g silu''(x) dx
+ * vjp:     gx = sum_to(gy g silu''(x)), gg = sum_to(silu_backward(x, gy))
+ * cpu:     CpuBackend.binary (SILU_BACKWARD)
+ * cuda:    binary_* (elementwise.cu)
+ * }</pre>
  */
 public final class SiluBackward extends Op {
     @Override

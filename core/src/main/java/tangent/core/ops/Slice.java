@@ -5,8 +5,15 @@ import tangent.core.Shape;
 import tangent.core.Tensor;
 
 /**
- * y = x[..., start:end, ...] along one axis (a view).
- * jvp: slice(dx).  vjp: pad(gy) — gy placed at start..end of zeros shaped like x.
+ * A range along one axis (a view, no copy). Its adjoint is {@link Pad}.
+ *
+ * <pre>{@code
+ * forward: y = x[..., start:end, ...]
+ * jvp:     dy = dx[..., start:end, ...]
+ * vjp:     gx = pad(gy): gy at start..end of zeros shaped like x
+ * cpu:     none (a view)
+ * cuda:    none (a view)
+ * }</pre>
  */
 public final class Slice extends Op {
     private final int axis, start, end;

@@ -5,8 +5,15 @@ import tangent.core.Tensor;
 import tangent.core.backend.BinaryFn;
 
 /**
- * y = a - b.  jvp: da - db.  vjp: ga = gy, gb = -gy.
- * Broadcasting: the tangent of a smaller operand is expanded, its cotangent summed back.
+ * Elementwise difference with broadcasting (see {@link Add}).
+ *
+ * <pre>{@code
+ * forward: y = a - b
+ * jvp:     dy = da - db
+ * vjp:     ga = sum_to(gy), gb = -sum_to(gy)
+ * cpu:     CpuBackend.binary
+ * cuda:    binary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Sub extends Op {
     @Override

@@ -7,8 +7,15 @@ import tangent.core.backend.Backend;
 import tangent.core.backend.ReduceFn;
 
 /**
- * y = sum of x over a set of axes (all axes when none are given), keeping them as size 1 or not.
- * Linear, so jvp: sum(dx).  vjp: gy broadcast back to x's shape.
+ * Sum over a set of axes (all axes when none are given), keeping them as size 1 or not. Linear.
+ *
+ * <pre>{@code
+ * forward: y = sum_axes x
+ * jvp:     dy = sum_axes dx
+ * vjp:     gx = gy broadcast back to x.shape
+ * cpu:     CpuBackend.reduce (SUM)
+ * cuda:    reduce_thread_*, reduce_block_*, reduce_finish_* (reduce.cu)
+ * }</pre>
  */
 public final class Sum extends Op {
     private final int[] axes;

@@ -6,8 +6,15 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * Sum over 2x2 blocks, the adjoint of upsample2x: y[b,c,i,j] = sum_{p,q<2} x[b,c,2i+p,2j+q];
- * (B, C, 2H, 2W) -> (B, C, H, W). Linear, so jvp: sum_pool2x(dx).  vjp: upsample2x(gy).
+ * Sum over 2x2 blocks: (B, C, 2H, 2W) -> (B, C, H, W). Linear; the adjoint of {@link Upsample2x}.
+ *
+ * <pre>{@code
+ * forward: y[b,c,i,j] = sum_{p,q<2} x[b,c,2i+p,2j+q]
+ * jvp:     dy = sum_pool2x(dx)
+ * vjp:     gx = upsample2x(gy)
+ * cpu:     CpuBackend.sumPool2x
+ * cuda:    sumpool2x_* (conv.cu)
+ * }</pre>
  */
 public final class SumPool2x extends Op {
     @Override

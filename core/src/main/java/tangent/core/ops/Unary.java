@@ -7,8 +7,16 @@ import tangent.core.backend.UnaryFn;
 
 /**
  * Elementwise y = f(x) for the functions without parameters. For these both rules are the chain
- * rule with the same local derivative: jvp dy = f'(x) dx, vjp gx = f'(x) gy. The table in
- * {@link #chain} is this op family's "derivatives.yaml": one line per function.
+ * rule with the same local derivative. The table in {@link #chain} is this op family's
+ * "derivatives.yaml": one line per function (docs/ops.md lists it).
+ *
+ * <pre>{@code
+ * forward: y = f(x), f one of the functions in chain
+ * jvp:     dy = f'(x) dx
+ * vjp:     gx = f'(x) gy
+ * cpu:     CpuBackend.unary, CpuBackend.siluForwardJvp (silu's value and tangent in one pass)
+ * cuda:    unary_* (elementwise.cu)
+ * }</pre>
  */
 public final class Unary extends Op {
     private final UnaryFn fn;

@@ -5,8 +5,16 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * Nearest-neighbour upsampling by 2: y[b,c,i,j] = x[b,c,i/2,j/2]; (B, C, H, W) -> (B, C, 2H, 2W).
- * Linear, so jvp: upsample2x(dx).  vjp: sum_pool2x(gy) (sum over each 2x2 block).
+ * Nearest-neighbour upsampling by 2: (B, C, H, W) -> (B, C, 2H, 2W). Linear; its adjoint is
+ * {@link SumPool2x}.
+ *
+ * <pre>{@code
+ * forward: y[b,c,i,j] = x[b,c,i/2,j/2]
+ * jvp:     dy = upsample2x(dx)
+ * vjp:     gx = sum_pool2x(gy)
+ * cpu:     CpuBackend.upsample2x
+ * cuda:    upsample2x_* (conv.cu)
+ * }</pre>
  */
 public final class Upsample2x extends Op {
     @Override

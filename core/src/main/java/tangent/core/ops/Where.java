@@ -6,8 +6,16 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * y = cond ? a : b elementwise (cond a 0/1 mask, e.g. from a comparison), all three broadcast.
- * jvp: where(cond, da, db).  vjp: ga = where(cond, gy, 0), gb = where(cond, 0, gy); cond gets none.
+ * Selects elementwise by a 0/1 mask (e.g. from a comparison); all three inputs broadcast.
+ * The mask gets no cotangent.
+ *
+ * <pre>{@code
+ * forward: y = cond ? a : b
+ * jvp:     dy = where(cond, da, db)
+ * vjp:     ga = sum_to(where(cond, gy, 0)), gb = sum_to(where(cond, 0, gy))
+ * cpu:     CpuBackend.where
+ * cuda:    where_* (elementwise.cu)
+ * }</pre>
  */
 public final class Where extends Op {
     @Override

@@ -15,7 +15,7 @@ import tangent.scm.train.Trainer;
         description = {"Trains a TrigFlow teacher, sCT or sCD (or the evaluation classifier).",
                 "With no flags: the main job (sCT from scratch on the 2-D checkerboard, out runs/default)."})
 public final class TrainCommand implements Callable<Integer> {
-    // The main job's settings (bin/scm with no arguments): tuned to finish in ~2-3 minutes on 2 cores.
+    // The main job's settings (bin/scm with no arguments): tuned to finish in under a minute on 2 cores.
     static final String DEFAULT_DATASET = "checkerboard";
     static final int DEFAULT_TOY_STEPS = 3000, DEFAULT_TOY_BATCH = 128;
     static final double DEFAULT_TOY_LR = 1e-3, DEFAULT_TOY_WARMUP = 1000, DEFAULT_TOY_EMA = 0.995;

@@ -17,8 +17,8 @@ import tangent.core.Tensor;
 
 /**
  * Minimal Adam (Kingma and Ba; PyTorch's defaults betas 0.9/0.999, eps 1e-8, no weight decay) over
- * plain float arrays, for the classifier (written before tangent.nn had an optimizer; kept for the
- * reason above); the update runs outside autodiff (copyFrom on the leaf parameters).
+ * plain float arrays, for the classifier (its float32 rounding is not tangent.nn.optim.Adam's: see
+ * the note above); the update runs outside autodiff (copyFrom on the leaf parameters).
  */
 final class Adam {
     private final List<Tensor> params;
