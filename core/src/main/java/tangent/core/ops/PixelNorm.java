@@ -11,10 +11,13 @@ import tangent.core.backend.Backend;
 /**
  * Pixel norm as one primitive: along one axis of n elements, r = (mean v^2 + eps)^(-1/2) (a
  * tensor with size 1 at the axis), y = v r.
- * <pre>
- * jvp:  dy = r (dv - y mean(y dv))          (mean along the axis)
- * vjp:  gv = r (gy - y mean(y gy))          (the Jacobian is symmetric)
- * </pre>
+ * <pre>{@code
+ * forward: y = v r, r = (mean v^2 + eps)^(-1/2) along the axis
+ * jvp:     dy = r (dv - y mean(y dv))          (mean along the axis)
+ * vjp:     gv = r (gy - y mean(y gy))          (the Jacobian is symmetric)
+ * cpu:     CpuBackend.pixelNorm, CpuBackend.pixelNormJvp, CpuBackend.pixelNormBackward
+ * cuda:    none (the composite: reduce_*, binary_*, unary_* kernels)
+ * }</pre>
  * Fused kernels: the inputs' {@link Backend#pixelNorm} (returns y and r; the tape node keeps r
  * for the VJP), {@link Backend#pixelNormJvp} and {@link Backend#pixelNormBackward}; the VJP takes
  * the fused one only when nothing needs differentiating through it. Otherwise, when the backend

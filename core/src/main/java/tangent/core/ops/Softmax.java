@@ -9,10 +9,13 @@ import tangent.core.backend.Backend;
 /**
  * Softmax along an axis as one primitive: y = exp(x - max) / sum exp(x - max) (the max shift is a
  * constant).
- * <pre>
- * jvp:  dy = y (dx - sum(y dx))             (sums along the axis)
- * vjp:  gx = y (gy - sum(y gy))
- * </pre>
+ * <pre>{@code
+ * forward: y = exp(x - max) / sum exp(x - max) along the axis
+ * jvp:     dy = y (dx - sum(y dx))             (sums along the axis)
+ * vjp:     gx = y (gy - sum(y gy))
+ * cpu:     CpuBackend.softmaxJvp (forward+JVP; the forward is the composite's kernels)
+ * cuda:    none (the composite: reduce_*, binary_*, unary_* kernels)
+ * }</pre>
  * The forward is {@link #composite} (primitives, under no-grad); the forward+JVP is the inputs'
  * {@link Backend#softmaxJvp} when the backend has it (and fused is on). The rules are written
  * with primitives, so they nest; the composite is the oracle (SoftmaxTest compares them).

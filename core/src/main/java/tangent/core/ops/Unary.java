@@ -14,7 +14,7 @@ import tangent.core.backend.UnaryFn;
  * forward: y = f(x), f one of the functions in chain
  * jvp:     dy = f'(x) dx
  * vjp:     gx = f'(x) gy
- * cpu:     CpuBackend.unary, CpuBackend.siluForwardJvp (silu's value and tangent in one pass)
+ * cpu:     CpuBackend.unary, CpuBackend.siluJvp (silu's value, tangent and derivative in one pass)
  * cuda:    unary_* (elementwise.cu)
  * }</pre>
  */
