@@ -6,7 +6,7 @@ import tangent.core.backend.Backend;
 import tangent.core.backend.UnaryFn;
 
 /**
- * y = min(max(x, lo), hi).  jvp: [lo <= x <= hi] dx.  vjp: [lo <= x <= hi] gy
+ * y = min(max(x, lo), hi).  jvp: [lo &lt;= x &lt;= hi] dx.  vjp: [lo &lt;= x &lt;= hi] gy
  * (the derivative at the boundary is taken as 1, as PyTorch does).
  */
 public final class Clamp extends Op {

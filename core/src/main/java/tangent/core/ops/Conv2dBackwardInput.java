@@ -8,7 +8,7 @@ import tangent.core.backend.Backend;
 
 /**
  * The transposed convolution that gives conv2d's input cotangent:
- * gx = conv2d_backward_input(gy, w), defined by <gx, u> = <gy, conv2d(u, w)> for all u.
+ * gx = conv2d_backward_input(gy, w), defined by &lt;gx, u&gt; = &lt;gy, conv2d(u, w)&gt; for all u.
  * gy: (B, O, Ho, Wo), w: (O, C, kh, kw) -> gx: (B, C, H, W) (H, W fixed by the forward input).
  * Bilinear, so jvp: bi(dgy, w) + bi(gy, dw);
  * vjp: g_gy = conv2d(g, w), g_w = conv2d_backward_weight(g, gy).

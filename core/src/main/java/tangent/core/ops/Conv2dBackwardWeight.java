@@ -8,7 +8,7 @@ import tangent.core.backend.Backend;
 
 /**
  * conv2d's weight cotangent: gw = conv2d_backward_weight(x, gy), defined by
- * <gw, v> = <gy, conv2d(x, v)> for all v.
+ * &lt;gw, v&gt; = &lt;gy, conv2d(x, v)&gt; for all v.
  * x: (B, C, H, W), gy: (B, O, Ho, Wo) -> gw: (O, C, kh, kw).
  * Bilinear, so jvp: bw(dx, gy) + bw(x, dgy);
  * vjp: g_x = conv2d_backward_input(gy, g), g_gy = conv2d(x, g).

@@ -6,7 +6,7 @@ import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 
 /**
- * Sum over 2x2 blocks, the adjoint of upsample2x: y[b,c,i,j] = sum_{p,q<2} x[b,c,2i+p,2j+q];
+ * Sum over 2x2 blocks, the adjoint of upsample2x: y[b,c,i,j] = sum_{p,q&lt;2} x[b,c,2i+p,2j+q];
  * (B, C, 2H, 2W) -> (B, C, H, W). Linear, so jvp: sum_pool2x(dx).  vjp: upsample2x(gy).
  */
 public final class SumPool2x extends Op {

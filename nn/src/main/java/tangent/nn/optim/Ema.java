@@ -94,14 +94,11 @@ public final class Ema {
         }
     }
 
-    /** Forces the Tensor-op path even where a fused kernel is registered (tests). */
-    public static volatile boolean forceTensorOps;
-
     private static void deviceUpdate(Tensor shadow, Tensor p, double beta) {
         if (shadow.device() != p.device())
             throw new IllegalStateException("Ema: the shadow copy is on " + shadow.device() + " but the parameter on " + p.device()
                     + " (create the Ema after moving the model)");
-        DeviceKernels k = forceTensorOps ? null : DeviceKernels.of(p.device());
+        DeviceKernels k = tangent.nn.internal.TestHooks.emaTensorOps ? null : DeviceKernels.of(p.device());
         if (k != null && k.ema(shadow, p, beta)) return;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             shadow.copyFrom(shadow.mul(beta).add(p.detach().mul(1 - beta)));

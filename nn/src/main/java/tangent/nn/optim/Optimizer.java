@@ -129,16 +129,13 @@ public abstract class Optimizer {
     /** The coefficients of update number t (1-based), for the CPU loop and the device path. */
     public abstract Coefs coefs(long t);
 
-    /** Forces the Tensor-op path even where a fused kernel is registered (tests). */
-    public static volatile boolean forceTensorOps;
-
     /**
      * The update of a parameter that is not on the CPU: the device's fused kernel if registered,
      * else Tensor ops (in the parameter's dtype) written back in place. Call under noGrad.
      */
     void deviceUpdate(Tensor p, Tensor g, Tensor m, Tensor v, long t) {
         Coefs c = coefs(t);
-        DeviceKernels k = forceTensorOps ? null : DeviceKernels.of(p.device());
+        DeviceKernels k = tangent.nn.internal.TestHooks.optimizerTensorOps ? null : DeviceKernels.of(p.device());
         if (k != null && k.adam(p, g, m, v, c)) return;
         tensorOpUpdate(p, g, m, v, c);
     }
