@@ -105,6 +105,34 @@ public final class Tensor {
         return Backend.of(Device.CPU).fromArray(data, shape);
     }
 
+    /** float64 0, 1, ..., n-1 in the given dtype: shape (n). Throws if n is negative. */
+    public static Tensor arange(DType dtype, int n) {
+        return arange(dtype, 0, n, 1);
+    }
+
+    /**
+     * NumPy's arange: start, start + step, ... while below end (above end for a negative step),
+     * shape (ceil((end - start) / step)). Throws if step is 0 or not finite.
+     */
+    public static Tensor arange(DType dtype, double start, double end, double step) {
+        if (step == 0 || !Double.isFinite(step) || !Double.isFinite(start) || !Double.isFinite(end))
+            throw new IllegalArgumentException("arange: start " + start + ", end " + end + ", step " + step
+                    + " must be finite with a non-zero step");
+        long n = Math.max(0, (long) Math.ceil((end - start) / step));
+        if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("arange: " + n + " elements is too many");
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) v[i] = start + i * step;
+        return of(v, v.length).to(dtype);
+    }
+
+    /** The n x n identity matrix: shape (n, n). */
+    public static Tensor eye(DType dtype, int n) {
+        if (n < 0) throw new IllegalArgumentException("eye: size " + n + " is negative");
+        double[] v = new double[n * n];
+        for (int i = 0; i < n; i++) v[i * n + i] = 1;
+        return of(v, n, n).to(dtype);
+    }
+
     private static void checkLength(String op, int n, int[] shape) {
         if (Shape.numel(shape) != n)
             throw new IllegalArgumentException(op + ": " + n + " values do not fill shape " + Shape.str(shape)
@@ -372,9 +400,54 @@ public final class Tensor {
     public Tensor max(int[] axes, boolean keepDims) { return new Max(axes, keepDims).apply(this); }
     public Tensor max() { return new Max(new int[0], false).apply(this); }
 
+    /**
+     * Index of the largest element along axis (the first one on ties; NaN counts as largest):
+     * this shape without that axis, values 0..size(axis)-1 in this dtype and on this device. A
+     * constant: no tangent, not on the tape. Reads the values on the host.
+     */
+    public Tensor argmax(int axis) {
+        int a = Shape.axis("argmax", axis, dim());
+        if (shape[a] == 0) throw new IllegalArgumentException("argmax: axis " + a + " of " + Shape.str(shape) + " is empty");
+        double[] v = toDoubleArray();
+        int inner = 1;
+        for (int i = a + 1; i < shape.length; i++) inner *= shape[i];
+        int outer = numel() / (inner * shape[a]), n = shape[a];
+        double[] idx = new double[outer * inner];
+        for (int o = 0; o < outer; o++)
+            for (int j = 0; j < inner; j++) {
+                int base = o * n * inner + j, best = 0;
+                for (int k = 1; k < n && !Double.isNaN(v[base + best * inner]); k++) {
+                    double x = v[base + k * inner];
+                    if (x > v[base + best * inner] || Double.isNaN(x)) best = k;
+                }
+                idx[o * inner + j] = best;
+            }
+        int[] out = new int[shape.length - 1];
+        for (int i = 0, k = 0; i < shape.length; i++) if (i != a) out[k++] = shape[i];
+        return Backend.of(device()).fromArray(idx, out).to(dtype());
+    }
+
     // ---- linear algebra -----------------------------------------------------------------------
 
-    public Tensor matmul(Tensor o) { return new MatMul(false, false).apply(this, o); }
+    /**
+     * NumPy's matmul. Rank 2 and more: batched matrix product (see {@link MatMul}): (..., M, K) x
+     * (..., K, N) -> (..., M, N), a rank-2 operand shared across the other's batch. A 1-D operand
+     * is a vector: (K) x (..., K, N) -> (..., N), (..., M, K) x (K) -> (..., M), and (K) x (K) is
+     * the dot product (rank 0). Throws on rank 0 or mismatched K.
+     */
+    public Tensor matmul(Tensor o) {
+        if (dim() >= 2 && o.dim() >= 2) return new MatMul(false, false).apply(this, o);
+        if (dim() == 0 || o.dim() == 0)
+            throw new IllegalArgumentException("matmul: operands " + Shape.str(shape) + " and " + Shape.str(o.shape)
+                    + " need rank 1 or more (use mul for a scalar)");
+        Tensor a = dim() == 1 ? reshape(1, shape[0]) : this, b = o.dim() == 1 ? o.reshape(o.shape[0], 1) : o;
+        Tensor y = new MatMul(false, false).apply(a, b);
+        int[] s = y.shape;
+        int drop = (dim() == 1 ? 1 : 0) + (o.dim() == 1 ? 1 : 0);
+        int[] out = Arrays.copyOf(s, s.length - drop);
+        if (dim() == 1 && o.dim() != 1) out[out.length - 1] = s[s.length - 1];
+        return y.reshape(out);
+    }
 
     // ---- shape ------------------------------------------------------------------------------
 
@@ -393,6 +466,25 @@ public final class Tensor {
         return permute(p);
     }
 
+    /**
+     * Entries at the given indices along axis (repeats allowed): x's shape with index.length on
+     * that axis; an embedding lookup is {@code table.indexSelect(0, ids)}. Differentiable (op
+     * {@link IndexSelect}; its VJP sums the cotangents of repeated indices). Throws on an index
+     * outside [0, size(axis)).
+     */
+    public Tensor indexSelect(int axis, int... index) { return new IndexSelect(axis, index).apply(this); }
+
+    /** Entry i along axis with that axis removed (NumPy's x[i] for axis 0; a view). */
+    public Tensor select(int axis, int i) {
+        int a = Shape.axis("select", axis, dim());
+        if (i < 0 || i >= shape[a])
+            throw new IndexOutOfBoundsException("select: index " + i + " outside [0, " + shape[a] + ") on axis " + a + " of "
+                    + Shape.str(shape));
+        int[] out = new int[shape.length - 1];
+        for (int k = 0, j = 0; k < shape.length; k++) if (k != a) out[j++] = shape[k];
+        return slice(a, i, i + 1).reshape(out);
+    }
+
     /** Elements start..end-1 along axis (a view). */
     public Tensor slice(int axis, int start, int end) { return new Slice(axis, start, end).apply(this); }
     /** Broadcast to a larger shape (a view with stride 0). */
@@ -402,32 +494,59 @@ public final class Tensor {
 
     // ---- printing -----------------------------------------------------------------------------
 
+    /** Tensors with more elements than this print summarised: EDGE entries at each end of each axis. */
+    private static final int PRINT_ALL = 1000, EDGE = 3;
+
+    /**
+     * Values (all of them up to 1000 elements, else the first and last three along each axis with
+     * "..." between, as NumPy does), shape, dtype, device when not the CPU, autodiff state, and
+     * the tangent it carries for each dual level.
+     */
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder("tensor(");
-        if (numel() <= 64) {
-            double[] v = toDoubleArray();
-            format(b, v, 0, 0);
-            b.append(", ");
-        }
-        b.append("shape=").append(Shape.str(shape)).append(", dtype=").append(dtype());
+        appendValues(b);
+        b.append(", shape=").append(Shape.str(shape)).append(", dtype=").append(dtype());
         if (device() != Device.CPU) b.append(", device=").append(device());
         if (meta != null) b.append(meta.node != null ? ", op=" + meta.node.op.name() : ", requiresGrad");
+        for (int i = 0; i < tangentLevels.length; i++) {
+            b.append(", tangent@level").append(tangentLevels[i]).append('=');
+            tangents[i].appendValues(b);
+        }
         return b.append(')').toString();
     }
 
-    private int format(StringBuilder b, double[] v, int dim, int pos) {
+    private void appendValues(StringBuilder b) {
+        boolean all = numel() <= PRINT_ALL;
+        double[] v = all ? toDoubleArray() : null;
+        format(b, v, 0, new int[shape.length], all);
+    }
+
+    /** Appends the entries of axis dim at index idx[0..dim) (all, or EDGE at each end). */
+    private void format(StringBuilder b, double[] v, int dim, int[] idx, boolean all) {
         if (dim == shape.length) {
-            b.append(fmt(v[pos]));
-            return pos + 1;
+            b.append(fmt(all ? v[rowMajor(idx)] : get(idx)));
+            return;
         }
         b.append('[');
-        for (int i = 0; i < shape[dim]; i++) {
+        int n = shape[dim];
+        boolean cut = !all && n > 2 * EDGE;
+        for (int i = 0; i < n; i++) {
+            if (cut && i == EDGE) {
+                b.append(", ...");
+                i = n - EDGE;
+            }
             if (i > 0) b.append(", ");
-            pos = format(b, v, dim + 1, pos);
+            idx[dim] = i;
+            format(b, v, dim + 1, idx, all);
         }
         b.append(']');
-        return pos;
+    }
+
+    private int rowMajor(int[] idx) {
+        int k = 0;
+        for (int i = 0; i < idx.length; i++) k = k * shape[i] + idx[i];
+        return k;
     }
 
     private static String fmt(double x) {
