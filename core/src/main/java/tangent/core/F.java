@@ -36,6 +36,7 @@ public final class F {
         return new Upsample2x().apply(x);
     }
 
+    /** Joins tensors along an existing axis; every other dimension must match (see {@link Concat}). */
     public static Tensor concat(int axis, Tensor... xs) {
         return new Concat(axis).apply(xs);
     }

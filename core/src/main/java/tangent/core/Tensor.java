@@ -68,22 +68,27 @@ public final class Tensor {
         return new Tensor(storage, shape.clone(), Shape.contiguousStrides(shape), 0, null, NO_LEVELS, NO_TANGENTS);
     }
 
+    /** Zeros of the given dtype and shape on the CPU. */
     public static Tensor zeros(DType dtype, int... shape) {
         return zeros(dtype, Device.CPU, shape);
     }
 
+    /** Zeros of the given dtype and shape on a device (its backend must be loaded). */
     public static Tensor zeros(DType dtype, Device device, int... shape) {
         return Backend.of(device).zeros(dtype, shape);
     }
 
+    /** Ones of the given dtype and shape on the CPU. */
     public static Tensor ones(DType dtype, int... shape) {
         return full(dtype, Device.CPU, 1.0, shape);
     }
 
+    /** value everywhere, given dtype and shape, on the CPU. */
     public static Tensor full(DType dtype, double value, int... shape) {
         return full(dtype, Device.CPU, value, shape);
     }
 
+    /** value everywhere, given dtype and shape, on a device. */
     public static Tensor full(DType dtype, Device device, double value, int... shape) {
         return Backend.of(device).full(dtype, shape, value);
     }
@@ -139,52 +144,64 @@ public final class Tensor {
                     + " (" + Shape.numel(shape) + " elements)");
     }
 
+    /** Zeros of this shape, dtype and device. */
     public Tensor zerosLike() {
         return zeros(dtype(), device(), shape);
     }
 
+    /** Ones of this shape, dtype and device. */
     public Tensor onesLike() {
         return full(dtype(), device(), 1.0, shape);
     }
 
+    /** v everywhere, this shape, dtype and device. */
     public Tensor fullLike(double v) {
         return full(dtype(), device(), v, shape);
     }
 
     // ---- metadata ---------------------------------------------------------------------------
 
+    /** The dimensions, outermost first (a copy). */
     public int[] shape() {
         return shape.clone();
     }
 
+    /** Elements to step in the storage per index step along each axis (a copy; 0 for broadcast axes). */
     public int[] strides() {
         return strides.clone();
     }
 
+    /** Index in the storage of element (0, ..., 0). */
     public int offset() {
         return offset;
     }
 
+    /** The storage this tensor is a view of (shared with other views). */
     public Storage storage() {
         return storage;
     }
 
+    /** The rank: number of axes (0 for a scalar). */
     public int dim() {
         return shape.length;
     }
 
+    /** Length of one axis (negative counts from the end). */
     public int size(int axis) {
         return shape[Shape.axis("size", axis, shape.length)];
     }
 
+    /** Number of elements (the product of the shape; 1 for rank 0). */
     public int numel() {
         return Shape.numel(shape);
     }
 
+    /** The element type. */
     public DType dtype() {
         return storage.dtype();
     }
 
+    /** The device holding the data. */
     public Device device() {
         return storage.device();
     }
@@ -207,10 +224,12 @@ public final class Tensor {
 
     // ---- data access ------------------------------------------------------------------------
 
+    /** The elements in row-major order as float (a copy; downloads from a device). */
     public float[] toFloatArray() {
         return Backend.of(this).toFloatArray(this);
     }
 
+    /** The elements in row-major order as double (a copy; downloads from a device). */
     public double[] toDoubleArray() {
         return Backend.of(this).toDoubleArray(this);
     }
@@ -260,6 +279,7 @@ public final class Tensor {
         return this;
     }
 
+    /** Whether this tensor is a leaf whose gradient backward() accumulates, or was computed from one. */
     public boolean requiresGrad() {
         return meta != null;
     }
@@ -278,6 +298,7 @@ public final class Tensor {
         meta.grad = g;
     }
 
+    /** Clears the accumulated gradient (a leaf's grad() becomes null). */
     public void zeroGrad() {
         if (meta != null) meta.grad = null;
     }
@@ -346,42 +367,74 @@ public final class Tensor {
 
     // ---- elementwise ------------------------------------------------------------------------
 
+    /** this + o elementwise, NumPy broadcasting; same dtype and device. */
     public Tensor add(Tensor o) { return new Add().apply(this, o); }
+    /** this - o elementwise, NumPy broadcasting. */
     public Tensor sub(Tensor o) { return new Sub().apply(this, o); }
+    /** this * o elementwise, NumPy broadcasting. */
     public Tensor mul(Tensor o) { return new Mul().apply(this, o); }
+    /** this / o elementwise, NumPy broadcasting. */
     public Tensor div(Tensor o) { return new Div().apply(this, o); }
+    /** this + c. */
     public Tensor add(double c) { return c == 0 ? this : new AddScalar(c).apply(this); }
+    /** this - c. */
     public Tensor sub(double c) { return add(-c); }
+    /** this * c. */
     public Tensor mul(double c) { return c == 1 ? this : new Scale(c).apply(this); }
+    /** this / c. */
     public Tensor div(double c) { return mul(1.0 / c); }
     /** c - this */
     public Tensor rsub(double c) { return neg().add(c); }
+    /** -this. */
     public Tensor neg() { return new Unary(UnaryFn.NEG).apply(this); }
+    /** this^2 elementwise. */
     public Tensor square() { return new Unary(UnaryFn.SQUARE).apply(this); }
+    /** this^p elementwise (fractional p needs positive inputs). */
     public Tensor pow(double p) { return new PowScalar(p).apply(this); }
+    /** e^x elementwise. */
     public Tensor exp() { return new Unary(UnaryFn.EXP).apply(this); }
+    /** Natural logarithm elementwise. */
     public Tensor log() { return new Unary(UnaryFn.LOG).apply(this); }
+    /** Square root elementwise. */
     public Tensor sqrt() { return new Unary(UnaryFn.SQRT).apply(this); }
+    /** 1 / sqrt(x) elementwise. */
     public Tensor rsqrt() { return new Unary(UnaryFn.RSQRT).apply(this); }
+    /** sin(x) elementwise. */
     public Tensor sin() { return new Unary(UnaryFn.SIN).apply(this); }
+    /** cos(x) elementwise. */
     public Tensor cos() { return new Unary(UnaryFn.COS).apply(this); }
+    /** tanh(x) elementwise. */
     public Tensor tanh() { return new Unary(UnaryFn.TANH).apply(this); }
+    /** 1 / (1 + e^-x) elementwise. */
     public Tensor sigmoid() { return new Unary(UnaryFn.SIGMOID).apply(this); }
+    /** x sigmoid(x) elementwise. */
     public Tensor silu() { return new Unary(UnaryFn.SILU).apply(this); }
+    /** max(x, 0) elementwise (derivative 0 at 0). */
     public Tensor relu() { return new Unary(UnaryFn.RELU).apply(this); }
+    /** |x| elementwise (derivative 0 at 0). */
     public Tensor abs() { return new Unary(UnaryFn.ABS).apply(this); }
+    /** 1 / x elementwise. */
     public Tensor reciprocal() { return new Unary(UnaryFn.RECIPROCAL).apply(this); }
+    /** min(max(x, lo), hi) elementwise; the derivative is 1 inside [lo, hi], 0 outside. */
     public Tensor clamp(double lo, double hi) { return new Clamp(lo, hi).apply(this); }
 
     /** Masks (1 where true, 0 elsewhere; same dtype, no gradient). */
     public Tensor gt(Tensor o) { return new Compare(BinaryFn.GT).apply(this, o); }
+    /** Mask of this &gt;= o (broadcasting). */
     public Tensor ge(Tensor o) { return new Compare(BinaryFn.GE).apply(this, o); }
+    /** Mask of this &lt; o (broadcasting). */
     public Tensor lt(Tensor o) { return new Compare(BinaryFn.LT).apply(this, o); }
+    /** Mask of this &lt;= o (broadcasting). */
     public Tensor le(Tensor o) { return new Compare(BinaryFn.LE).apply(this, o); }
+    /** Mask of this == o (broadcasting). */
     public Tensor eq(Tensor o) { return new Compare(BinaryFn.EQ).apply(this, o); }
+    /** Mask of this &gt; c. */
     public Tensor gt(double c) { return gt(scalarLike(c)); }
+    /** Mask of this &gt;= c. */
     public Tensor ge(double c) { return ge(scalarLike(c)); }
+    /** Mask of this &lt; c. */
     public Tensor lt(double c) { return lt(scalarLike(c)); }
+    /** Mask of this &lt;= c. */
     public Tensor le(double c) { return le(scalarLike(c)); }
 
     /** A rank-0 tensor of this dtype and device. */
@@ -393,11 +446,17 @@ public final class Tensor {
 
     /** Sum over all elements (rank 0). */
     public Tensor sum() { return new Sum(new int[0], false).apply(this); }
+    /** Sum over axes (all when empty); keepDims keeps them with length 1. */
     public Tensor sum(int[] axes, boolean keepDims) { return new Sum(axes, keepDims).apply(this); }
+    /** Sum over one axis. */
     public Tensor sum(int axis, boolean keepDims) { return sum(new int[] {axis}, keepDims); }
+    /** Mean over all elements (rank 0). */
     public Tensor mean() { return F.mean(this, new int[0], false); }
+    /** Mean over axes (all when empty). */
     public Tensor mean(int[] axes, boolean keepDims) { return F.mean(this, axes, keepDims); }
+    /** Maximum over axes (all when empty); the gradient is shared equally among tied maxima. */
     public Tensor max(int[] axes, boolean keepDims) { return new Max(axes, keepDims).apply(this); }
+    /** Maximum over all elements (rank 0). */
     public Tensor max() { return new Max(new int[0], false).apply(this); }
 
     /**
@@ -453,9 +512,12 @@ public final class Tensor {
 
     /** A view when the data allows it, a copy otherwise. One dimension may be -1. */
     public Tensor reshape(int... newShape) { return new Reshape(newShape).apply(this); }
+    /** The elements as rank 1, row-major (a view when contiguous). */
     public Tensor flatten() { return reshape(numel()); }
+    /** Axes reordered: axis i of the result is axis perm[i] of this (a view). */
     public Tensor permute(int... perm) { return new Permute(perm).apply(this); }
 
+    /** Axes a and b swapped (a view). */
     public Tensor transpose(int a, int b) {
         int[] p = new int[dim()];
         for (int i = 0; i < p.length; i++) p[i] = i;
@@ -489,7 +551,9 @@ public final class Tensor {
     public Tensor slice(int axis, int start, int end) { return new Slice(axis, start, end).apply(this); }
     /** Broadcast to a larger shape (a view with stride 0). */
     public Tensor expand(int... newShape) { return new Expand(newShape).apply(this); }
+    /** This tensor when already row-major without gaps, else a row-major copy. */
     public Tensor contiguous() { return new Contiguous().apply(this); }
+    /** This tensor in dtype d (itself when already d; the gradient converts back). */
     public Tensor to(DType d) { return d == dtype() ? this : new Cast(d).apply(this); }
 
     // ---- printing -----------------------------------------------------------------------------

@@ -12,9 +12,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConveniencesTest {
     static Tensor seq(int... s) {
-        double[] v = new double[Shape.numel(s)];
-        for (int i = 0; i < v.length; i++) v[i] = i;
-        return Tensor.of(v, s);
+        return TensorTest.seq(s);
     }
 
     @Test

@@ -14,6 +14,7 @@ public final class AdaptiveWeight extends Module {
     public final PositionalEmbedding pos = new PositionalEmbedding(DIM);
     public final Linear fc;
 
+    /** The weighting network with zero-initialised fc (so w(t) = 0 at the start). */
     public AdaptiveWeight(DType dtype) {
         fc = child("fc", Linear.zeros(DIM, 1, dtype));
     }

@@ -48,6 +48,7 @@ public abstract class Module {
         for (Map.Entry<String, Module> e : children.entrySet()) e.getValue().collect(prefix + e.getKey() + ".", out);
     }
 
+    /** All parameters, depth first (the values of {@link #namedParameters()}). */
     public List<Tensor> parameters() {
         return new ArrayList<>(namedParameters().values());
     }
@@ -57,6 +58,7 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
+    /** The number of scalar parameters (sum of their element counts). */
     public long parameterCount() {
         long n = 0;
         for (Tensor p : namedParameters().values()) n += p.numel();
@@ -69,10 +71,12 @@ public abstract class Module {
         for (Module m : children.values()) m.train(on);
     }
 
+    /** Whether training mode (dropout active) is on. */
     public boolean isTraining() {
         return training;
     }
 
+    /** Clears the gradient of every parameter. */
     public void zeroGrad() {
         for (Tensor p : namedParameters().values()) p.zeroGrad();
     }

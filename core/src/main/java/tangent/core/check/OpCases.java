@@ -40,6 +40,7 @@ public final class OpCases {
             return gen.get();
         }
 
+        /** Whether the case checks a composite of F rather than one primitive. */
         public boolean isComposite() {
             return op.startsWith("composite:");
         }

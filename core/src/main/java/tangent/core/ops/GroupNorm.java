@@ -36,6 +36,7 @@ public final class GroupNorm extends Op {
     private Tensor savedX;
     private double[] savedStats;
 
+    /** Inputs x, then gamma if hasGamma, then beta if hasBeta; fused picks the fused kernels over the composite rules. */
     public GroupNorm(int groups, double eps, boolean hasGamma, boolean hasBeta, boolean fused) {
         this.groups = groups;
         this.eps = eps;

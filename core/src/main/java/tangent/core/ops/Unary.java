@@ -20,12 +20,14 @@ public final class Unary extends Op {
      */
     private Tensor savedX, savedDerivative;
 
+    /** The elementwise function fn (one without parameters). */
     public Unary(UnaryFn fn) {
         if (fn == UnaryFn.SCALE || fn == UnaryFn.ADD_SCALAR || fn == UnaryFn.POW || fn == UnaryFn.CLAMP)
             throw new IllegalArgumentException(fn + " has parameters: use Scale, AddScalar, PowScalar or Clamp");
         this.fn = fn;
     }
 
+    /** The function this op applies. */
     public UnaryFn fn() {
         return fn;
     }

@@ -13,6 +13,7 @@ public final class Linear extends Layer {
     public final int in, out;
     public final Tensor weight, bias;
 
+    /** A layer from in to out features, weights drawn from rng. */
     public Linear(int in, int out, DType dtype, Rng rng) {
         this.in = in;
         this.out = out;

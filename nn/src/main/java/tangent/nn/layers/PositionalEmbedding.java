@@ -14,6 +14,7 @@ public final class PositionalEmbedding extends Layer {
     private final double[] freqs;
     private Tensor f32, f64;
 
+    /** An embedding of even width dim. */
     public PositionalEmbedding(int dim) {
         if (dim < 2 || dim % 2 != 0) throw new IllegalArgumentException("PositionalEmbedding: dim " + dim + " must be even and >= 2");
         this.dim = dim;

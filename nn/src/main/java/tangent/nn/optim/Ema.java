@@ -26,6 +26,7 @@ import tangent.nn.Module;
  * without one, Tensor ops written back with {@link Tensor#copyFrom}.
  */
 public final class Ema {
+    /** FIXED: a constant decay; POWER: EDM2's power EMA, decay (1 - 1/n)^(gamma + 1) at update n. */
     public enum Kind { FIXED, POWER }
 
     public final Kind kind;
@@ -40,11 +41,13 @@ public final class Ema {
         for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) shadow.put(e.getKey(), Buffers.copyOf(e.getValue()));
     }
 
+    /** shadow = decay shadow + (1 - decay) p after each update; decay in [0, 1]. */
     public static Ema fixed(Module model, double decay) {
         if (decay < 0 || decay > 1) throw new IllegalArgumentException("Ema: decay " + decay + " not in [0, 1]");
         return new Ema(model, Kind.FIXED, decay);
     }
 
+    /** EDM2's power EMA with exponent gamma &gt; 0. */
     public static Ema power(Module model, double gamma) {
         if (!(gamma > 0)) throw new IllegalArgumentException("Ema: gamma " + gamma + " must be > 0");
         return new Ema(model, Kind.POWER, gamma);
@@ -68,6 +71,7 @@ public final class Ema {
         return 0.5 * (lo + hi);
     }
 
+    /** The relative standard deviation of the power EMA with exponent gamma. */
     public static double stdOf(double gamma) {
         return Math.sqrt((gamma + 1) / ((gamma + 2) * (gamma + 2) * (gamma + 3)));
     }

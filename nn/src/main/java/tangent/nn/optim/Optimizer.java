@@ -25,6 +25,7 @@ public abstract class Optimizer {
         public long step;
         public final Tensor m, v;
 
+        /** State after step updates with moments m and v. */
         public State(long step, Tensor m, Tensor v) {
             this.step = step;
             this.m = m;
@@ -43,6 +44,7 @@ public abstract class Optimizer {
      */
     public record Coefs(Mode mode, double decay, double l2, double b1, double b2, double a, double c, double eps, double bc1, double r) {}
 
+    /** Which update formula of {@link Coefs} applies. */
     public enum Mode { ADAM, RADAM_RECT, RADAM_PLAIN }
 
     protected final Map<String, Tensor> params;
@@ -52,6 +54,7 @@ public abstract class Optimizer {
     /** Weight decay applied to the weights directly (AdamW style: p *= 1 - lr wd) instead of added to the gradient. */
     public final boolean decoupled;
 
+    /** Throws IllegalArgumentException on out-of-range hyperparameters or a parameter that is not a compact tensor. */
     protected Optimizer(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
                         boolean decoupled) {
         if (lr < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || eps < 0 || weightDecay < 0)
@@ -83,6 +86,7 @@ public abstract class Optimizer {
         return Collections.unmodifiableMap(state);
     }
 
+    /** Clears the gradient of every parameter. */
     public void zeroGrad() {
         for (Tensor p : params.values()) p.zeroGrad();
     }
