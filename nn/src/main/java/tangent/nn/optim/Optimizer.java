@@ -54,7 +54,7 @@ public abstract class Optimizer {
     /** Weight decay applied to the weights directly (AdamW style: p *= 1 - lr wd) instead of added to the gradient. */
     public final boolean decoupled;
 
-    /** Throws IllegalArgumentException on out-of-range hyperparameters or a parameter that is not a compact tensor. */
+    /** Throws IllegalArgumentException on out-of-range hyperparameters, IllegalStateException on a parameter that is not a compact tensor. */
     protected Optimizer(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
                         boolean decoupled) {
         if (lr < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || eps < 0 || weightDecay < 0)

@@ -34,8 +34,8 @@ public final class Sgd {
 
     /**
      * params: the parameters by name (e.g. {@code module.namedParameters()}), each a compact
-     * tensor. Throws IllegalArgumentException on a negative lr, momentum or weight decay, or
-     * nesterov without momentum.
+     * tensor (else IllegalStateException). Throws IllegalArgumentException on a negative or NaN lr,
+     * momentum or weight decay, or nesterov without momentum.
      */
     public Sgd(Map<String, Tensor> params, double lr, double momentum, double weightDecay, boolean nesterov) {
         if (!(lr >= 0) || !(momentum >= 0) || !(weightDecay >= 0) || (nesterov && momentum == 0))
