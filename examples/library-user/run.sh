@@ -6,7 +6,9 @@
 #     and runs it: the JVP and gradient lines must be exactly the expected ones and the MLP's loss
 #     must fall at least 20-fold;
 #  3. checks that a module cannot read tangent.core.cpu (not exported);
-#  4. checks that README.md's snippet is this project's example, line for line.
+#  4. checks that tangent.core uses the Vector API on the module path exactly when the JVM is
+#     started with --add-modules jdk.incubator.vector;
+#  5. checks that README.md's snippet is this project's example, line for line.
 # Usage: examples/library-user/run.sh   (SKIP_INSTALL=1 reuses what is installed)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -57,9 +59,23 @@ fi
 grep -q 'tangent.core.cpu' <<<"$msg" || fail "javac failed on the unexported package for another reason: $msg"
 rm -rf "$neg"
 
+# The Vector API on the module path: tangent.core reads jdk.incubator.vector (requires static)
+# exactly when the JVM is started with --add-modules jdk.incubator.vector.
+probe=$(mktemp -d)
+echo 'public class Probe { public static void main(String[] a) { System.out.println(tangent.core.cpu.Gemm.f32Kernels()); } }' >"$probe/Probe.java"
+core_jar=$(tr ':' '\n' <target/classpath.txt | grep 'tangent-core')
+open=(-p "$core_jar" --add-exports tangent.core/tangent.core.cpu=ALL-UNNAMED)
+javac "${open[@]}" --add-modules tangent.core -d "$probe" "$probe/Probe.java" 2>/dev/null
+with=$(java "${open[@]}" --add-modules tangent.core,jdk.incubator.vector -cp "$probe" Probe 2>/dev/null)
+without=$(java "${open[@]}" --add-modules tangent.core -cp "$probe" Probe 2>/dev/null)
+echo "float32 kernels with --add-modules jdk.incubator.vector: $with; without: $without"
+[[ $without == "pure Java: module jdk.incubator.vector not present"* ]] || fail "without the flag: $without"
+[[ $with != *"not present"* && -n $with ]] || fail "with the flag the module is not read: $with"
+rm -rf "$probe"
+
 # README.md's snippet is the region between the markers, de-indented.
 snippet=$(awk '/^```java library-example/ {on = 1; next} on && /^```/ {exit} on' "$root/README.md")
 code=$(awk '/README example end/ {on = 0} on {sub(/^        /, ""); print} /README example begin/ {on = 1}' src/main/java/example/LibraryExample.java)
 [[ -n $snippet ]] || fail "README.md has no \`\`\`java library-example block"
 [[ "$snippet" == "$code" ]] || { diff <(echo "$snippet") <(echo "$code") >&2 || true; fail "README.md's snippet and LibraryExample.java differ (above)"; }
-echo "library-user: ok (installed artifacts, module path, exports, README snippet)"
+echo "library-user: ok (installed artifacts, module path, exports, Vector API flag, README snippet)"
