@@ -499,6 +499,10 @@ public final class Tensor {
         if (dim() == 0 || o.dim() == 0)
             throw new IllegalArgumentException("matmul: operands " + Shape.str(shape) + " and " + Shape.str(o.shape)
                     + " need rank 1 or more (use mul for a scalar)");
+        int ka = shape[dim() - 1], kb = o.dim() == 1 ? o.shape[0] : o.shape[o.dim() - 2];
+        if (ka != kb)
+            throw new IllegalArgumentException("matmul: " + Shape.str(shape) + " and " + Shape.str(o.shape)
+                    + " do not chain: inner dimensions " + ka + " and " + kb + " differ");
         Tensor a = dim() == 1 ? reshape(1, shape[0]) : this, b = o.dim() == 1 ? o.reshape(o.shape[0], 1) : o;
         Tensor y = new MatMul(false, false).apply(a, b);
         int[] s = y.shape;
