@@ -14,16 +14,16 @@ console=1.10.2
 dev=.device
 
 command -v /usr/local/bin/nvcc >/dev/null || [[ -n ${NVCC:-} ]] || { echo "prepare.sh: nvcc not found: the kernels would not be built" >&2; exit 1; }
-mvnflags=(-q -DbuildDir="$build" -pl cuda-kernels,scm -am -DskipTests)
+mvnflags=(-q -DbuildDir="$build" -pl cuda-kernels,scm -am -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true)
 [[ -n ${NVCC:-} ]] && mvnflags+=(-Dnvcc="$NVCC")
 echo "== building (mvn package -DskipTests, build dir $build)"
 mvn -o "${mvnflags[@]}" package || mvn "${mvnflags[@]}" package
 
 rm -rf "$dev/lib"
 mkdir -p "$dev/lib"
-cp core/"$build"/tangent-core-*.jar cuda-kernels/"$build"/tangent-cuda-kernels-*.jar nn/"$build"/tangent-nn-*.jar \
-    scm/"$build"/tangent-scm-*.jar scm/"$build"/lib/picocli-*.jar "$dev/lib/"
-unzip -l "$dev"/lib/tangent-cuda-kernels-*.jar | grep -c 'tangent/cuda/gemm.sm90.ptx' >/dev/null || { echo "prepare.sh: the PTX is missing from the jar" >&2; exit 1; }
+cp core/"$build"/tangent-core-*[0-9].jar cuda-kernels/"$build"/tangent-cuda-kernels-*[0-9].jar nn/"$build"/tangent-nn-*[0-9].jar \
+    scm/"$build"/tangent-scm-*[0-9].jar scm/"$build"/lib/picocli-*.jar "$dev/lib/"
+unzip -l "$dev"/lib/tangent-cuda-kernels-*[0-9].jar | grep -c 'tangent/cuda/gemm.sm90.ptx' >/dev/null || { echo "prepare.sh: the PTX is missing from the jar" >&2; exit 1; }
 (cd cuda-kernels/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-cuda-kernels-tests.jar" .)
 (cd scm/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-scm-tests.jar" tangent)  # classes only (no test data)
 unzip -l "$dev/lib/tangent-scm-tests.jar" | grep -c 'tangent/scm/train/CudaStepTest.class' >/dev/null || { echo "prepare.sh: CudaStepTest missing from the scm test jar" >&2; exit 1; }

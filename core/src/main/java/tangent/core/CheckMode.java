@@ -10,10 +10,12 @@ public final class CheckMode {
 
     private static volatile boolean nanCheck = Boolean.getBoolean("tangent.nanCheck");
 
+    /** Turns the NaN check on or off for all threads (also -Dtangent.nanCheck=true). */
     public static void nanCheck(boolean on) {
         nanCheck = on;
     }
 
+    /** Whether the NaN check is on. */
     public static boolean nanCheck() {
         return nanCheck;
     }
@@ -22,6 +24,7 @@ public final class CheckMode {
     public static final class NonFiniteException extends ArithmeticException {
         private static final long serialVersionUID = 1L;
 
+        /** An exception with the given message. */
         public NonFiniteException(String message) {
             super(message);
         }

@@ -38,6 +38,7 @@ public final class F {
         return new Upsample2x().apply(x);
     }
 
+    /** Joins tensors along an existing axis; every other dimension must match (see {@link Concat}). */
     public static Tensor concat(int axis, Tensor... xs) {
         return new Concat(axis).apply(xs);
     }
@@ -167,5 +168,47 @@ public final class F {
         if (p <= 0) return x;
         if (p >= 1) throw new IllegalArgumentException("dropout: p = " + p + " must be < 1");
         return x.mul(mask).mul(1.0 / (1.0 - p));
+    }
+
+    /**
+     * Joins same-shape tensors along a new axis (NumPy's stack): n tensors of shape s give shape
+     * s with n inserted at axis (0..rank; negative counts from the end, -1 appends). Throws on no
+     * tensors or differing shapes.
+     */
+    public static Tensor stack(int axis, Tensor... xs) {
+        if (xs.length == 0) throw new IllegalArgumentException("stack: no tensors given");
+        int[] s = xs[0].shape();
+        int a = axis < 0 ? axis + s.length + 1 : axis;
+        if (a < 0 || a > s.length)
+            throw new IllegalArgumentException("stack: axis " + axis + " is outside [" + -(s.length + 1) + ", " + s.length
+                    + "] for tensors of shape " + Shape.str(s));
+        int[] one = new int[s.length + 1];
+        for (int i = 0, j = 0; i < one.length; i++) one[i] = i == a ? 1 : s[j++];
+        Tensor[] parts = new Tensor[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            if (!java.util.Arrays.equals(xs[i].shape(), s))
+                throw new IllegalArgumentException("stack: tensor " + i + " has shape " + Shape.str(xs[i].shape())
+                        + " but tensor 0 has " + Shape.str(s));
+            parts[i] = xs[i].reshape(one);
+        }
+        return concat(a, parts);
+    }
+
+    /** Mean squared error mean((pred - target)^2) over all elements (rank 0); shapes must match. */
+    public static Tensor mseLoss(Tensor pred, Tensor target) {
+        if (!java.util.Arrays.equals(pred.shape(), target.shape()))
+            throw new IllegalArgumentException("mse_loss: prediction " + Shape.str(pred.shape()) + " and target "
+                    + Shape.str(target.shape()) + " differ in shape");
+        return pred.sub(target).square().mean();
+    }
+
+    /**
+     * GELU, tanh approximation (PyTorch's gelu(approximate='tanh')):
+     * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). Within 5e-4 of the exact x Phi(x); the
+     * exact form needs erf, which no backend has as a kernel.
+     */
+    public static Tensor gelu(Tensor x) {
+        Tensor inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+        return x.mul(inner.tanh().add(1)).mul(0.5);
     }
 }

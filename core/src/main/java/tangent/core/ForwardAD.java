@@ -193,4 +193,25 @@ public final class ForwardAD {
             if (active.get(i).id == id) return true;
         return false;
     }
+
+    // ---- pair forms --------------------------------------------------------------------------
+
+    /** A function's value and its directional derivative: f(x) and J_f(x) dx. */
+    public record Jvp(Tensor primal, Tensor tangent) {}
+
+    /**
+     * (f(x), J_f(x) dx) for a function of one tensor; dx has x's shape and dtype (null = zero).
+     * Like {@link #jvp(Function, Tensor[], Tensor[])}: the primal keeps its place on the tape, the
+     * tangent is not recorded (see {@link #enter(boolean)}).
+     */
+    public static Jvp jvp(Function<Tensor, Tensor> f, Tensor x, Tensor dx) {
+        Tensor[] r = jvp(in -> f.apply(in[0]), new Tensor[] {x}, new Tensor[] {dx});
+        return new Jvp(r[0], r[1]);
+    }
+
+    /** (f(x, y), J_x f dx + J_y f dy) for a function of two tensors (a null tangent = zero). */
+    public static Jvp jvp(java.util.function.BiFunction<Tensor, Tensor, Tensor> f, Tensor x, Tensor y, Tensor dx, Tensor dy) {
+        Tensor[] r = jvp(in -> f.apply(in[0], in[1]), new Tensor[] {x, y}, new Tensor[] {dx, dy});
+        return new Jvp(r[0], r[1]);
+    }
 }

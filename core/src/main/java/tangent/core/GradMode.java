@@ -9,6 +9,7 @@ public final class GradMode {
 
     private static final ThreadLocal<boolean[]> ENABLED = ThreadLocal.withInitial(() -> new boolean[] {true});
 
+    /** Whether ops on this thread record onto the tape (true unless a noGrad scope is open). */
     public static boolean isEnabled() {
         return ENABLED.get()[0];
     }
@@ -29,10 +30,12 @@ public final class GradMode {
         }
     }
 
+    /** Pauses recording on this thread until the scope closes. */
     public static Scope noGrad() {
         return new Scope(false);
     }
 
+    /** Resumes recording on this thread (inside a noGrad block) until the scope closes. */
     public static Scope enableGrad() {
         return new Scope(true);
     }

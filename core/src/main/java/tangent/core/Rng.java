@@ -9,19 +9,23 @@ public final class Rng {
     private final long seed;
     private long counter;
 
+    /** A stream starting at counter 0. */
     public Rng(long seed) {
         this(seed, 0);
     }
 
+    /** A stream resumed at a saved position. */
     public Rng(long seed, long counter) {
         this.seed = seed;
         this.counter = counter;
     }
 
+    /** The seed (saved with {@link #counter()} to resume the stream). */
     public long seed() {
         return seed;
     }
 
+    /** How many values have been drawn so far. */
     public long counter() {
         return counter;
     }
@@ -79,10 +83,12 @@ public final class Rng {
         return out;
     }
 
+    /** Standard normal values (Box-Muller) of the given shape on the CPU. */
     public Tensor normal(DType dtype, int... shape) {
         return fromDoubles(normalArray(Shape.numel(shape)), dtype, shape);
     }
 
+    /** Uniform values in [lo, hi) of the given shape on the CPU. */
     public Tensor uniform(DType dtype, double lo, double hi, int... shape) {
         return fromDoubles(uniformArray(Shape.numel(shape), lo, hi), dtype, shape);
     }

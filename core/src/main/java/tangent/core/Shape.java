@@ -6,6 +6,7 @@ import java.util.Arrays;
 public final class Shape {
     private Shape() {}
 
+    /** The number of elements of a shape (1 for rank 0); throws on a negative dimension or an int overflow. */
     public static int numel(int[] shape) {
         long n = 1;
         for (int d : shape) {
@@ -97,6 +98,7 @@ public final class Shape {
         return out;
     }
 
+    /** The dimensions of a followed by those of b. */
     public static int[] concat(int[] a, int... b) {
         int[] out = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -39,9 +39,6 @@ public final class Transforms {
     /** f(x) and its gradients w.r.t. the chosen arguments. */
     public record ValueAndGrad(Tensor value, Tensor[] grads) {}
 
-    /** f(x) and J_f(x) v. */
-    public record Dual(Tensor primal, Tensor tangent) {}
-
     /** f(x) and its pullback: cotangent gy (shaped like f(x)) to J_f(x)^T gy, one per argument. */
     public record Vjp(Tensor primal, MultiFn pullback) {}
 
@@ -60,14 +57,17 @@ public final class Transforms {
         return gradients(f, x, argnums.length == 0 ? all(x.length) : argnums);
     }
 
-    /** (f(x), J_f(x) v): one forward pass with dual numbers. A null tangent is zero. */
-    public static Dual jvp(Fn f, Tensor[] x, Tensor[] v) {
+    /**
+     * (f(x), J_f(x) v): one forward pass with dual numbers. A null tangent is zero. The tangent is
+     * recorded where it depends on the tape, so an enclosing grad can differentiate it.
+     */
+    public static ForwardAD.Jvp jvp(Fn f, Tensor[] x, Tensor[] v) {
         Tensor[] r = ForwardAD.jvp(in -> f.apply(in), x, v, true);
-        return new Dual(r[0], r[1]);
+        return new ForwardAD.Jvp(r[0], r[1]);
     }
 
     /** The one-argument form of {@link #jvp(Fn, Tensor[], Tensor[])}. */
-    public static Dual jvp(Fn f, Tensor x, Tensor v) {
+    public static ForwardAD.Jvp jvp(Fn f, Tensor x, Tensor v) {
         return jvp(f, new Tensor[] {x}, new Tensor[] {v});
     }
 
@@ -123,7 +123,7 @@ public final class Transforms {
             cols = new double[n][];
             yShape = null;
             for (int j = 0; j < n; j++) {
-                Dual d = jvp(f, x, basis(x, j));
+                ForwardAD.Jvp d = jvp(f, x, basis(x, j));
                 cols[j] = d.tangent().toDoubleArray();
                 yShape = d.primal().shape();
             }

@@ -32,7 +32,7 @@ class ShapeErrorsTest {
                 c("where", () -> F.where(z(2, 3), z(3), z(5)), "where", "(2, 3)", "(5,)"),
                 c("dtype", () -> z(2).add(Tensor.zeros(DType.F32, 2)), "add", "float32", "float64", "(2,)"),
                 c("matmul inner", () -> z(2, 3).matmul(z(4, 5)), "matmul", "(2, 3)", "(4, 5)"),
-                c("matmul rank", () -> z(3).matmul(z(3, 2)), "matmul", "(3,)", "(3, 2)"),
+                c("matmul vector", () -> z(4).matmul(z(3, 2)), "matmul", "(4,)", "(3, 2)"),
                 c("matmul batch", () -> z(2, 3, 4).matmul(z(3, 4, 5)), "matmul", "(2,)", "(3,)"),
                 c("linear", () -> F.linear(z(4, 5), z(3, 6), null), "matmul", "(4, 5)", "(3, 6)"),
                 c("conv2d channels", () -> F.conv2d(z(1, 3, 5, 5), z(4, 2, 3, 3), null, 1, 1), "conv2d", "(1, 3, 5, 5)", "(4, 2, 3, 3)"),

@@ -88,7 +88,7 @@ class TensorTest {
     void toStringOfSmallTensors() {
         assertEquals("tensor([[0., 1., 2.], [3., 4., 5.]], shape=(2, 3), dtype=float64)", seq(2, 3).toString());
         assertEquals("tensor(0.5000, shape=(), dtype=float32)", Tensor.scalar(DType.F32, 0.5).toString());
-        assertEquals("tensor(shape=(100,), dtype=float64)", seq(100).toString());
+        assertTrue(seq(100).toString().startsWith("tensor([0., 1., "), "100 elements print in full");
         Tensor x = seq(2).requiresGrad(true);
         assertTrue(x.toString().endsWith(", requiresGrad)"));
         assertTrue(x.mul(2.0).toString().contains("op=scale"));

@@ -14,6 +14,7 @@ public final class AdaptiveWeight extends Module {
     public final PositionalEmbedding pos;
     public final Linear fc;
 
+    /** The weighting network with zero-initialised fc (so w(t) = 0 at the start). */
     public AdaptiveWeight(DType dtype) {
         pos = child("pos", new PositionalEmbedding(DIM));
         fc = child("fc", Linear.zeros(DIM, 1, dtype));

@@ -50,6 +50,7 @@ public final class Checkpoint {
     public static final class MismatchException extends IOException {
         private static final long serialVersionUID = 1L;
 
+        /** A mismatch in file, described by problem. */
         public MismatchException(Path file, String problem) {
             super("checkpoint " + file + ": " + problem);
         }

@@ -68,6 +68,7 @@ public final class Classifier extends Module {
         this(new Rng(seed), DType.F32);
     }
 
+    /** A classifier of the given dtype initialised from rng. */
     public Classifier(Rng rng, DType dtype) {
         conv1 = child("conv1", new Conv(1, 32, 3, 1, 1, rng, dtype));
         conv2 = child("conv2", new Conv(32, 64, 3, 2, 1, rng, dtype));

@@ -37,6 +37,7 @@ public final class MlpDenoiser extends Module implements TimeConditioned {
         this(2, 128, 3, DType.F32, seed);
     }
 
+    /** A denoiser for dataDim-dimensional data with numBlocks residual blocks of the given width, weights from {@code new Rng(seed)}. */
     public MlpDenoiser(int dataDim, int width, int numBlocks, DType dtype, long seed) {
         this.dataDim = dataDim;
         this.width = width;

@@ -111,6 +111,7 @@ public abstract class Module {
         return this;
     }
 
+    /** All parameters, depth first (the values of {@link #namedParameters()}). */
     public List<Tensor> parameters() {
         return new ArrayList<>(namedParameters().values());
     }
@@ -120,6 +121,7 @@ public abstract class Module {
         return Collections.unmodifiableMap(children);
     }
 
+    /** The number of scalar parameters (sum of their element counts). */
     public long parameterCount() {
         long n = 0;
         for (Tensor p : namedParameters().values()) n += p.numel();
@@ -132,10 +134,12 @@ public abstract class Module {
         for (Module m : children.values()) m.train(on);
     }
 
+    /** Whether training mode (dropout active) is on. */
     public boolean isTraining() {
         return training;
     }
 
+    /** Clears the gradient of every parameter. */
     public void zeroGrad() {
         for (Tensor p : namedParameters().values()) p.zeroGrad();
     }

@@ -8,6 +8,7 @@ import tangent.core.Tensor;
 public final class Summary {
     private Summary() {}
 
+    /** One row per submodule that owns parameters: name, type, parameter shapes, count; then the total. */
     public static String of(Module root) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format("%-28s %-16s %-34s %10s%n", "module", "type", "parameters", "count"));

@@ -54,6 +54,7 @@ public final class UNet extends Module implements TimeConditioned {
         this(config, DType.F32, seed);
     }
 
+    /** A network of the given dtype with weights drawn from {@code new Rng(seed)}. */
     public UNet(UNetConfig config, DType dtype, long seed) {
         this.config = config;
         this.dtype = dtype;
@@ -121,6 +122,7 @@ public final class UNet extends Module implements TimeConditioned {
         return outConv.forward(outNorm.forward(h).silu());
     }
 
+    /** The stream every dropout layer draws its masks from. */
     public Rng dropoutRng() {
         return dropoutRng;
     }

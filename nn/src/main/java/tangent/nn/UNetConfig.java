@@ -39,10 +39,12 @@ public record UNetConfig(int channels, int res, int ch, int[] mult, int blocks, 
         return c;
     }
 
+    /** The names {@link #named} accepts (e.g. "fmnist-xs"). */
     public static java.util.Set<String> names() {
         return java.util.Collections.unmodifiableSet(NAMED.keySet());
     }
 
+    /** This configuration with dropout probability p. */
     public UNetConfig withDropout(double p) {
         return new UNetConfig(channels, res, ch, mult, blocks, p);
     }

@@ -37,10 +37,12 @@ public final class Backends {
         return () -> cpu = previous;
     }
 
+    /** Makes backend the one for its device (replacing any before it). */
     public static synchronized void register(Backend backend) {
         REGISTERED.put(backend.device(), backend);
     }
 
+    /** The backend registered for device; throws IllegalStateException naming what to load when none is. */
     public static synchronized Backend get(Device device) {
         Backend b = REGISTERED.get(device);
         if (b == null)

@@ -10,6 +10,7 @@ public enum UnaryFn {
     NEG, SQUARE, EXP, LOG, SQRT, RSQRT, SIN, COS, TANH, SIGMOID, SILU, RELU, ABS, RECIPROCAL,
     SCALE, ADD_SCALAR, POW, CLAMP;
 
+    /** The name of the op applying this function, as errors and gradcheck print it. */
     public final String opName() {
         return name().toLowerCase();
     }

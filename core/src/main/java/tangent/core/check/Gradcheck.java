@@ -87,6 +87,7 @@ public final class Gradcheck {
             this.ops = ops;
         }
 
+        /** Whether every measured error is within the case's tolerance. */
         public boolean passed() {
             return error == null && jvpErr <= tol && vjpErr <= tol && transposeErr <= transposeTol() && secondOrderPassed();
         }

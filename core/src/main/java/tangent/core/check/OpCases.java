@@ -40,6 +40,7 @@ public final class OpCases {
             return gen.get();
         }
 
+        /** Whether the case checks a composite of F rather than one primitive. */
         public boolean isComposite() {
             return op.startsWith("composite:");
         }
@@ -439,6 +440,32 @@ public final class OpCases {
             cs.add(composite("l2_norm per sample (3,6)", "l2_norm", in -> F.l2NormPerSample(in[0]), v));
             cs.add(composite("linear (4,5) w(3,5) b(3)", "linear", in -> F.linear(in[0], in[1], in[2]), l, w, bias));
             cs.add(composite("linear (2,4,5) w(3,5) no bias", "linear", in -> F.linear(in[0], in[1], null), x3, w));
+            Tensor mseTarget = gen.normal(2, 3, 4);
+            cs.add(composite("mse_loss (2,3,4)", "mse_loss", in -> F.mseLoss(in[0], in[1]), a, mseTarget));
+            cs.add(composite("gelu (tanh) (2,3,4)", "gelu", in -> F.gelu(in[0]), a));
+            cs.add(composite("stack axis 1 (4,5) x2", "stack", in -> F.stack(1, in[0], in[1]), l, l.mul(0.5)));
+            Tensor vec = gen.normal(5), vec4 = gen.normal(4);
+            cs.add(composite("matmul 1-D: (4,5) x (5)", "matmul_1d", in -> in[0].matmul(in[1]), l, vec));
+            cs.add(composite("matmul 1-D: (4) x (2,4,5)", "matmul_1d", in -> in[0].matmul(in[1]), vec4, x3));
+            cs.add(composite("matmul 1-D: dot (5) x (5)", "matmul_1d", in -> in[0].matmul(in[1]), vec, vec.mul(-2)));
+        }
+
+        // Gather and its adjoint: repeated and unordered indices, strided input.
+        {
+            Gen gen = g.apply("index");
+            Tensor t = gen.normal(4, 3), u = gen.normal(2, 5, 3);
+            cs.add(new Case("index_select axis 0 (4,3) [2,0,2,3,2]", "index_select", in -> in[0].indexSelect(0, 2, 0, 2, 3, 2),
+                    () -> new Tensor[] {t}, all(1), Gradcheck.H, Gradcheck.TOL));
+            cs.add(new Case("index_select axis -1 of (2,5,3)^T(1,2) [1,1,4]", "index_select",
+                    in -> in[0].transpose(1, 2).indexSelect(-1, 1, 1, 4), () -> new Tensor[] {u}, all(1), Gradcheck.H, Gradcheck.TOL));
+            Tensor src = gen.normal(5, 3);
+            cs.add(new Case("index_add (5,3) into (4,3) [2,0,2,3,2]", "index_add",
+                    in -> new IndexAdd(new int[] {4, 3}, 0, new int[] {2, 0, 2, 3, 2}).apply(in[0]), () -> new Tensor[] {src},
+                    all(1), Gradcheck.H, Gradcheck.TOL));
+            Tensor src2 = gen.normal(2, 2, 3);
+            cs.add(new Case("index_add (2,2,3) into (2,4,3) axis 1 [3,1]", "index_add",
+                    in -> new IndexAdd(new int[] {2, 4, 3}, 1, new int[] {3, 1}).apply(in[0]), () -> new Tensor[] {src2},
+                    all(1), Gradcheck.H, Gradcheck.TOL));
         }
 
         // pixel_norm and softmax as primitives: fused kernels and generic rules (fused = false).

@@ -19,6 +19,7 @@ import tangent.core.backend.UnaryFn;
 public final class AddScalar extends Op {
     private final double c;
 
+    /** The op x + c. */
     public AddScalar(double c) {
         this.c = c;
     }

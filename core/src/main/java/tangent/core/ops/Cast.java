@@ -19,6 +19,7 @@ import tangent.core.backend.Backend;
 public final class Cast extends Op {
     private final DType to;
 
+    /** The op converting to dtype to. */
     public Cast(DType to) {
         this.to = to;
     }

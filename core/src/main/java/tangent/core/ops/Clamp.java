@@ -19,6 +19,7 @@ import tangent.core.backend.UnaryFn;
 public final class Clamp extends Op {
     private final double lo, hi;
 
+    /** The op min(max(x, lo), hi). */
     public Clamp(double lo, double hi) {
         if (!(lo <= hi)) throw new IllegalArgumentException("clamp: lower bound " + lo + " exceeds upper bound " + hi);
         this.lo = lo;

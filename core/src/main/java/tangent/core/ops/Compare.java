@@ -19,6 +19,7 @@ import tangent.core.backend.BinaryFn;
 public final class Compare extends Op {
     private final BinaryFn fn;
 
+    /** The mask op of a comparison fn (GT, GE, LT, LE or EQ). */
     public Compare(BinaryFn fn) {
         switch (fn) {
             case GT: case GE: case LT: case LE: case EQ: break;

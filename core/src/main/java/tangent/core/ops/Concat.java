@@ -20,6 +20,7 @@ import tangent.core.backend.Backend;
 public final class Concat extends Op {
     private final int axis;
 
+    /** Joins along axis (negative counts from the end). */
     public Concat(int axis) {
         this.axis = axis;
     }

@@ -26,6 +26,7 @@ public final class Conv2d extends Op {
     final int stride, pad;
     final boolean bias;
 
+    /** conv2d without bias, with the given stride and zero padding on each side. */
     public Conv2d(int stride, int pad) {
         this(stride, pad, false);
     }

@@ -24,6 +24,7 @@ public final class Conv2dBackwardInput extends Op {
     private final int[] xShape;
     private final int stride, pad;
 
+    /** The input gradient of a conv2d whose input had shape xShape (B, C, H, W). */
     public Conv2dBackwardInput(int[] xShape, int stride, int pad) {
         this.xShape = xShape.clone();
         this.stride = stride;

@@ -22,6 +22,7 @@ public final class Conv2dBackwardWeight extends Op {
     private final int[] wShape;
     private final int stride, pad;
 
+    /** The weight gradient of a conv2d whose weight had shape wShape (O, C, kh, kw). */
     public Conv2dBackwardWeight(int[] wShape, int stride, int pad) {
         this.wShape = wShape.clone();
         this.stride = stride;

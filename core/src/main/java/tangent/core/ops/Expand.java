@@ -19,6 +19,7 @@ import tangent.core.Tensor;
 public final class Expand extends Op {
     private final int[] newShape;
 
+    /** Broadcasts to newShape (NumPy rules: size-1 or missing leading axes grow). */
     public Expand(int[] newShape) {
         this.newShape = newShape.clone();
     }

@@ -39,6 +39,7 @@ public final class GroupNorm extends Op {
     /** Whether the rules may take the backend's fused kernels (false: composite rules only, the oracle). */
     private final boolean fused;
 
+    /** Inputs x, then gamma if hasGamma, then beta if hasBeta; fused picks the fused kernels over the composite rules. */
     public GroupNorm(int groups, double eps, boolean hasGamma, boolean hasBeta, boolean fused) {
         this.groups = groups;
         this.eps = eps;

@@ -22,6 +22,7 @@ import tangent.core.backend.Backend;
 public final class MatMul extends Op {
     private final boolean transA, transB;
 
+    /** The product op(a) op(b), op transposing the last two axes when its flag is set. */
     public MatMul(boolean transA, boolean transB) {
         this.transA = transA;
         this.transB = transB;

@@ -22,6 +22,7 @@ public final class Max extends Op {
     private final int[] axes;
     private final boolean keepDims;
 
+    /** Maximum over axes (all when empty). */
     public Max(int[] axes, boolean keepDims) {
         this.axes = axes.clone();
         this.keepDims = keepDims;

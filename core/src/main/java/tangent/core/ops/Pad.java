@@ -21,6 +21,7 @@ public final class Pad extends Op {
     private final int[] outShape;
     private final int axis, start;
 
+    /** Writes x into zeros of outShape at start along axis. */
     public Pad(int[] outShape, int axis, int start) {
         this.outShape = outShape.clone();
         this.axis = axis;

@@ -17,6 +17,7 @@ import tangent.core.Tensor;
 public final class Permute extends Op {
     private final int[] perm;
 
+    /** Axis i of the output is axis perm[i] of the input. */
     public Permute(int[] perm) {
         this.perm = perm.clone();
     }

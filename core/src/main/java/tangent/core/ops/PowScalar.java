@@ -19,6 +19,7 @@ import tangent.core.backend.UnaryFn;
 public final class PowScalar extends Op {
     private final double p;
 
+    /** The op x^p. */
     public PowScalar(double p) {
         this.p = p;
     }

@@ -19,6 +19,7 @@ import tangent.core.Tensor;
 public final class Reshape extends Op {
     private final int[] newShape;
 
+    /** Reshapes to newShape (one entry may be -1: inferred). */
     public Reshape(int[] newShape) {
         this.newShape = newShape.clone();
     }

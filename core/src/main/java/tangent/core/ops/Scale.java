@@ -19,6 +19,7 @@ import tangent.core.backend.UnaryFn;
 public final class Scale extends Op {
     private final double c;
 
+    /** The op c x. */
     public Scale(double c) {
         this.c = c;
     }

@@ -18,6 +18,7 @@ import tangent.core.Tensor;
 public final class Slice extends Op {
     private final int axis, start, end;
 
+    /** Elements start..end-1 along axis. */
     public Slice(int axis, int start, int end) {
         this.axis = axis;
         this.start = start;

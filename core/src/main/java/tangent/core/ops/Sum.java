@@ -21,6 +21,7 @@ public final class Sum extends Op {
     private final int[] axes;
     private final boolean keepDims;
 
+    /** Sum over axes (all when empty). */
     public Sum(int[] axes, boolean keepDims) {
         this.axes = axes.clone();
         this.keepDims = keepDims;

@@ -21,12 +21,14 @@ import tangent.core.backend.UnaryFn;
 public final class Unary extends Op {
     private final UnaryFn fn;
 
+    /** The elementwise function fn (one without parameters). */
     public Unary(UnaryFn fn) {
         if (fn == UnaryFn.SCALE || fn == UnaryFn.ADD_SCALAR || fn == UnaryFn.POW || fn == UnaryFn.CLAMP)
             throw new IllegalArgumentException(fn + " has parameters: use Scale, AddScalar, PowScalar or Clamp");
         this.fn = fn;
     }
 
+    /** The function this op applies. */
     public UnaryFn fn() {
         return fn;
     }

@@ -12,6 +12,7 @@ import tangent.core.Tensor;
 public final class Conv2d extends Layer {
     public final int in, out, kernel, stride, pad;
 
+    /** A kernel x kernel convolution from in to out channels with zero padding pad; weights drawn from rng. */
     public Conv2d(int in, int out, int kernel, int stride, int pad, DType dtype, Rng rng) {
         this.in = in;
         this.out = out;

@@ -21,16 +21,19 @@ public final class Dropout extends Layer {
     private Tensor lastMask;
     private boolean frozen;
 
+    /** Drops each element with probability p in [0, 1) in training mode, masks drawn from rng. */
     public Dropout(double p, Rng rng) {
         if (p < 0 || p >= 1) throw new IllegalArgumentException("Dropout: p = " + p + " must be in [0, 1)");
         this.p = p;
         this.rng = rng;
     }
 
+    /** Replaces the stream masks are drawn from (e.g. when resuming). */
     public void setRng(Rng rng) {
         this.rng = rng;
     }
 
+    /** The stream masks are drawn from. */
     public Rng rng() {
         return rng;
     }

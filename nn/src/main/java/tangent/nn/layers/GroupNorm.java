@@ -12,6 +12,7 @@ public final class GroupNorm extends Layer {
     public final int channels, groups;
     public final double eps;
 
+    /** GroupNorm over channels in groups groups (groups must divide channels). */
     public GroupNorm(int channels, int groups, double eps, DType dtype) {
         if (groups <= 0 || channels % groups != 0)
             throw new IllegalArgumentException("GroupNorm: " + groups + " groups do not divide " + channels + " channels");

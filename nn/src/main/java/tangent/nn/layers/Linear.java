@@ -12,6 +12,7 @@ import tangent.core.Tensor;
 public final class Linear extends Layer {
     public final int in, out;
 
+    /** A layer from in to out features, weights drawn from rng. */
     public Linear(int in, int out, DType dtype, Rng rng) {
         this.in = in;
         this.out = out;

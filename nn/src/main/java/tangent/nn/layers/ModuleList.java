@@ -9,15 +9,18 @@ import tangent.nn.Module;
 public final class ModuleList extends Module {
     private final List<Module> items = new ArrayList<>();
 
+    /** Appends m as child "size()" and returns it. */
     public <M extends Module> M add(M m) {
         items.add(child(String.valueOf(items.size()), m));
         return m;
     }
 
+    /** The modules, in order (read-only). */
     public List<Module> items() {
         return Collections.unmodifiableList(items);
     }
 
+    /** The number of modules. */
     public int size() {
         return items.size();
     }

@@ -8,10 +8,12 @@ public final class PixelNorm extends Layer {
     public final int axis;
     public final double eps;
 
+    /** Pixel norm over the channel axis (1) with eps 1e-8. */
     public PixelNorm() {
         this(1, 1e-8);
     }
 
+    /** v / sqrt(mean(v^2 over axis) + eps). */
     public PixelNorm(int axis, double eps) {
         this.axis = axis;
         this.eps = eps;

@@ -12,6 +12,7 @@ import tangent.core.Tensor;
 public final class PositionalEmbedding extends Layer {
     public final int dim;
 
+    /** An embedding of even width dim. */
     public PositionalEmbedding(int dim) {
         if (dim < 2 || dim % 2 != 0) throw new IllegalArgumentException("PositionalEmbedding: dim " + dim + " must be even and >= 2");
         this.dim = dim;

@@ -27,6 +27,7 @@ public final class ResBlock extends Module {
     public final SelfAttention attn;
     private final PixelNorm pnorm = new PixelNorm(1, 1e-8);
 
+    /** A block from cin to cout channels conditioned on an embedding of width embWidth, with self-attention when attention, dropout probability dropoutP drawing masks from dropoutRng; weights from rng. */
     public ResBlock(int cin, int cout, int embWidth, boolean attention, double dropoutP, DType dtype, Rng rng, Rng dropoutRng) {
         this.cin = cin;
         this.cout = cout;

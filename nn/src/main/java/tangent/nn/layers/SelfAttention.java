@@ -19,6 +19,7 @@ public final class SelfAttention extends Layer {
     public final GroupNorm norm;
     public final Conv2d qkv, proj;
 
+    /** Attention over a map of the given channels, weights from rng. */
     public SelfAttention(int channels, DType dtype, Rng rng) {
         this.channels = channels;
         norm = child("norm", GroupNorm.forChannels(channels, dtype));

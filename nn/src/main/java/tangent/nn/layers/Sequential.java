@@ -9,15 +9,18 @@ import tangent.core.Tensor;
 public final class Sequential extends Layer {
     private final List<Layer> layers = new ArrayList<>();
 
+    /** The layers applied in order, children named "0", "1", ... */
     public Sequential(Layer... layers) {
         for (Layer l : layers) add(l);
     }
 
+    /** Appends a layer; returns this. */
     public Sequential add(Layer l) {
         layers.add(child(String.valueOf(layers.size()), l));
         return this;
     }
 
+    /** The layers, in order (read-only). */
     public List<Layer> layers() {
         return Collections.unmodifiableList(layers);
     }

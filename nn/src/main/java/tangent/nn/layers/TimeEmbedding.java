@@ -13,6 +13,7 @@ public final class TimeEmbedding extends Layer {
     public final PositionalEmbedding pos;
     public final Linear fc0, fc1;
 
+    /** The MLP with positional width dim and output width width, weights from rng. */
     public TimeEmbedding(int dim, int width, DType dtype, Rng rng) {
         this.dim = dim;
         this.width = width;

@@ -9,6 +9,7 @@ import tangent.core.Tensor;
 public final class Upsample extends Layer {
     public final Conv2d conv;
 
+    /** An upsampling of a map with the given channels, conv weights from rng. */
     public Upsample(int channels, DType dtype, Rng rng) {
         conv = child("conv", Conv2d.same(channels, channels, 3, dtype, rng));
     }

@@ -12,10 +12,12 @@ import tangent.core.Tensor;
  * </pre>
  */
 public final class Adam extends Optimizer {
+    /** Adam with PyTorch's defaults: betas (0.9, 0.999), eps 1e-8, no weight decay. */
     public Adam(Map<String, Tensor> params, double lr) {
         this(params, lr, 0.9, 0.999, 1e-8, 0, false);
     }
 
+    /** Adam over params (by name); decoupled selects AdamW's weight decay. Throws IllegalArgumentException on out-of-range hyperparameters. */
     public Adam(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
         super(params, lr, beta1, beta2, eps, weightDecay, decoupled);
     }

@@ -10,7 +10,7 @@ import tangent.core.cpu.CpuStorage;
  * storage rounds once per write. (Parameters on another device take the device path of
  * {@link Optimizer} and {@link Ema}.)
  */
-public final class Buffers {
+final class Buffers {
     private Buffers() {}
 
     /** The storage of a compact CPU tensor (offset 0, row-major, whole storage). */

@@ -28,6 +28,7 @@ import tangent.nn.Module;
  * without one, Tensor ops written back with {@link Tensor#copyFrom}.
  */
 public final class Ema {
+    /** FIXED: a constant decay; POWER: EDM2's power EMA, decay (1 - 1/n)^(gamma + 1) at update n. */
     public enum Kind { FIXED, POWER }
 
     public final Kind kind;
@@ -42,11 +43,13 @@ public final class Ema {
         for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) shadow.put(e.getKey(), Buffers.copyOf(e.getValue()));
     }
 
+    /** shadow = decay shadow + (1 - decay) p after each update; decay in [0, 1]. */
     public static Ema fixed(Module model, double decay) {
         if (decay < 0 || decay > 1) throw new IllegalArgumentException("Ema: decay " + decay + " not in [0, 1]");
         return new Ema(model, Kind.FIXED, decay);
     }
 
+    /** EDM2's power EMA with exponent gamma &gt; 0. */
     public static Ema power(Module model, double gamma) {
         if (!(gamma > 0)) throw new IllegalArgumentException("Ema: gamma " + gamma + " must be > 0");
         return new Ema(model, Kind.POWER, gamma);
@@ -70,6 +73,7 @@ public final class Ema {
         return 0.5 * (lo + hi);
     }
 
+    /** The relative standard deviation of the power EMA with exponent gamma. */
     public static double stdOf(double gamma) {
         return Math.sqrt((gamma + 1) / ((gamma + 2) * (gamma + 2) * (gamma + 3)));
     }
@@ -97,11 +101,8 @@ public final class Ema {
         }
     }
 
-    /** Forces the Tensor-op path even where a fused kernel is registered (tests). */
-    public static volatile boolean forceTensorOps;
-
     private static void deviceUpdate(Tensor shadow, Tensor p, double beta) {
-        DeviceKernels k = forceTensorOps ? null : DeviceKernels.of(p.device());
+        DeviceKernels k = tangent.nn.internal.TestHooks.emaTensorOps ? null : DeviceKernels.of(p.device());
         if (k != null && k.ema(shadow, p, beta)) return;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             shadow.copyFrom(shadow.mul(beta).add(p.detach().mul(1 - beta)));

@@ -28,6 +28,7 @@ public abstract class Optimizer {
         public long step;
         public final Tensor m, v;
 
+        /** State after step updates with moments m and v. */
         public State(long step, Tensor m, Tensor v) {
             this.step = step;
             this.m = m;
@@ -46,6 +47,7 @@ public abstract class Optimizer {
      */
     public record Coefs(Mode mode, double decay, double l2, double b1, double b2, double a, double c, double eps, double bc1, double r) {}
 
+    /** Which update formula of {@link Coefs} applies. */
     public enum Mode { ADAM, RADAM_RECT, RADAM_PLAIN }
 
     protected final Map<String, Tensor> params;
@@ -55,6 +57,7 @@ public abstract class Optimizer {
     /** Weight decay applied to the weights directly (AdamW style: p *= 1 - lr wd) instead of added to the gradient. */
     public final boolean decoupled;
 
+    /** Throws IllegalArgumentException on out-of-range hyperparameters, IllegalStateException on a parameter that is not a compact tensor. */
     protected Optimizer(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay,
                         boolean decoupled) {
         if (lr < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || eps < 0 || weightDecay < 0)
@@ -113,6 +116,7 @@ public abstract class Optimizer {
         return Collections.unmodifiableMap(state);
     }
 
+    /** Clears the gradient of every parameter. */
     public void zeroGrad() {
         for (Tensor p : params.values()) p.zeroGrad();
     }
@@ -159,16 +163,13 @@ public abstract class Optimizer {
     /** The coefficients of update number t (1-based), for the CPU loop and the device path. */
     public abstract Coefs coefs(long t);
 
-    /** Forces the Tensor-op path even where a fused kernel is registered (tests). */
-    public static volatile boolean forceTensorOps;
-
     /**
      * The update of a parameter that is not on the CPU: the device's fused kernel if registered,
      * else Tensor ops (in the parameter's dtype) written back in place. Call under noGrad.
      */
     void deviceUpdate(Tensor p, Tensor g, Tensor m, Tensor v, long t) {
         Coefs c = coefs(t);
-        DeviceKernels k = forceTensorOps ? null : DeviceKernels.of(p.device());
+        DeviceKernels k = tangent.nn.internal.TestHooks.optimizerTensorOps ? null : DeviceKernels.of(p.device());
         if (k != null && k.adam(p, g, m, v, c)) return;
         tensorOpUpdate(p, g, m, v, c);
     }

@@ -16,6 +16,7 @@ import tangent.core.Tensor;
  * </pre>
  */
 public final class RAdam extends Optimizer {
+    /** RAdam over params (by name); decoupled selects AdamW-style weight decay. Throws IllegalArgumentException on out-of-range hyperparameters. */
     public RAdam(Map<String, Tensor> params, double lr, double beta1, double beta2, double eps, double weightDecay, boolean decoupled) {
         super(params, lr, beta1, beta2, eps, weightDecay, decoupled);
     }

@@ -132,7 +132,7 @@ class CudaStepTest {
         pg.put("a", Cuda.to(a, Device.CUDA).requiresGrad(true));
         pg.put("b", Cuda.to(b, Device.CUDA).requiresGrad(true));
         Optimizer oc = make.make(pc), og = make.make(pg);
-        Optimizer.forceTensorOps = tensorOps;
+        tangent.nn.internal.TestHooks.optimizerTensorOps = tensorOps;
         try {
             for (int s = 1; s <= 12; s++) {
                 try (CudaScope scope = CudaScope.open()) {
@@ -154,7 +154,7 @@ class CudaStepTest {
                 }
             }
         } finally {
-            Optimizer.forceTensorOps = false;
+            tangent.nn.internal.TestHooks.optimizerTensorOps = false;
         }
     }
 
@@ -174,7 +174,7 @@ class CudaStepTest {
             MlpDenoiser c = new MlpDenoiser(2, 64, 2, DType.F32, 1), g = new MlpDenoiser(2, 64, 2, DType.F32, 1);
             g.to(Device.CUDA);
             Ema ec = Ema.power(c, 6.94), eg = Ema.power(g, 6.94);
-            Ema.forceTensorOps = ops;
+            tangent.nn.internal.TestHooks.emaTensorOps = ops;
             Rng rng = new Rng(2);
             try {
                 for (int s = 0; s < 5; s++) {
@@ -187,7 +187,7 @@ class CudaStepTest {
                     eg.update(g);
                 }
             } finally {
-                Ema.forceTensorOps = false;
+                tangent.nn.internal.TestHooks.emaTensorOps = false;
             }
             for (String k : ec.shadow().keySet()) {
                 assertEquals(Device.CUDA, eg.shadow().get(k).device());
