@@ -51,8 +51,26 @@ public final class Checkpoint {
         private static final long serialVersionUID = 1L;
 
         public MismatchException(Path file, String problem) {
-            super("checkpoint " + file + ": " + problem);
+            super(printable("checkpoint " + file + ": " + problem));
         }
+    }
+
+    /**
+     * s with control characters (C0, DEL, C1) written as {@code \\uXXXX} escapes, so that text from a
+     * file (metadata, tensor names) printed in a message cannot move the cursor or recolour a terminal.
+     */
+    public static String printable(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            boolean control = ch < 0x20 || (ch >= 0x7f && ch <= 0x9f);
+            if (control && sb == null) sb = new StringBuilder(s.substring(0, i));
+            if (sb != null) {
+                if (control) sb.append(String.format("\\u%04x", (int) ch));
+                else sb.append(ch);
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     /**
@@ -189,7 +207,10 @@ public final class Checkpoint {
             throw new MismatchException(file, "unexpected tensor '" + n + "' (" + e.getValue().dtype() + " " + Arrays.toString(e.getValue().shape())
                     + "): not a parameter of the model" + (opt != null ? " nor optimizer state" : "") + (ema != null ? " nor EMA state" : ""));
         }
-        long step = ts.get("state.step").asLongs()[0];
+        long step = counter(file, ts, "state.step");
+        if (opt != null)
+            for (String n : opt.state().keySet()) counter(file, ts, "opt.step." + n);
+        if (ema != null) counter(file, ts, "state.ema_updates");
 
         // 3. apply (nothing above has touched the model)
         for (Map.Entry<String, Tensor> e : need.entrySet()) e.getValue().copyFrom(tensor(ts.get(e.getKey()), e.getValue()));
@@ -221,8 +242,9 @@ public final class Checkpoint {
         Map<String, Rng> rngs = new LinkedHashMap<>();
         for (String n : ts.keySet())
             if (n.startsWith("rng.")) rngs.put(n.substring(4), rng(file, ts, n));
+        long step = counter(file, ts, "state.step");
         for (Map.Entry<String, Tensor> e : need.entrySet()) e.getValue().copyFrom(tensor(ts.get(e.getKey()), e.getValue()));
-        return new Restored(ts.get("state.step").asLongs()[0], rngs, meta, Map.of());
+        return new Restored(step, rngs, meta, Map.of());
     }
 
     /**
@@ -255,7 +277,35 @@ public final class Checkpoint {
             if (!Arrays.equals(en.shape(), toLong(t.shape())))
                 throw new MismatchException(file, "tensor '" + e.getKey() + "' has shape " + Arrays.toString(en.shape()) + " but " + who + " needs "
                         + Arrays.toString(t.shape()));
+            checkFinite(file, e.getKey(), en);
         }
+    }
+
+    /** Refuses a float tensor holding NaN or an infinity (the weights of a run that diverged). */
+    static void checkFinite(Path file, String name, Entry en) throws MismatchException {
+        double bad = 0;
+        long at = -1;
+        if (en.dtype() == SafeTensors.DType.F32) {
+            float[] v = en.asFloats();
+            for (int i = 0; i < v.length && at < 0; i++) if (!Float.isFinite(v[i])) { at = i; bad = v[i]; }
+            if (at >= 0) throw nonFinite(file, name, bad, at, v.length);
+        } else if (en.dtype() == SafeTensors.DType.F64) {
+            double[] v = en.asDoubles();
+            for (int i = 0; i < v.length && at < 0; i++) if (!Double.isFinite(v[i])) { at = i; bad = v[i]; }
+            if (at >= 0) throw nonFinite(file, name, bad, at, v.length);
+        }
+    }
+
+    private static MismatchException nonFinite(Path file, String name, double v, long at, long n) {
+        return new MismatchException(file, "tensor '" + name + "' holds " + v + " (element " + at + " of " + n
+                + "): the run that wrote it diverged; use a checkpoint written before that");
+    }
+
+    /** A step or update counter: I64 (1), >= 0. */
+    private static long counter(Path file, Map<String, Entry> ts, String name) throws MismatchException {
+        long v = ts.get(name).asLongs()[0];
+        if (v < 0) throw new MismatchException(file, "tensor '" + name + "' is " + v + "; a step count must be >= 0");
+        return v;
     }
 
     private static Map<String, Entry> checkExtras(Path file, Map<String, Entry> ts, Map<String, Spec> extras) throws MismatchException {

@@ -1079,7 +1079,11 @@ public final class SafeTensors {
         }
       }
       String lit = s.substring(start, i);
-      return integer ? new BigInteger(lit) : new BigDecimal(lit);
+      try {
+        return integer ? new BigInteger(lit) : new BigDecimal(lit);
+      } catch (NumberFormatException e) { // e.g. an exponent beyond int range
+        throw err("number " + (lit.length() > 40 ? lit.substring(0, 40) + "..." : lit) + " is out of range");
+      }
     }
 
     private Object literal(String word, Object v) throws ParseException {
