@@ -524,7 +524,9 @@ class SafeTensorsTest {
                       assertArrayEquals(before, Files.readAllBytes(target));
                       throw new IOException("disk on fire");
                     }));
-    assertEquals("disk on fire", e.getMessage());
+    // the message names the file (a full disk's "No space left on device" alone would not)
+    assertEquals("writing " + target + ": disk on fire (the previous file, if any, is unchanged)", e.getMessage());
+    assertEquals("disk on fire", e.getCause().getMessage());
     assertArrayEquals(before, Files.readAllBytes(target));
     assertEquals(List.of("ckpt.safetensors"), listing());
     assertEquals(Map.of("v", "old"), SafeTensors.read(target).metadata());
