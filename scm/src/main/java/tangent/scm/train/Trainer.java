@@ -267,7 +267,13 @@ public final class Trainer implements AutoCloseable {
                 if (!Float.isFinite(x)) throw diverged("the parameters hold " + x + " after step " + step, step);
         }
         Rng probe = new Rng(rng.seed(), rng.counter());
-        double v = objective.loss(data.batch(c.batch, probe, DType.F32), probe, step).item();
+        net.train(false);   // no dropout: the probe draws nothing from the network's own Rng
+        double v;
+        try {
+            v = objective.loss(data.batch(c.batch, probe, DType.F32), probe, step).item();
+        } finally {
+            net.train(true);
+        }
         if (!Double.isFinite(v)) throw diverged("the loss at the weights of step " + step + " is " + v, step);
     }
 
