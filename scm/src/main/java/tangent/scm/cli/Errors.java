@@ -8,7 +8,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
-import tangent.nn.Checkpoint;
+import tangent.nn.CheckpointIO;
 import tangent.scm.train.Memory;
 
 /**
@@ -35,7 +35,7 @@ final class Errors {
                 || t instanceof UnsupportedOperationException || t instanceof RuntimeException && t.getClass().getName().startsWith("tangent."))
             m = t.getMessage();
         else m = "internal error " + t.getClass().getSimpleName() + ": " + t.getMessage() + " (please report it with the command line)";
-        return Checkpoint.printable(m.strip()).replace("\\u000a", " ");
+        return CheckpointIO.printable(m.strip()).replace("\\u000a", " ");
     }
 
     private static String fileSystem(FileSystemException f) {

@@ -23,7 +23,7 @@ import tangent.scm.TrigFlow;
 import tangent.scm.models.Models;
 
 /**
- * Trainer checkpoints, written and read by the project's checkpoint layer {@link tangent.nn.Checkpoint}
+ * Trainer checkpoints, written and read by the project's checkpoint layer {@link tangent.nn.CheckpointIO}
  * (one safetensors file, written atomically; everything validated before anything is loaded). The
  * saved model is a {@link TrainState}: the trained network as {@code net.*} and the adaptive weight
  * head as {@code weight.*}; the RAdam state is {@code opt.m/v/step.<net.|weight.name>}, the EMA of the
@@ -56,7 +56,7 @@ public final class Checkpoint {
                             Map<String, String> meta) throws IOException {
         Map<String, SafeTensors.Entry> extra = new LinkedHashMap<>();
         if (losses != null) extra.put(LOSSES, SafeTensors.Entry.f64(losses, losses.length));
-        tangent.nn.Checkpoint.save(file, s, opt, ema, step, data == null ? null : Map.of(DATA_RNG, data), extra, meta);
+        tangent.nn.CheckpointIO.save(file, s, opt, ema, step, data == null ? null : Map.of(DATA_RNG, data), extra, meta);
     }
 
     /** What a resume restores besides the tensors. */
@@ -65,14 +65,14 @@ public final class Checkpoint {
     /**
      * Restores s, opt and ema from file, which must carry the metadata values in expect (model,
      * dataset, method). Everything is checked first: on a mismatch it throws
-     * {@link tangent.nn.Checkpoint.MismatchException} naming the file and the first problem, and
+     * {@link tangent.nn.CheckpointIO.MismatchException} naming the file and the first problem, and
      * nothing has changed.
      */
     public static Resumed resume(Path file, TrainState s, Optimizer opt, Ema ema, Map<String, String> expect) throws IOException {
-        tangent.nn.Checkpoint.Restored r = tangent.nn.Checkpoint.load(SafeTensors.read(file), s, opt, ema, expect,
-                Map.of(LOSSES, new tangent.nn.Checkpoint.Spec(SafeTensors.DType.F64, -1)));
+        tangent.nn.CheckpointIO.Restored r = tangent.nn.CheckpointIO.load(SafeTensors.read(file), s, opt, ema, expect,
+                Map.of(LOSSES, new tangent.nn.CheckpointIO.Spec(SafeTensors.ElementType.F64, -1)));
         Rng data = r.rngs().get(DATA_RNG);
-        if (data == null) throw new tangent.nn.Checkpoint.MismatchException(file, "missing tensor 'rng." + DATA_RNG + "'");
+        if (data == null) throw new tangent.nn.CheckpointIO.MismatchException(file, "missing tensor 'rng." + DATA_RNG + "'");
         return new Resumed(r.step(), data, r.extras().get(LOSSES).asDoubles());
     }
 
@@ -83,17 +83,17 @@ public final class Checkpoint {
      */
     public static void loadTeacherInto(Path file, Module net, String model, double sigmaD) throws IOException {
         SafeTensors.Loaded ck = SafeTensors.read(file);
-        Map<String, String> meta = tangent.nn.Checkpoint.checkHeader(ck, Map.of(MODEL, model));
+        Map<String, String> meta = tangent.nn.CheckpointIO.checkHeader(ck, Map.of(MODEL, model));
         String method = meta.getOrDefault(METHOD, "missing");
         if (!method.equals("teacher"))
-            throw new tangent.nn.Checkpoint.MismatchException(file, "a " + method + " checkpoint (metadata '" + METHOD
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "a " + method + " checkpoint (metadata '" + METHOD
                     + "'); --teacher needs the checkpoint of a --method teacher run");
         double tsd = trigFlow(file, meta).sigmaD;
         if (tsd != sigmaD)
-            throw new tangent.nn.Checkpoint.MismatchException(file, "the teacher was trained with sigma_d " + tsd
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "the teacher was trained with sigma_d " + tsd
                     + " but this run has --sigma-d " + sigmaD);
         checkNames(ck, model);
-        tangent.nn.Checkpoint.loadEmaWeights(ck, net, null);
+        tangent.nn.CheckpointIO.loadEmaWeights(ck, net, null);
     }
 
     /** The sampling network (EMA weights) of a checkpoint: model name, network, method and the run's TrigFlow. */
@@ -110,19 +110,19 @@ public final class Checkpoint {
 
     public static EmaNet loadEma(Path file) throws IOException {
         SafeTensors.Loaded ck = SafeTensors.read(file);
-        Map<String, String> meta = tangent.nn.Checkpoint.checkHeader(ck, null);
+        Map<String, String> meta = tangent.nn.CheckpointIO.checkHeader(ck, null);
         String model = meta.get(MODEL);
-        if (model == null) throw new tangent.nn.Checkpoint.MismatchException(file, "not an scm checkpoint (no '" + MODEL + "' in its metadata)");
+        if (model == null) throw new tangent.nn.CheckpointIO.MismatchException(file, "not an scm checkpoint (no '" + MODEL + "' in its metadata)");
         if (!Models.NAMES.contains(model))
-            throw new tangent.nn.Checkpoint.MismatchException(file, "unknown model '" + model + "'; valid: " + String.join(", ", Models.NAMES));
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "unknown model '" + model + "'; valid: " + String.join(", ", Models.NAMES));
         String method = meta.getOrDefault(METHOD, "sct");
         if (!METHODS.contains(method))
-            throw new tangent.nn.Checkpoint.MismatchException(file, "unknown method '" + method + "' in metadata '" + METHOD
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "unknown method '" + method + "' in metadata '" + METHOD
                     + "'; valid: " + String.join(", ", METHODS));
         TrigFlow tf = trigFlow(file, meta);
         checkNames(ck, model);
         Module m = Models.create(model, DType.F32, 0);
-        tangent.nn.Checkpoint.loadEmaWeights(ck, m, null);
+        tangent.nn.CheckpointIO.loadEmaWeights(ck, m, null);
         m.train(false);
         return new EmaNet(model, m, (TimeConditioned) m, method, tf);
     }
@@ -132,7 +132,7 @@ public final class Checkpoint {
      * with the default 0.5), with the sampler times t_max = arctan(80 / sigma_d) and t_mid = 1.1 the
      * trainer uses.
      */
-    static TrigFlow trigFlow(Path file, Map<String, String> meta) throws tangent.nn.Checkpoint.MismatchException {
+    static TrigFlow trigFlow(Path file, Map<String, String> meta) throws tangent.nn.CheckpointIO.MismatchException {
         String v = meta.get(SIGMA_D);
         if (v == null) return TrigFlow.defaults();
         double s;
@@ -142,7 +142,7 @@ public final class Checkpoint {
             s = Double.NaN;
         }
         if (!(s > 0 && s < Double.POSITIVE_INFINITY))
-            throw new tangent.nn.Checkpoint.MismatchException(file, "metadata '" + SIGMA_D + "' is '" + v + "', not a number > 0");
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "metadata '" + SIGMA_D + "' is '" + v + "', not a number > 0");
         return TrigFlow.defaults().withSigmaD(s);
     }
 
@@ -151,7 +151,7 @@ public final class Checkpoint {
      * {@code weight.*}), their optimizer state, the EMA of the network, the step counters, the data
      * Rng and the loss history. Anything else is refused, as {@code --resume} does.
      */
-    static void checkNames(SafeTensors.Loaded ck, String model) throws tangent.nn.Checkpoint.MismatchException {
+    static void checkNames(SafeTensors.Loaded ck, String model) throws tangent.nn.CheckpointIO.MismatchException {
         Module net = Models.create(model, DType.F32, 0);
         Set<String> known = new HashSet<>(List.of("state.step", "state.ema_updates", "rng." + DATA_RNG, "extra." + LOSSES));
         for (String n : new TrainState(net, new AdaptiveWeight(DType.F32)).namedParameters().keySet()) {
@@ -161,7 +161,7 @@ public final class Checkpoint {
         for (String n : net.namedParameters().keySet()) known.add("ema." + n);
         for (Map.Entry<String, SafeTensors.Entry> e : ck.tensors().entrySet())
             if (!known.contains(e.getKey()))
-                throw new tangent.nn.Checkpoint.MismatchException(ck.file(), "unexpected tensor '" + e.getKey() + "' ("
+                throw new tangent.nn.CheckpointIO.MismatchException(ck.file(), "unexpected tensor '" + e.getKey() + "' ("
                         + e.getValue().dtype() + " " + Arrays.toString(e.getValue().shape()) + "): not part of an scm checkpoint of model '"
                         + model + "'");
     }

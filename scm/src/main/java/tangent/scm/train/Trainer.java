@@ -116,7 +116,7 @@ public final class Trainer implements AutoCloseable {
                 }
                 // start from the teacher's (EMA) weights
                 if (!c.fromScratch) Checkpoint.loadTeacherInto(c.teacher, net, c.model, c.trigFlow.sigmaD);
-            } catch (tangent.nn.Checkpoint.MismatchException e) {
+            } catch (tangent.nn.CheckpointIO.MismatchException e) {
                 throw new IOException("--teacher: " + e.getMessage(), e);
             }
         } else {
@@ -407,7 +407,7 @@ public final class Trainer implements AutoCloseable {
         Checkpoint.Resumed r;
         try {
             r = Checkpoint.resume(ckptFile, state, opt, ema, expectedMetadata());
-        } catch (tangent.nn.Checkpoint.MismatchException e) {
+        } catch (tangent.nn.CheckpointIO.MismatchException e) {
             throw new IOException("--resume: " + e.getMessage(), e);
         }
         ema.copyTo(emaNet);

@@ -14,7 +14,8 @@ import tangent.nn.optim.Ema;
 import tangent.nn.optim.Optimizer;
 
 /**
- * Training checkpoints as one safetensors file, written atomically (via {@link SafeTensors#write}).
+ * The I/O layer of training checkpoints (scm's run checkpoints build on it): one safetensors
+ * file, written atomically (via {@link SafeTensors#write}).
  *
  * <p>Tensor names:
  * <pre>
@@ -39,8 +40,8 @@ import tangent.nn.optim.Optimizer;
  * parameters of a fresh network (sampling, a teacher). A file that is not valid safetensors
  * (truncated, corrupt) fails in the reader with {@link SafeTensors.FormatException}.
  */
-public final class Checkpoint {
-    private Checkpoint() {}
+public final class CheckpointIO {
+    private CheckpointIO() {}
 
     public static final String FORMAT = "tangent-checkpoint";
     public static final String VERSION = "1";
@@ -83,7 +84,7 @@ public final class Checkpoint {
      * An extra tensor {@link #load} must find: its dtype and shape, where a dimension of -1 matches
      * any length (a loss history of any length: {@code new Spec(F64, -1)}).
      */
-    public record Spec(SafeTensors.DType dtype, long... shape) {}
+    public record Spec(SafeTensors.ElementType dtype, long... shape) {}
 
     /**
      * Saves model parameters and, when non-null, optimizer state, EMA weights and the given Rng
@@ -110,7 +111,7 @@ public final class Checkpoint {
         for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
             for (String r : RESERVED)
                 if (e.getKey().startsWith(r))
-                    throw new IllegalArgumentException("Checkpoint: parameter name '" + e.getKey() + "' uses the reserved prefix " + r);
+                    throw new IllegalArgumentException("CheckpointIO: parameter name '" + e.getKey() + "' uses the reserved prefix " + r);
             out.put(e.getKey(), entry(e.getValue()));
         }
         out.put("state.step", Entry.i64(new long[] {step}, 1));
@@ -271,7 +272,7 @@ public final class Checkpoint {
             Entry en = ts.get(e.getKey());
             if (en == null) throw new MismatchException(file, "missing tensor '" + e.getKey() + "'");
             Tensor t = e.getValue();
-            SafeTensors.DType want = t.dtype() == DType.F64 ? SafeTensors.DType.F64 : SafeTensors.DType.F32;
+            SafeTensors.ElementType want = SafeTensors.ElementType.of(t.dtype());
             if (en.dtype() != want)
                 throw new MismatchException(file, "tensor '" + e.getKey() + "' is " + en.dtype() + " but " + who + " needs " + want);
             if (!Arrays.equals(en.shape(), toLong(t.shape())))
@@ -285,11 +286,11 @@ public final class Checkpoint {
     static void checkFinite(Path file, String name, Entry en) throws MismatchException {
         double bad = 0;
         long at = -1;
-        if (en.dtype() == SafeTensors.DType.F32) {
+        if (en.dtype() == SafeTensors.ElementType.F32) {
             float[] v = en.asFloats();
             for (int i = 0; i < v.length && at < 0; i++) if (!Float.isFinite(v[i])) { at = i; bad = v[i]; }
             if (at >= 0) throw nonFinite(file, name, bad, at, v.length);
-        } else if (en.dtype() == SafeTensors.DType.F64) {
+        } else if (en.dtype() == SafeTensors.ElementType.F64) {
             double[] v = en.asDoubles();
             for (int i = 0; i < v.length && at < 0; i++) if (!Double.isFinite(v[i])) { at = i; bad = v[i]; }
             if (at >= 0) throw nonFinite(file, name, bad, at, v.length);
@@ -335,7 +336,7 @@ public final class Checkpoint {
     private static void checkI64(Path file, Map<String, Entry> ts, String name, long[] shape) throws MismatchException {
         Entry en = ts.get(name);
         if (en == null) throw new MismatchException(file, "missing tensor '" + name + "'");
-        if (en.dtype() != SafeTensors.DType.I64 || !Arrays.equals(en.shape(), shape))
+        if (en.dtype() != SafeTensors.ElementType.I64 || !Arrays.equals(en.shape(), shape))
             throw new MismatchException(file, "tensor '" + name + "' is " + en.dtype() + " " + Arrays.toString(en.shape()) + ", expected I64 "
                     + Arrays.toString(shape));
     }
