@@ -129,7 +129,16 @@ public final class Trainer implements AutoCloseable {
         objective = new ScmObjective(c.trigFlow, c.method, (TimeConditioned) net, weight::forward, (TimeConditioned) teacherNet)
                 .warmupSteps(c.warmup);
         rng = new Rng(c.seed * 0x9E3779B97F4A7C15L + 12345, 0);
-        Files.createDirectories(c.out);
+        try {
+            Files.createDirectories(c.out);
+        } catch (java.nio.file.FileSystemException e) {
+            String why = e.getReason() != null ? e.getReason()
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? e.getFile() + " exists and is not a directory"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied on " + e.getFile()
+                    : e instanceof java.nio.file.NoSuchFileException ? "the file system does not allow it there"
+                    : e.getClass().getSimpleName() + " on " + e.getFile();
+            throw new IOException("--out " + c.out + ": cannot create the directory (" + why + "); give a directory you can write to", e);
+        }
         lock = RunLock.acquire(c.out);
         try {
             int stale = AtomicFiles.deleteTemps(c.out);   // safe under the lock: nobody else writes here
