@@ -59,11 +59,11 @@ class UNetTorchTest {
             y = net.forward(x, t);
         }
         Path ck = dir.resolve("unet.safetensors"), io = dir.resolve("io.safetensors"), script = dir.resolve("torch_unet.py");
-        Checkpoint.saveWeights(ck, net);
+        CheckpointIO.saveWeights(ck, net);
         Map<String, SafeTensors.Entry> m = new LinkedHashMap<>();
-        m.put("x", Checkpoint.entry(x));
-        m.put("t", Checkpoint.entry(t));
-        m.put("y", Checkpoint.entry(y));
+        m.put("x", CheckpointIO.entry(x));
+        m.put("t", CheckpointIO.entry(t));
+        m.put("y", CheckpointIO.entry(y));
         SafeTensors.write(io, m, null);
         try (InputStream in = UNetTorchTest.class.getResourceAsStream("torch_unet.py")) {
             Files.write(script, in.readAllBytes());

@@ -67,7 +67,7 @@ class SamplersTest {
 
     /** For data that is a single point c, the perfect drift is known; DDIM then recovers c exactly. */
     @Test
-    void ddimIsExactForPerfectDriftAndEulerHeunConverge() {
+    void ddimIsExactForPerfectDrift() {
         double c = 0.7;
         // dx/dt = cos t z - sin t c with z = (x - cos t c) / sin t, so sigma_d F(x/sigma_d, t) = that
         TimeConditioned perfect = (x, t) -> {
@@ -75,12 +75,44 @@ class SamplersTest {
             Tensor xx = x.mul(0.5);
             return tb.cos().mul(xx.sub(tb.cos().mul(c))).div(tb.sin()).sub(tb.sin().mul(c)).div(0.5);
         };
-        // avoid t = 0 in the drift for Euler/Heun: its z term is 0/0 there; DDIM only evaluates t > 0
+        // DDIM only evaluates t > 0 (the z term is 0/0 at t = 0)
         Tensor eps = new Rng(1).normal(DType.F64, B, D);
         for (double v : Samplers.teacherOde(tf, perfect, eps, 1, Samplers.OdeSolver.DDIM).toDoubleArray())
             assertEquals(c, v, 1e-12);
         for (double v : Samplers.teacherOde(tf, perfect, eps, 5, Samplers.OdeSolver.DDIM).toDoubleArray())
             assertEquals(c, v, 1e-12);
+    }
+
+    /**
+     * Gaussian data x0 ~ N(0, s^2): var(t) = cos^2 t s^2 + sin^2 t sigma_d^2 and the probability-flow
+     * drift is dx/dt = x var'(t) / (2 var(t)), so x(0) = x(t_max) s / std(t_max) exactly. Euler's
+     * error at t = 0 halves when the steps double (order 1), Heun's quarters (order 2).
+     */
+    @Test
+    void eulerAndHeunConvergeAtTheirOrder() {
+        double s = 1.0, sd = tf.sigmaD;
+        // F(u, t) = g(t) u with g = sin t cos t (sd^2 - s^2) / var(t); the drift sigma_d F(x / sigma_d, t) = g x
+        TimeConditioned gauss = (u, t) -> {
+            Tensor tb = TrigFlow.perSample(t, u.dim());
+            Tensor c = tb.cos(), sn = tb.sin();
+            Tensor g = sn.mul(c).mul(sd * sd - s * s).div(c.mul(c).mul(s * s).add(sn.mul(sn).mul(sd * sd)));
+            return g.mul(u);
+        };
+        Tensor eps = new Rng(2).normal(DType.F64, B, D);
+        double stdT = Math.sqrt(Math.pow(Math.cos(tf.tMax) * s, 2) + Math.pow(Math.sin(tf.tMax) * sd, 2));
+        double[] e0 = eps.toDoubleArray();
+        for (Object[] solverOrder : new Object[][] {{Samplers.OdeSolver.EULER, 2.0}, {Samplers.OdeSolver.HEUN, 4.0}}) {
+            Samplers.OdeSolver solver = (Samplers.OdeSolver) solverOrder[0];
+            double ratio = (Double) solverOrder[1];
+            double[] err = new double[3];
+            for (int k = 0; k < 3; k++) {
+                double[] x = Samplers.teacherOde(tf, gauss, eps, 16 << k, solver).toDoubleArray();
+                for (int i = 0; i < x.length; i++) err[k] = Math.max(err[k], Math.abs(x[i] - sd * e0[i] * s / stdT));
+            }
+            for (int k = 0; k < 2; k++)
+                assertEquals(ratio, err[k] / err[k + 1], 0.2 * ratio, solver + " errors " + java.util.Arrays.toString(err));
+            assertTrue(err[2] < 0.05, solver + " error at 64 steps " + err[2]);
+        }
     }
 
     @Test

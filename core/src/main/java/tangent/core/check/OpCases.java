@@ -83,6 +83,13 @@ public final class OpCases {
             return Tensor.of(m, s);
         }
 
+        /** Like awayFromZero with alternating signs, the first positive: relu's both branches (a scalar: its slope 1). */
+        Tensor bothSigns(double lo, double hi, int... s) {
+            double[] m = rng.uniformArray(Shape.numel(s), lo, hi);
+            for (int i = 1; i < m.length; i += 2) m[i] = -m[i];
+            return Tensor.of(m, s);
+        }
+
         /** Small integers 0..k-1 (as float64). */
         Tensor ints(int k, int... s) {
             double[] u = rng.uniformArray(Shape.numel(s), 0, k);
@@ -124,6 +131,17 @@ public final class OpCases {
         return d;
     }
 
+    /** A 0/1 mask holding a 1, and a 0 too when it has more than one element. */
+    private static boolean mixed(Tensor mask) {
+        double[] m = mask.toDoubleArray();
+        boolean one = false, zero = false;
+        for (double v : m) {
+            one |= v != 0;
+            zero |= v == 0;
+        }
+        return one && (zero || m.length == 1);
+    }
+
     private static String str(int[] s) {
         return Shape.str(s).replace(" ", "");
     }
@@ -145,7 +163,8 @@ public final class OpCases {
                 Supplier<Tensor> x;
                 switch (fn) {
                     case LOG: case SQRT: case RSQRT: x = () -> gen.uniform(0.5, 2.0, s); break;
-                    case RELU: case ABS: case RECIPROCAL: x = () -> gen.awayFromZero(0.1, 1.5, s); break;
+                    case RELU: x = () -> gen.bothSigns(0.1, 1.5, s); break;
+                    case ABS: case RECIPROCAL: x = () -> gen.awayFromZero(0.1, 1.5, s); break;
                     default: x = () -> gen.normal(s);
                 }
                 Tensor x0 = x.get();
@@ -256,14 +275,25 @@ public final class OpCases {
             for (int k = 0; k < 2; k++) {
                 int[] a = randShape(r, 1, 3, 4), b = k == 0 ? a.clone() : broadcastPartner(r, a);
                 Gen gen = g.apply(cmp.name());
-                Tensor a0 = gen.normal(a), b0 = gen.normal(b), c0 = gen.normal(Shape.broadcast("cmp", a, b));
+                Tensor c0 = gen.normal(Shape.broadcast("cmp", a, b));
                 String nm = cmp.name().toLowerCase();
-                if (cmp == BinaryFn.EQ && k == 0) {
-                    // Ties on purpose: eq(a, a) stays 1 under any perturbation of a.
-                    cs.add(new Case("eq (a, a) " + str(a), nm, in -> new Compare(cmp).apply(in[0], in[0]).mul(in[1]),
+                if (cmp == BinaryFn.EQ) {
+                    // Ties on purpose: eq(a, a) stays 1 under any perturbation of a. (eq of two continuous
+                    // inputs is 0 everywhere: f identically zero, a case that could not fail.)
+                    int[] sh = k == 0 ? a : b;
+                    Tensor a0 = gen.normal(sh);
+                    String name = "eq (a, a) " + str(sh) + (k == 1 && Arrays.equals(a, b) ? " #2" : "");
+                    cs.add(new Case(name, nm, in -> new Compare(cmp).apply(in[0], in[0]).mul(in[1]),
                             () -> new Tensor[] {a0, c0}, all(2), Gradcheck.H, Gradcheck.TOL));
                     continue;
                 }
+                // A mask of all zeros makes f and its derivative identically zero: redraw until it holds a 1 (and a 0).
+                Tensor[] ab = {gen.normal(a), gen.normal(b)};
+                for (int tries = 0; tries < 100 && !mixed(new Compare(cmp).apply(ab[0], ab[1])); tries++) {
+                    ab[0] = gen.normal(a);
+                    ab[1] = gen.normal(b);
+                }
+                Tensor a0 = ab[0], b0 = ab[1];
                 // Continuous values: no ties, so the mask is locally constant.
                 cs.add(new Case(nm + " " + str(a) + " " + str(b), nm, in -> new Compare(cmp).apply(in[0], in[1]).mul(in[2]),
                         () -> new Tensor[] {a0, b0, c0}, all(3), Gradcheck.H, Gradcheck.TOL));

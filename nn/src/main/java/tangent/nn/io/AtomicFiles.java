@@ -80,6 +80,10 @@ public final class AtomicFiles {
           e.addSuppressed(suppressed);
         }
       }
+      if (e instanceof IOException io && !(e instanceof java.nio.file.FileSystemException)
+          && (io.getMessage() == null || !io.getMessage().contains(abs.getFileName().toString()))) {
+        throw new IOException("writing " + target + ": " + io.getMessage() + " (the previous file, if any, is unchanged)", io);
+      }
       throw e;
     }
   }
@@ -142,6 +146,27 @@ public final class AtomicFiles {
     while (buf.hasRemaining()) {
       ch.write(buf);
     }
+  }
+
+  /**
+   * Deletes the temporary files ({@code .<name>.tmp-<hex>}) in dir that writes killed before their
+   * rename left behind. Only for a directory the caller owns exclusively (e.g. under a lock): a
+   * concurrent writer's temporary file would go too.
+   *
+   * @param dir the directory to clean
+   * @return how many files were deleted
+   * @throws IOException if the directory cannot be listed or a file cannot be deleted
+   */
+  public static int deleteTemps(Path dir) throws IOException {
+    int n = 0;
+    try (var files = Files.newDirectoryStream(dir, "." + "*" + TEMP_MARKER + "*")) {
+      for (Path p : files) {
+        if (Files.isRegularFile(p) && Files.deleteIfExists(p)) {
+          n++;
+        }
+      }
+    }
+    return n;
   }
 
   private static Path createTemp(Path dir, String name) throws IOException {

@@ -53,13 +53,13 @@ public final class SafeTensors {
   /** Largest header accepted by {@link #read}, as in the reference implementation. */
   public static final long MAX_HEADER_BYTES = 100_000_000L;
 
-  /** Maximum nesting depth the header parser accepts (the format itself needs 3). */
-  private static final int MAX_JSON_DEPTH = 64;
-
   private SafeTensors() {}
 
-  /** Element types of the format, with their sizes in bytes. */
-  public enum DType {
+  /**
+   * Element types of the format, with their sizes in bytes: a superset of the engine's tensor
+   * {@link tangent.core.DType} (see {@link #of}), as a checkpoint also stores integer counters.
+   */
+  public enum ElementType {
     /** Boolean, one byte per element. */
     BOOL(1),
     /** Unsigned 8-bit integer. */
@@ -89,7 +89,7 @@ public final class SafeTensors {
 
     private final int size;
 
-    DType(int size) {
+    ElementType(int size) {
       this.size = size;
     }
 
@@ -102,9 +102,23 @@ public final class SafeTensors {
       return size;
     }
 
+    /**
+     * The storage type of a tensor of the engine's {@link tangent.core.DType} (the float types;
+     * the format's integer and boolean types have no tensor counterpart).
+     *
+     * @param d a tensor dtype
+     * @return F32 or F64
+     */
+    public static ElementType of(tangent.core.DType d) {
+      return switch (d) {
+        case F32 -> F32;
+        case F64 -> F64;
+      };
+    }
+
     /** Returns the constant with this exact (case-sensitive) name, or null. */
-    static DType lookup(String name) {
-      for (DType d : values()) {
+    static ElementType lookup(String name) {
+      for (ElementType d : values()) {
         if (d.name().equals(name)) {
           return d;
         }
@@ -124,7 +138,7 @@ public final class SafeTensors {
    * @param shape dimensions, each {@code >= 0}
    * @param data exactly {@code numel(shape) * dtype.size()} bytes
    */
-  public record Entry(DType dtype, long[] shape, byte[] data) {
+  public record Entry(ElementType dtype, long[] shape, byte[] data) {
 
     /**
      * Validates that {@code data} has exactly the number of bytes the shape and dtype need.
@@ -155,7 +169,7 @@ public final class SafeTensors {
       checkCount(values.length, shape);
       ByteBuffer b = le(values.length * 4L);
       b.asFloatBuffer().put(values);
-      return new Entry(DType.F32, shape, b.array());
+      return new Entry(ElementType.F32, shape, b.array());
     }
 
     /**
@@ -169,7 +183,7 @@ public final class SafeTensors {
       checkCount(values.length, shape);
       ByteBuffer b = le(values.length * 8L);
       b.asDoubleBuffer().put(values);
-      return new Entry(DType.F64, shape, b.array());
+      return new Entry(ElementType.F64, shape, b.array());
     }
 
     /**
@@ -183,7 +197,7 @@ public final class SafeTensors {
       checkCount(values.length, shape);
       ByteBuffer b = le(values.length * 8L);
       b.asLongBuffer().put(values);
-      return new Entry(DType.I64, shape, b.array());
+      return new Entry(ElementType.I64, shape, b.array());
     }
 
     /**
@@ -197,7 +211,7 @@ public final class SafeTensors {
       checkCount(values.length, shape);
       ByteBuffer b = le(values.length * 4L);
       b.asIntBuffer().put(values);
-      return new Entry(DType.I32, shape, b.array());
+      return new Entry(ElementType.I32, shape, b.array());
     }
 
     /**
@@ -209,7 +223,7 @@ public final class SafeTensors {
      */
     public static Entry u8(byte[] values, long... shape) {
       checkCount(values.length, shape);
-      return new Entry(DType.U8, shape, values.clone());
+      return new Entry(ElementType.U8, shape, values.clone());
     }
 
     /**
@@ -238,7 +252,7 @@ public final class SafeTensors {
      * @throws IllegalStateException if the dtype is not F32
      */
     public float[] asFloats() {
-      require(DType.F32);
+      require(ElementType.F32);
       float[] out = new float[data.length / 4];
       ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
       return out;
@@ -251,7 +265,7 @@ public final class SafeTensors {
      * @throws IllegalStateException if the dtype is not F64
      */
     public double[] asDoubles() {
-      require(DType.F64);
+      require(ElementType.F64);
       double[] out = new double[data.length / 8];
       ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(out);
       return out;
@@ -264,7 +278,7 @@ public final class SafeTensors {
      * @throws IllegalStateException if the dtype is not I64
      */
     public long[] asLongs() {
-      require(DType.I64);
+      require(ElementType.I64);
       long[] out = new long[data.length / 8];
       ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asLongBuffer().get(out);
       return out;
@@ -277,7 +291,7 @@ public final class SafeTensors {
      * @throws IllegalStateException if the dtype is not I32
      */
     public int[] asInts() {
-      require(DType.I32);
+      require(ElementType.I32);
       int[] out = new int[data.length / 4];
       ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
       return out;
@@ -290,11 +304,11 @@ public final class SafeTensors {
      * @throws IllegalStateException if the dtype is not U8
      */
     public byte[] asUnsignedBytes() {
-      require(DType.U8);
+      require(ElementType.U8);
       return data.clone();
     }
 
-    private void require(DType wanted) {
+    private void require(ElementType wanted) {
       if (dtype != wanted) {
         throw new IllegalStateException("tensor is " + dtype + ", not " + wanted);
       }
@@ -505,7 +519,7 @@ public final class SafeTensors {
   // Reading
 
   /** A parsed and individually validated header entry. */
-  private record Spec(String name, DType dtype, long[] shape, long begin, long end) {
+  private record Spec(String name, ElementType dtype, long[] shape, long begin, long end) {
     String offsets() {
       return "[" + begin + ", " + end + "]";
     }
@@ -657,12 +671,12 @@ public final class SafeTensors {
       throw new FormatException(
           file, t + " has a dtype that is a JSON " + Json.kind(obj.get("dtype")) + ", not a string");
     }
-    DType dtype = DType.lookup(dtypeName);
+    ElementType dtype = ElementType.lookup(dtypeName);
     if (dtype == null) {
       throw new FormatException(
           file,
           t + " has unknown dtype '" + dtypeName + "' (known: "
-              + Arrays.toString(DType.values()).replaceAll("[\\[\\]]", "") + ")");
+              + Arrays.toString(ElementType.values()).replaceAll("[\\[\\]]", "") + ")");
     }
     long[] shape = longArray(file, t, "shape", obj.get("shape"), -1);
     long[] offsets = longArray(file, t, "data_offsets", obj.get("data_offsets"), 2);
@@ -797,344 +811,5 @@ public final class SafeTensors {
       n = Math.multiplyExact(n, d);
     }
     return n;
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // JSON
-
-  /**
-   * Strict RFC 8259 JSON parser and string writer, just enough for safetensors headers. Values
-   * map to: object - {@link LinkedHashMap} (insertion order, duplicate keys rejected), array -
-   * {@link List}, string - {@link String}, integer - {@link BigInteger}, other number - {@link
-   * BigDecimal}, true/false - {@link Boolean}, null - {@link #NULL}.
-   */
-  static final class Json {
-    /** Stand-in for JSON null (maps cannot hold null values meaningfully). */
-    static final Object NULL = new Object() {
-      @Override
-      public String toString() {
-        return "null";
-      }
-    };
-
-    /** A syntax error at a character position. */
-    static final class ParseException extends Exception {
-      private static final long serialVersionUID = 1L;
-      final int pos;
-      final String duplicateKey;
-      final int depth;
-
-      ParseException(String msg, int pos, String duplicateKey, int depth) {
-        super(msg);
-        this.pos = pos;
-        this.duplicateKey = duplicateKey;
-        this.depth = depth;
-      }
-    }
-
-    private final String s;
-    private int i;
-    private int depth;
-
-    Json(String s) {
-      this.s = s;
-    }
-
-    /** Parses one value surrounded by optional whitespace; anything else is an error. */
-    Object parseDocument() throws ParseException {
-      skipWs();
-      Object v = value();
-      skipWs();
-      if (i < s.length()) {
-        throw err("unexpected " + describe(i) + " after the top-level value");
-      }
-      return v;
-    }
-
-    static String kind(Object v) {
-      if (v instanceof Map) {
-        return "object";
-      } else if (v instanceof List) {
-        return "array";
-      } else if (v instanceof String) {
-        return "string";
-      } else if (v instanceof BigInteger || v instanceof BigDecimal) {
-        return "number";
-      } else if (v instanceof Boolean) {
-        return "boolean";
-      }
-      return "null";
-    }
-
-    /** Appends {@code v} as a JSON string literal (non-ASCII kept as is). */
-    static void writeString(StringBuilder sb, String v) {
-      sb.append('"');
-      for (int k = 0; k < v.length(); k++) {
-        char c = v.charAt(k);
-        switch (c) {
-          case '"' -> sb.append("\\\"");
-          case '\\' -> sb.append("\\\\");
-          case '\n' -> sb.append("\\n");
-          case '\r' -> sb.append("\\r");
-          case '\t' -> sb.append("\\t");
-          case '\b' -> sb.append("\\b");
-          case '\f' -> sb.append("\\f");
-          default -> {
-            if (c < 0x20) {
-              sb.append(String.format("\\u%04x", (int) c));
-            } else {
-              sb.append(c);
-            }
-          }
-        }
-      }
-      sb.append('"');
-    }
-
-    private Object value() throws ParseException {
-      if (i >= s.length()) {
-        throw err("unexpected end of input, expected a value");
-      }
-      char c = s.charAt(i);
-      switch (c) {
-        case '{':
-          return object();
-        case '[':
-          return array();
-        case '"':
-          return string();
-        case 't':
-          return literal("true", Boolean.TRUE);
-        case 'f':
-          return literal("false", Boolean.FALSE);
-        case 'n':
-          return literal("null", NULL);
-        default:
-          if (c == '-' || (c >= '0' && c <= '9')) {
-            return number();
-          }
-          throw err("unexpected " + describe(i) + ", expected a value");
-      }
-    }
-
-    private Map<String, Object> object() throws ParseException {
-      enter();
-      i++; // '{'
-      Map<String, Object> m = new LinkedHashMap<>();
-      skipWs();
-      if (peek() == '}') {
-        i++;
-        depth--;
-        return m;
-      }
-      while (true) {
-        skipWs();
-        if (peek() != '"') {
-          throw err("unexpected " + describe(i) + ", expected a string key");
-        }
-        int keyPos = i;
-        String key = string();
-        if (m.containsKey(key)) {
-          throw new ParseException("duplicate key '" + key + "'", keyPos, key, depth);
-        }
-        skipWs();
-        expect(':', "after object key");
-        skipWs();
-        m.put(key, value());
-        skipWs();
-        if (peek() == ',') {
-          i++;
-          continue;
-        }
-        if (peek() == '}') {
-          i++;
-          depth--;
-          return m;
-        }
-        throw err("unexpected " + describe(i) + ", expected ',' or '}' in object");
-      }
-    }
-
-    private List<Object> array() throws ParseException {
-      enter();
-      i++; // '['
-      List<Object> list = new ArrayList<>();
-      skipWs();
-      if (peek() == ']') {
-        i++;
-        depth--;
-        return list;
-      }
-      while (true) {
-        skipWs();
-        list.add(value());
-        skipWs();
-        if (peek() == ',') {
-          i++;
-          continue;
-        }
-        if (peek() == ']') {
-          i++;
-          depth--;
-          return list;
-        }
-        throw err("unexpected " + describe(i) + ", expected ',' or ']' in array");
-      }
-    }
-
-    private String string() throws ParseException {
-      i++; // opening quote
-      StringBuilder sb = new StringBuilder();
-      while (true) {
-        if (i >= s.length()) {
-          throw err("unterminated string");
-        }
-        char c = s.charAt(i);
-        if (c == '"') {
-          i++;
-          return sb.toString();
-        }
-        if (c < 0x20) {
-          throw err("unescaped control " + describe(i) + " in string");
-        }
-        if (c != '\\') {
-          sb.append(c);
-          i++;
-          continue;
-        }
-        if (i + 1 >= s.length()) {
-          throw err("unterminated escape sequence");
-        }
-        char e = s.charAt(i + 1);
-        switch (e) {
-          case '"' -> sb.append('"');
-          case '\\' -> sb.append('\\');
-          case '/' -> sb.append('/');
-          case 'b' -> sb.append('\b');
-          case 'f' -> sb.append('\f');
-          case 'n' -> sb.append('\n');
-          case 'r' -> sb.append('\r');
-          case 't' -> sb.append('\t');
-          case 'u' -> {
-            if (i + 6 > s.length()) {
-              throw err("truncated \\u escape");
-            }
-            int code = 0;
-            for (int k = i + 2; k < i + 6; k++) {
-              int d = Character.digit(s.charAt(k), 16);
-              if (d < 0) {
-                i = k;
-                throw err("invalid hex digit " + describe(k) + " in \\u escape");
-              }
-              code = code * 16 + d;
-            }
-            sb.append((char) code);
-            i += 4;
-          }
-          default -> throw err("invalid escape sequence '\\" + e + "'");
-        }
-        i += 2;
-      }
-    }
-
-    private Object number() throws ParseException {
-      int start = i;
-      if (peek() == '-') {
-        i++;
-      }
-      if (peek() == '0') {
-        i++;
-        if (isDigit(peek())) {
-          throw err("leading zero in number");
-        }
-      } else if (isDigit(peek())) {
-        while (isDigit(peek())) {
-          i++;
-        }
-      } else {
-        throw err("expected a digit after '-'");
-      }
-      boolean integer = true;
-      if (peek() == '.') {
-        integer = false;
-        i++;
-        if (!isDigit(peek())) {
-          throw err("expected a digit after '.'");
-        }
-        while (isDigit(peek())) {
-          i++;
-        }
-      }
-      if (peek() == 'e' || peek() == 'E') {
-        integer = false;
-        i++;
-        if (peek() == '+' || peek() == '-') {
-          i++;
-        }
-        if (!isDigit(peek())) {
-          throw err("expected a digit in exponent");
-        }
-        while (isDigit(peek())) {
-          i++;
-        }
-      }
-      String lit = s.substring(start, i);
-      return integer ? new BigInteger(lit) : new BigDecimal(lit);
-    }
-
-    private Object literal(String word, Object v) throws ParseException {
-      if (!s.startsWith(word, i)) {
-        throw err("unexpected " + describe(i) + ", expected a value");
-      }
-      i += word.length();
-      return v;
-    }
-
-    private void enter() throws ParseException {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw err("nesting deeper than " + MAX_JSON_DEPTH);
-      }
-    }
-
-    private void expect(char c, String where) throws ParseException {
-      if (peek() != c) {
-        throw err("unexpected " + describe(i) + ", expected '" + c + "' " + where);
-      }
-      i++;
-    }
-
-    private void skipWs() {
-      while (i < s.length()) {
-        char c = s.charAt(i);
-        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
-          return;
-        }
-        i++;
-      }
-    }
-
-    /** The current char, or -1 at the end. */
-    private int peek() {
-      return i < s.length() ? s.charAt(i) : -1;
-    }
-
-    private static boolean isDigit(int c) {
-      return c >= '0' && c <= '9';
-    }
-
-    private String describe(int pos) {
-      if (pos >= s.length()) {
-        return "end of input";
-      }
-      char c = s.charAt(pos);
-      if (c < 0x20 || c == 0x7f) {
-        return String.format("character U+%04X", (int) c);
-      }
-      return "'" + c + "'";
-    }
-
-    private ParseException err(String msg) {
-      return new ParseException(msg, i, null, depth);
-    }
   }
 }

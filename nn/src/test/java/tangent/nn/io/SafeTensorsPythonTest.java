@@ -323,7 +323,7 @@ class SafeTensorsPythonTest {
   @Test
   void describeFormatsAsPythonWould() {
     ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1f).putFloat(2f);
-    Map<String, Entry> m = Map.of("x", new Entry(SafeTensors.DType.F32, new long[] {2}, b.array()));
+    Map<String, Entry> m = Map.of("x", new Entry(SafeTensors.ElementType.F32, new long[] {2}, b.array()));
     assertEquals(
         List.of("T x F32 [2] " + sha256(b.array()) + " 3.0"), describe(m));
     assertEquals(List.of("T x F32 [2] abc 3.0"), normalize("META {}\nT x F32 [2] abc 3.0\n"));

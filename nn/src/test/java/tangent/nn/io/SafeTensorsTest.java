@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tangent.nn.io.SafeTensors.DType;
+import tangent.nn.io.SafeTensors.ElementType;
 import tangent.nn.io.SafeTensors.Entry;
 import tangent.nn.io.SafeTensors.FormatException;
 import tangent.nn.io.SafeTensors.Loaded;
@@ -66,7 +66,7 @@ class SafeTensorsTest {
     m.put("mask", Entry.u8(new byte[] {0, 1, (byte) 255, 7, 8}, 5));
     m.put("scale", Entry.f32(new float[] {2.5f})); // scalar, shape []
     m.put("empty", Entry.f32(new float[0], 0, 3)); // no bytes
-    m.put("half", new Entry(DType.BF16, new long[] {2}, new byte[] {0x3f, (byte) 0x80, 0, 0x40}));
+    m.put("half", new Entry(ElementType.BF16, new long[] {2}, new byte[] {0x3f, (byte) 0x80, 0, 0x40}));
     m.put(
         "nan.and.zero",
         Entry.f32(
@@ -129,7 +129,7 @@ class SafeTensorsTest {
     assertEquals(0x7fc00123, Float.floatToRawIntBits(special[1]), "NaN payload preserved");
     assertEquals(Float.NEGATIVE_INFINITY, special[2]);
 
-    assertEquals(DType.BF16, out.tensor("half").dtype());
+    assertEquals(ElementType.BF16, out.tensor("half").dtype());
   }
 
   @Test
@@ -227,7 +227,7 @@ class SafeTensorsTest {
     assertEquals("shape [2, 3] has 6 elements but 5 values were given", e.getMessage());
     e =
         assertThrows(
-            IllegalArgumentException.class, () -> new Entry(DType.F64, new long[] {2}, new byte[8]));
+            IllegalArgumentException.class, () -> new Entry(ElementType.F64, new long[] {2}, new byte[8]));
     assertEquals("shape [2] of F64 needs 16 bytes but 8 were given", e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Entry.f32(new float[0], -1));
     IllegalStateException s =
@@ -524,7 +524,9 @@ class SafeTensorsTest {
                       assertArrayEquals(before, Files.readAllBytes(target));
                       throw new IOException("disk on fire");
                     }));
-    assertEquals("disk on fire", e.getMessage());
+    // the message names the file (a full disk's "No space left on device" alone would not)
+    assertEquals("writing " + target + ": disk on fire (the previous file, if any, is unchanged)", e.getMessage());
+    assertEquals("disk on fire", e.getCause().getMessage());
     assertArrayEquals(before, Files.readAllBytes(target));
     assertEquals(List.of("ckpt.safetensors"), listing());
     assertEquals(Map.of("v", "old"), SafeTensors.read(target).metadata());

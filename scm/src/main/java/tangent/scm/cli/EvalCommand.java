@@ -2,7 +2,6 @@ package tangent.scm.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -17,6 +16,7 @@ import tangent.scm.eval.CheckpointSamples;
 import tangent.scm.eval.ClassifierWeights;
 import tangent.scm.eval.FrechetEval;
 import tangent.scm.eval.SampleFiles;
+import tangent.scm.train.Memory;
 
 /**
  * {@code scm eval}: Frechet distance (FD) of image samples to the 10,000 Fashion-MNIST test images,
@@ -64,46 +64,43 @@ public final class EvalCommand implements Callable<Integer> {
     boolean noFloor;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         CommandLine cl = spec.commandLine();
-        PrintWriter out = cl.getOut(), err = cl.getErr();
+        PrintWriter out = cl.getOut();
         if ((samples == null) == (checkpoint == null))
             throw new CommandLine.ParameterException(cl, "give exactly one of --samples FILE or --checkpoint CKPT");
         if (sampler < 1)
             throw new CommandLine.ParameterException(cl, "--sampler must be 1 or 2 (a teacher checkpoint: ODE steps >= 1), got "
                     + sampler);
         if (numSamples < 2) throw new CommandLine.ParameterException(cl, "--num-samples must be >= 2, got " + numSamples);
-        try {
-            // fail fast, before any sampling, when the dataset or the classifier is missing
-            FashionMnist.resolveDir(data);
-            Classifier c = classifier != null ? ClassifierWeights.load(classifier) : FrechetEval.committedClassifier();
-            SampleFiles.Samples s;
-            if (samples != null) {
-                s = SampleFiles.read(samples);
-            } else {
-                s = CheckpointSamples.draw(checkpoint, sampler, numSamples, seed);
-            }
-            FrechetEval fe = new FrechetEval(c, data);
-            out.println("samples: " + (samples != null ? samples : checkpoint + " (sampler " + sampler + ", seed " + seed + ")")
-                    + ": " + s.n() + " images, " + s.description());
-            if (s.n() < 1000)
-                out.println("note: " + s.n() + " images is few for a 128-d Gaussian fit; FD is biased upwards (use 10000)");
-            out.flush();
-            if (!noFloor) {
-                FrechetEval.Floor floor = fe.floorWithCount();
-                out.printf(Locale.ROOT, "floor (%d real training images vs test set): %.4f%n", floor.n(), floor.fd());
-                out.flush();
-            }
-            double fd = fe.fd(s.images(), s.n());
-            out.printf(Locale.ROOT, "FD: %.4f%n", fd);
-            out.flush();
-            return 0;
-        } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException
-                | UnsupportedOperationException e) {
-            String msg = e instanceof UncheckedIOException ? e.getCause().getMessage() : e.getMessage();
-            err.println("scm eval: " + msg);
-            err.flush();
-            return 1;
+        if (checkpoint != null) {
+            // the images (float32) and their 128-d features (float64) are held at once for the Frechet fit
+            Memory.requireArray("-n " + numSamples, 784L * numSamples, "use a smaller -n (10000 is the usual FD)");
+            Memory.require("-n " + numSamples, (784L * 4 + 128L * 8 * 2) * numSamples, "use a smaller -n (10000 is the usual FD)");
         }
+        // fail fast, before any sampling, when the dataset or the classifier is missing
+        FashionMnist.resolveDir(data);
+        Classifier c = classifier != null ? ClassifierWeights.load(classifier) : FrechetEval.committedClassifier();
+        SampleFiles.Samples s;
+        if (samples != null) {
+            s = SampleFiles.read(samples);
+        } else {
+            s = CheckpointSamples.draw(checkpoint, sampler, numSamples, seed);
+        }
+        FrechetEval fe = new FrechetEval(c, data);
+        out.println("samples: " + (samples != null ? samples : checkpoint + " (sampler " + sampler + ", seed " + seed + ")")
+                + ": " + s.n() + " images, " + s.description());
+        if (s.n() < 1000)
+            out.println("note: " + s.n() + " images is few for a 128-d Gaussian fit; FD is biased upwards (use 10000)");
+        out.flush();
+        if (!noFloor) {
+            FrechetEval.Floor floor = fe.floorWithCount();
+            out.printf(Locale.ROOT, "floor (%d real training images vs test set): %.4f%n", floor.n(), floor.fd());
+            out.flush();
+        }
+        double fd = fe.fd(s.images(), s.n());
+        out.printf(Locale.ROOT, "FD: %.4f%n", fd);
+        out.flush();
+        return 0;
     }
 }

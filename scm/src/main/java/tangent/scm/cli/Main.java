@@ -22,17 +22,21 @@ public final class Main implements Callable<Integer> {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
-            if (ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
-                    || ex instanceof UnsupportedOperationException || ex instanceof tangent.scm.train.Trainer.DivergedException) {
-                cmd.getErr().println("scm " + cmd.getCommandName() + ": " + ex.getMessage());
-                return 1;
-            }
-            throw ex;
+            cmd.getErr().println("scm " + cmd.getCommandName() + ": " + Errors.message(ex));
+            cmd.getErr().flush();
+            return 1;
         });
         return cl;
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int rc;
+        try {
+            rc = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {   // an Error: picocli's handler sees only exceptions
+            System.err.println("scm: " + Errors.message(e));
+            rc = 1;
+        }
+        System.exit(rc);
     }
 }

@@ -40,6 +40,8 @@ public final class TrainCommand implements Callable<Integer> {
     Path out;
     @Option(names = "--resume", description = "Continue from OUT/checkpoint.safetensors if it exists.")
     boolean resume;
+    @Option(names = "--force", description = "Start over in an OUT that holds a run: its checkpoint is replaced at the first save.")
+    boolean force;
     @Option(names = "--teacher", paramLabel = "CKPT", description = "Teacher checkpoint: the fixed teacher of sCD, and the initialisation of sCT/sCD.")
     Path teacher;
     @Option(names = "--from-scratch", description = "With --teacher: do not initialise the student from it.")
@@ -63,12 +65,18 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Devices.require(device);
         if (method.equals("classifier")) {
+            if (lr != null) finite("--lr", lr);
             Path o = out != null ? out : Path.of("runs/classifier");
             double acc = ClassifierTraining.train(data, o, steps != null ? steps : 2000, batch != null ? batch : 128,
                     lr != null ? lr : 1e-3, seed);
             System.out.printf(Locale.ROOT, "test accuracy: %.4f%n", acc);
             return 0;
         }
+        finite("--sigma-d", sigmaD);
+        finite("--p-mean", pMean);
+        finite("--p-std", pStd);
+        if (!(sigmaD > 0)) throw new IllegalArgumentException("--sigma-d must be > 0, got " + sigmaD);
+        if (!(pStd >= 0)) throw new IllegalArgumentException("--p-std must be >= 0, got " + pStd);
         boolean toy = !dataset.equals("fmnist");
         Trainer.Config c = new Trainer.Config();
         c.method = ScmObjective.Method.parse(method);
@@ -80,6 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
         c.seed = seed;
         c.out = out != null ? out : Path.of("runs", method + "-" + dataset);
         c.resume = resume;
+        c.force = force;
         c.teacher = teacher;
         c.fromScratch = fromScratch;
         c.dataDir = data;
@@ -89,6 +98,11 @@ public final class TrainCommand implements Callable<Integer> {
         TrigFlow d = TrigFlow.defaults();
         c.trigFlow = new TrigFlow(sigmaD, pMean, pStd, Math.atan(TrigFlow.SIGMA_MAX / sigmaD), d.tMid);
         return run(c);
+    }
+
+    /** NaN and the infinities pass a range check written as a comparison; options are refused here first. */
+    static void finite(String option, double v) {
+        if (!Double.isFinite(v)) throw new IllegalArgumentException(option + " must be a finite number, got " + v);
     }
 
     static int run(Trainer.Config c) throws Exception {
@@ -121,6 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
         c.emaDecay = DEFAULT_TOY_EMA;
         c.warmup = DEFAULT_TOY_WARMUP;
         c.out = Path.of("runs/default");
+        c.force = true;   // runs/default is the main job's own directory: each bare bin/scm starts it over
         System.out.println("scm: the main job, sCT from scratch on the 2-D checkerboard with the MLP denoiser (bin/scm --help for more)");
         int rc = run(c);
         System.out.println();

@@ -43,7 +43,7 @@ public final class ClassifierTraining {
             Rng data = rng.split();
             System.out.printf(Locale.ROOT, "classifier: %d parameters, %d steps at batch %d, lr %g, seed %d%n",
                     model.parameterCount(), steps, batch, lr, seed);
-            Adam opt = new Adam(model.parameters());
+            ClassifierAdam opt = new ClassifierAdam(model.parameters());
             int n = train.n();
             int[] perm = permutation(n, data);
             int at = 0, warmup = Math.min(200, steps / 10);

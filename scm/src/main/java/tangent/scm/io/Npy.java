@@ -1,14 +1,11 @@
 package tangent.scm.io;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -169,6 +166,19 @@ public final class Npy {
 
     /** Encodes a float32 array as {@code .npy} bytes (version 1.0, header padded to 64 bytes). */
     public static byte[] encodeFloat32(float[] data, int... shape) {
+        byte[] head = headerFloat32(shape);
+        ByteBuffer bb = ByteBuffer.allocate(head.length + 4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        bb.put(head);
+        bb.asFloatBuffer().put(data);
+        return bb.array();
+    }
+
+    /**
+     * The bytes before the data of a float32 C-order {@code .npy} of the given shape: magic,
+     * version 1.0, header length and the header dict padded to a multiple of 64 bytes. Followed by
+     * the elements as little-endian float32, a file can be written in chunks.
+     */
+    public static byte[] headerFloat32(int... shape) {
         StringBuilder sh = new StringBuilder("(");
         for (int i = 0; i < shape.length; i++) {
             if (i > 0) sh.append(", ");
@@ -182,39 +192,22 @@ public final class Npy {
         String header = dict + " ".repeat(pad) + "\n";
         if (header.length() > 65535) throw new IllegalArgumentException("shape too long for npy v1.0 header");
         byte[] hb = header.getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer bb = ByteBuffer.allocate(10 + hb.length + 4 * data.length).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer bb = ByteBuffer.allocate(10 + hb.length).order(ByteOrder.LITTLE_ENDIAN);
         bb.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) hb.length).put(hb);
-        bb.asFloatBuffer().put(data);
         return bb.array();
     }
 
-    static void writeAtomically(Path file, byte[] bytes) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-        try {
-            try (OutputStream os = Files.newOutputStream(tmp)) {
-                os.write(bytes);
-            }
-            worldReadable(tmp);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
+    /** Whether the file starts with the {@code .npy} magic bytes. */
+    public static boolean hasMagic(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(MAGIC.length), MAGIC);
         }
     }
 
-    /** createTempFile makes owner-only files on POSIX; give outputs the usual rw-r--r--. */
-    static void worldReadable(Path p) {
-        try {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-        } catch (UnsupportedOperationException | IOException e) {
-            // non-POSIX file system: keep defaults
-        }
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir != null) Files.createDirectories(dir);
+        tangent.nn.io.AtomicFiles.writeBytes(file, bytes);
     }
 
     private static String field(String header, String key, String valueRegex, String where) throws IOException {

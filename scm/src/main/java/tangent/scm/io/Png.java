@@ -15,7 +15,7 @@ import java.util.zip.Deflater;
 public final class Png {
     private Png() {}
 
-    static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    public static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
     /**
      * An 8-bit raster.

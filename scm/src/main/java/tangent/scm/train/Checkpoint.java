@@ -2,9 +2,14 @@ package tangent.scm.train;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import tangent.core.DType;
+import tangent.core.GradMode;
 import tangent.core.Rng;
 import tangent.core.Tensor;
 import tangent.nn.AdaptiveWeight;
@@ -13,12 +18,12 @@ import tangent.nn.TimeConditioned;
 import tangent.nn.io.SafeTensors;
 import tangent.nn.optim.Ema;
 import tangent.nn.optim.Optimizer;
-import tangent.scm.Samplers;
+import tangent.scm.Sampler;
 import tangent.scm.TrigFlow;
 import tangent.scm.models.Models;
 
 /**
- * Trainer checkpoints, written and read by the project's checkpoint layer {@link tangent.nn.Checkpoint}
+ * Trainer checkpoints, written and read by the project's checkpoint layer {@link tangent.nn.CheckpointIO}
  * (one safetensors file, written atomically; everything validated before anything is loaded). The
  * saved model is a {@link TrainState}: the trained network as {@code net.*} and the adaptive weight
  * head as {@code weight.*}; the RAdam state is {@code opt.m/v/step.<net.|weight.name>}, the EMA of the
@@ -31,7 +36,8 @@ public final class Checkpoint {
     private Checkpoint() {}
 
     public static final String FILE = "checkpoint.safetensors";
-    public static final String MODEL = "scm.model", DATASET = "scm.dataset", METHOD = "scm.method";
+    public static final String MODEL = "scm.model", DATASET = "scm.dataset", METHOD = "scm.method", SIGMA_D = "scm.sigma_d";
+    public static final List<String> METHODS = List.of("teacher", "sct", "scd");
     private static final String LOSSES = "losses", DATA_RNG = "data";
 
     /** What the trainer optimizes: the network ({@code net}) and the adaptive weight head ({@code weight}). */
@@ -50,7 +56,7 @@ public final class Checkpoint {
                             Map<String, String> meta) throws IOException {
         Map<String, SafeTensors.Entry> extra = new LinkedHashMap<>();
         if (losses != null) extra.put(LOSSES, SafeTensors.Entry.f64(losses, losses.length));
-        tangent.nn.Checkpoint.save(file, s, opt, ema, step, data == null ? null : Map.of(DATA_RNG, data), extra, meta);
+        tangent.nn.CheckpointIO.save(file, s, opt, ema, step, data == null ? null : Map.of(DATA_RNG, data), extra, meta);
     }
 
     /** What a resume restores besides the tensors. */
@@ -59,58 +65,150 @@ public final class Checkpoint {
     /**
      * Restores s, opt and ema from file, which must carry the metadata values in expect (model,
      * dataset, method). Everything is checked first: on a mismatch it throws
-     * {@link tangent.nn.Checkpoint.MismatchException} naming the file and the first problem, and
+     * {@link tangent.nn.CheckpointIO.MismatchException} naming the file and the first problem, and
      * nothing has changed.
      */
     public static Resumed resume(Path file, TrainState s, Optimizer opt, Ema ema, Map<String, String> expect) throws IOException {
-        tangent.nn.Checkpoint.Restored r = tangent.nn.Checkpoint.load(SafeTensors.read(file), s, opt, ema, expect,
-                Map.of(LOSSES, new tangent.nn.Checkpoint.Spec(SafeTensors.DType.F64, -1)));
+        tangent.nn.CheckpointIO.Restored r = tangent.nn.CheckpointIO.load(SafeTensors.read(file), s, opt, ema, expect,
+                Map.of(LOSSES, new tangent.nn.CheckpointIO.Spec(SafeTensors.ElementType.F64, -1)));
         Rng data = r.rngs().get(DATA_RNG);
-        if (data == null) throw new tangent.nn.Checkpoint.MismatchException(file, "missing tensor 'rng." + DATA_RNG + "'");
+        if (data == null) throw new tangent.nn.CheckpointIO.MismatchException(file, "missing tensor 'rng." + DATA_RNG + "'");
         return new Resumed(r.step(), data, r.extras().get(LOSSES).asDoubles());
     }
 
     /**
-     * Loads the EMA weights of a checkpoint of the given model into net (a teacher, or the start of a
-     * distillation); validated first, net unchanged on a mismatch.
+     * Loads the EMA weights of a teacher checkpoint of the given model into net (the fixed teacher of
+     * sCD, or the start of a distillation); validated first (a {@code --method teacher} run of that
+     * model whose sigma_d is the run's), net unchanged on a mismatch.
      */
-    public static void loadEmaInto(Path file, Module net, String model) throws IOException {
-        tangent.nn.Checkpoint.loadEmaWeights(SafeTensors.read(file), net, Map.of(MODEL, model));
+    public static void loadTeacherInto(Path file, Module net, String model, double sigmaD) throws IOException {
+        SafeTensors.Loaded ck = SafeTensors.read(file);
+        Map<String, String> meta = tangent.nn.CheckpointIO.checkHeader(ck, Map.of(MODEL, model));
+        String method = meta.getOrDefault(METHOD, "missing");
+        if (!method.equals("teacher"))
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "a " + method + " checkpoint (metadata '" + METHOD
+                    + "'); --teacher needs the checkpoint of a --method teacher run");
+        double tsd = trigFlow(file, meta).sigmaD;
+        if (tsd != sigmaD)
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "the teacher was trained with sigma_d " + tsd
+                    + " but this run has --sigma-d " + sigmaD);
+        checkNames(ck, model);
+        tangent.nn.CheckpointIO.loadEmaWeights(ck, net, null);
     }
 
-    /** The sampling network (EMA weights) of a checkpoint, with its model name. */
-    public record Sampler(String model, Module module, TimeConditioned net, String method) {}
+    /** The sampling network (EMA weights) of a checkpoint: model name, network, method and the run's TrigFlow. */
+    public record EmaNet(String model, Module module, TimeConditioned net, String method, TrigFlow trigFlow) {
+        /** The sampler for this network: 1 or 2 consistency steps, or for a teacher DDIM steps of its ODE. */
+        public Sampler sampler(int steps) {
+            return Sampler.forMethod(method, steps);
+        }
 
-    public static Sampler loadEma(Path file) throws IOException {
+        public boolean isImage() {
+            return Models.isImage(model);
+        }
+    }
+
+    public static EmaNet loadEma(Path file) throws IOException {
         SafeTensors.Loaded ck = SafeTensors.read(file);
-        Map<String, String> meta = tangent.nn.Checkpoint.checkHeader(ck, null);
+        Map<String, String> meta = tangent.nn.CheckpointIO.checkHeader(ck, null);
         String model = meta.get(MODEL);
-        if (model == null) throw new tangent.nn.Checkpoint.MismatchException(file, "not an scm checkpoint (no '" + MODEL + "' in its metadata)");
+        if (model == null) throw new tangent.nn.CheckpointIO.MismatchException(file, "not an scm checkpoint (no '" + MODEL + "' in its metadata)");
         if (!Models.NAMES.contains(model))
-            throw new tangent.nn.Checkpoint.MismatchException(file, "unknown model '" + model + "'; valid: " + String.join(", ", Models.NAMES));
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "unknown model '" + model + "'; valid: " + String.join(", ", Models.NAMES));
+        String method = meta.getOrDefault(METHOD, "sct");
+        if (!METHODS.contains(method))
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "unknown method '" + method + "' in metadata '" + METHOD
+                    + "'; valid: " + String.join(", ", METHODS));
+        TrigFlow tf = trigFlow(file, meta);
+        checkNames(ck, model);
         Module m = Models.create(model, DType.F32, 0);
-        tangent.nn.Checkpoint.loadEmaWeights(ck, m, null);
+        tangent.nn.CheckpointIO.loadEmaWeights(ck, m, null);
         m.train(false);
-        return new Sampler(model, m, (TimeConditioned) m, meta.getOrDefault(METHOD, "sct"));
+        return new EmaNet(model, m, (TimeConditioned) m, method, tf);
     }
 
     /**
-     * Draws n samples from a checkpoint's EMA network: sampler 1 or 2 (consistency steps) or, for
-     * a teacher checkpoint, the number of DDIM steps of the probability-flow ODE. Images come back
-     * as (n, C, H, W), clamped to [-1, 1] (the data range; as {@code eval --checkpoint} does); 2-D
-     * samples as (n, 2) in the toy's data units (not clamped).
+     * The run's TrigFlow from metadata {@code scm.sigma_d} (a number; files without it were trained
+     * with the default 0.5), with the sampler times t_max = arctan(80 / sigma_d) and t_mid = 1.1 the
+     * trainer uses.
+     */
+    static TrigFlow trigFlow(Path file, Map<String, String> meta) throws tangent.nn.CheckpointIO.MismatchException {
+        String v = meta.get(SIGMA_D);
+        if (v == null) return TrigFlow.defaults();
+        double s;
+        try {
+            s = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            s = Double.NaN;
+        }
+        if (!(s > 0 && s < Double.POSITIVE_INFINITY))
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "metadata '" + SIGMA_D + "' is '" + v + "', not a number > 0");
+        return TrigFlow.defaults().withSigmaD(s);
+    }
+
+    /**
+     * Every tensor of an scm checkpoint has a known name: the trained parameters ({@code net.*},
+     * {@code weight.*}), their optimizer state, the EMA of the network, the step counters, the data
+     * Rng and the loss history. Anything else is refused, as {@code --resume} does.
+     */
+    static void checkNames(SafeTensors.Loaded ck, String model) throws tangent.nn.CheckpointIO.MismatchException {
+        Module net = Models.create(model, DType.F32, 0);
+        Set<String> known = new HashSet<>(List.of("state.step", "state.ema_updates", "rng." + DATA_RNG, "extra." + LOSSES));
+        for (String n : new TrainState(net, new AdaptiveWeight(DType.F32)).namedParameters().keySet()) {
+            known.add(n);
+            for (String p : List.of("opt.m.", "opt.v.", "opt.step.")) known.add(p + n);
+        }
+        for (String n : net.namedParameters().keySet()) known.add("ema." + n);
+        for (Map.Entry<String, SafeTensors.Entry> e : ck.tensors().entrySet())
+            if (!known.contains(e.getKey()))
+                throw new tangent.nn.CheckpointIO.MismatchException(ck.file(), "unexpected tensor '" + e.getKey() + "' ("
+                        + e.getValue().dtype() + " " + Arrays.toString(e.getValue().shape()) + "): not part of an scm checkpoint of model '"
+                        + model + "'");
+    }
+
+    /** Receives the samples of one chunk, the first at index {@code at} of the whole. */
+    public interface ChunkSink {
+        void accept(int at, Tensor samples) throws IOException;
+    }
+
+    /** Samples per sampler call: memory stays flat in the number of samples. */
+    public static final int CHUNK = 250;
+
+    /**
+     * Draws n samples from s in chunks of {@link #CHUNK} from one {@code Rng(seed)} stream, float32,
+     * without gradients, in the model's space (see {@link #toDataRange}).
+     */
+    public static void drawChunks(EmaNet s, Sampler sampler, int n, long seed, ChunkSink sink) throws IOException {
+        int[] rest = Models.sampleShape(s.model());
+        Rng rng = new Rng(seed);
+        try (var g = GradMode.noGrad()) {
+            for (int at = 0; at < n; at += CHUNK) {
+                int m = Math.min(CHUNK, n - at);
+                sink.accept(at, sampler.draw(s.trigFlow(), s.net(), rng, DType.F32, concat(m, rest)));
+            }
+        }
+    }
+
+    /** Images clamped to [-1, 1] (the data range, as eval does); 2-D points back to the toy's data units (not clamped). */
+    public static Tensor toDataRange(EmaNet s, Tensor x) {
+        return s.isImage() ? clamp(x) : x.div(DataSource.Toy.SCALE);
+    }
+
+    /**
+     * Draws n samples from a checkpoint's EMA network with {@link EmaNet#sampler}(steps), as
+     * {@link #drawChunks} and {@link #toDataRange}: images (n, C, H, W), 2-D points (n, 2).
      */
     public static Tensor sample(Path file, int steps, int n, long seed) throws IOException {
-        Sampler s = loadEma(file);
-        TrigFlow tf = TrigFlow.defaults();
+        EmaNet s = loadEma(file);
+        Sampler sampler = s.sampler(steps);
         int[] shape = concat(n, Models.sampleShape(s.model()));
-        Rng rng = new Rng(seed);
-        Tensor x;
-        if (s.method().equals("teacher")) x = Samplers.teacherOde(tf, s.net(), rng, steps, Samplers.OdeSolver.DDIM, DType.F32, shape);
-        else if (steps == 1) x = Samplers.oneStep(tf, s.net(), rng, DType.F32, shape);
-        else if (steps == 2) x = Samplers.twoStep(tf, s.net(), rng, DType.F32, shape);
-        else throw new IllegalArgumentException("a consistency model samples with 1 or 2 steps, not " + steps);
-        return Models.isImage(s.model()) ? clamp(x) : x.div(DataSource.Toy.SCALE);
+        int per = 1;
+        for (int d : Models.sampleShape(s.model())) per *= d;
+        int perSample = per;
+        float[] out = new float[Math.multiplyExact(n, per)];
+        drawChunks(s, sampler, n, seed, (at, x) -> System.arraycopy(toDataRange(s, x).toFloatArray(), 0, out, at * perSample,
+                x.size(0) * perSample));
+        return Tensor.of(out, shape);
     }
 
     /** Elementwise clamp to [-1, 1] (float32). */

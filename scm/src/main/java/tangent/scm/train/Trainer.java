@@ -18,9 +18,11 @@ import tangent.nn.TimeConditioned;
 import tangent.nn.io.AtomicFiles;
 import tangent.nn.optim.Ema;
 import tangent.nn.optim.RAdam;
+import tangent.scm.Sampler;
 import tangent.scm.Samplers;
 import tangent.scm.ScmObjective;
 import tangent.scm.TrigFlow;
+import tangent.scm.data.FashionMnist;
 import tangent.scm.io.Plots;
 import tangent.scm.io.Png;
 import tangent.scm.metrics.SlicedWasserstein;
@@ -32,7 +34,7 @@ import tangent.scm.ui.Progress;
  * sampling, and every {@code every} steps pictures (image grid or 2-D scatter panels, loss plot)
  * and an atomic checkpoint in the out directory; {@code metrics.json} at the end.
  */
-public final class Trainer {
+public final class Trainer implements AutoCloseable {
     /** Options of one run (the command line fills them). */
     public static final class Config {
         public ScmObjective.Method method = ScmObjective.Method.SCT;
@@ -44,6 +46,7 @@ public final class Trainer {
         public long seed = 0;
         public Path out = Path.of("runs/default");
         public boolean resume;
+        public boolean force;            // replace the run already in out (its checkpoint is overwritten at the first save)
         public Path teacher;
         public boolean fromScratch;
         public Path dataDir;
@@ -56,7 +59,7 @@ public final class Trainer {
         public boolean quiet;
     }
 
-    /** Thrown when the loss stops being finite; the last good checkpoint is left in place. */
+    /** Thrown when the loss or the parameters stop being finite; the last good checkpoint is left in place. */
     public static final class DivergedException extends RuntimeException {
         public final long step;
 
@@ -83,19 +86,16 @@ public final class Trainer {
     private long step;
     private final List<Double> losses = new ArrayList<>();
     private final Path ckptFile;
+    private RunLock lock;
 
     public Trainer(Config c, PrintStream log) throws IOException {
         this.c = c;
         this.log = log;
-        Models.check(c.model);
-        if (c.steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + c.steps);
-        if (c.batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + c.batch);
-        if (!(c.lr > 0)) throw new IllegalArgumentException("--lr must be > 0, got " + c.lr);
-        boolean toy = !c.dataset.equals("fmnist");
-        if (toy != c.model.equals("mlp"))
-            throw new IllegalArgumentException(toy
-                    ? "dataset '" + c.dataset + "' is 2-D: use --model mlp"
-                    : "dataset 'fmnist' is 1x28x28 images: use --model fmnist-xs or fmnist-s (not " + c.model + ")");
+        validate(c);
+        long sampleElems = 1;
+        for (int d : Models.sampleShape(c.model)) sampleElems *= d;
+        Memory.requireArray("--batch " + c.batch, sampleElems * c.batch, "use a smaller --batch");
+        Memory.require("--batch " + c.batch, trainingBytes(c), "use a smaller --batch");
         data = DataSource.open(c.dataset, c.dataDir);
         net = Models.create(c.model, DType.F32, c.seed);
         emaNet = Models.create(c.model, DType.F32, c.seed);
@@ -109,13 +109,14 @@ public final class Trainer {
             try {
                 if (c.method == ScmObjective.Method.SCD) {
                     teacherNet = Models.create(c.model, DType.F32, c.seed);
-                    Checkpoint.loadEmaInto(c.teacher, teacherNet, c.model);
+                    Checkpoint.loadTeacherInto(c.teacher, teacherNet, c.model, c.trigFlow.sigmaD);
                     teacherNet.train(false);
                 } else {
                     teacherNet = null;
                 }
-                if (!c.fromScratch) Checkpoint.loadEmaInto(c.teacher, net, c.model); // start from the teacher's (EMA) weights
-            } catch (tangent.nn.Checkpoint.MismatchException e) {
+                // start from the teacher's (EMA) weights
+                if (!c.fromScratch) Checkpoint.loadTeacherInto(c.teacher, net, c.model, c.trigFlow.sigmaD);
+            } catch (tangent.nn.CheckpointIO.MismatchException e) {
                 throw new IOException("--teacher: " + e.getMessage(), e);
             }
         } else {
@@ -128,11 +129,83 @@ public final class Trainer {
         objective = new ScmObjective(c.trigFlow, c.method, (TimeConditioned) net, weight::forward, (TimeConditioned) teacherNet)
                 .warmupSteps(c.warmup);
         rng = new Rng(c.seed * 0x9E3779B97F4A7C15L + 12345, 0);
-        Files.createDirectories(c.out);
-        if (c.resume) {
-            if (Files.exists(ckptFile)) restore();
-            else log.println("--resume: no checkpoint at " + ckptFile + ", starting from step 0");
+        try {
+            Files.createDirectories(c.out);
+        } catch (java.nio.file.FileSystemException e) {
+            String why = e.getReason() != null ? e.getReason()
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? e.getFile() + " exists and is not a directory"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied on " + e.getFile()
+                    : e instanceof java.nio.file.NoSuchFileException ? "the file system does not allow it there"
+                    : e.getClass().getSimpleName() + " on " + e.getFile();
+            throw new IOException("--out " + c.out + ": cannot create the directory (" + why + "); give a directory you can write to", e);
         }
+        lock = RunLock.acquire(c.out);
+        try {
+            int stale = AtomicFiles.deleteTemps(c.out);   // safe under the lock: nobody else writes here
+            if (stale > 0) log.println("removed " + stale + " temporary file(s) in " + c.out + " left by an interrupted write");
+            if (c.resume) {
+                if (Files.exists(ckptFile)) restore();
+                else log.println("--resume: no checkpoint at " + ckptFile + ", starting from step 0");
+            } else if (Files.exists(ckptFile) && !c.force) {
+                throw new IllegalArgumentException("--out " + c.out + " already holds a run (" + ckptFile.getFileName()
+                        + "); continue it with --resume, or start over with --force (its checkpoint is then replaced)");
+            }
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Checks the options before anything is read or created; messages name the option. */
+    static void validate(Config c) {
+        Models.check(c.model);
+        if (c.steps < 1) throw new IllegalArgumentException("--steps must be >= 1, got " + c.steps);
+        if (c.batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + c.batch);
+        if (c.every < 0) throw new IllegalArgumentException("--every must be >= 0 (0: about 10 times per run), got " + c.every);
+        if (!(c.lr > 0 && c.lr < Double.POSITIVE_INFINITY)) throw new IllegalArgumentException("--lr must be a number > 0, got " + c.lr);
+        if (!(c.emaDecay >= 0 && c.emaDecay < 1)) throw new IllegalArgumentException("--ema must be in [0, 1), got " + c.emaDecay);
+        if (!(c.warmup >= 0 && c.warmup < Double.POSITIVE_INFINITY))
+            throw new IllegalArgumentException("--warmup must be a number >= 0, got " + c.warmup);
+        if (c.resume && c.force) throw new IllegalArgumentException("--resume and --force contradict each other: give one");
+        if (!DataSource.NAMES.contains(c.dataset))
+            throw new IllegalArgumentException("unknown dataset '" + c.dataset + "'; valid: " + String.join(", ", DataSource.NAMES));
+        boolean toy = !c.dataset.equals("fmnist");
+        if (toy != c.model.equals("mlp"))
+            throw new IllegalArgumentException(toy
+                    ? "dataset '" + c.dataset + "' is 2-D: use --model mlp"
+                    : "dataset 'fmnist' is 1x28x28 images: use --model fmnist-xs or fmnist-s (not " + c.model + ")");
+        if (!toy && !java.util.Arrays.equals(Models.sampleShape(c.model), new int[] {1, FashionMnist.SIDE, FashionMnist.SIDE}))
+            throw new IllegalArgumentException("--model " + c.model + " makes " + java.util.Arrays.toString(Models.sampleShape(c.model))
+                    + " images but dataset 'fmnist' is 1x28x28: use --model fmnist-xs or fmnist-s");
+        if (Files.exists(c.out) && !Files.isDirectory(c.out))
+            throw new IllegalArgumentException("--out " + c.out + " exists and is not a directory: give a directory for the run's outputs");
+    }
+
+    /**
+     * A lower bound on the memory of one training step: the batch, its noise, x_t, its tangent and
+     * the network output with its tangent and cotangents (at least 16 tensors of the batch's size,
+     * float32), plus for a U-Net the first level's activations: per residual block two of base
+     * channels at full resolution, each with its tangent (counted a quarter, well below the real
+     * footprint, so the refusal only catches sizes that cannot fit).
+     */
+    static long trainingBytes(Config c) {
+        long elems = 1;
+        for (int d : Models.sampleShape(c.model)) elems *= d;
+        long perSample = 16 * elems * 4;
+        if (Models.isImage(c.model)) {
+            tangent.nn.UNetConfig u = Models.config(c.model);
+            perSample += (long) u.blocks() * 2 * 2 * u.ch() * u.res() * u.res();   // 4-byte floats counted as 1 byte
+        } else {
+            perSample += 2L * 3 * 128 * 4;
+        }
+        return perSample * c.batch;
+    }
+
+    /** Releases the run's lock on out (also done when {@link #run} returns or throws). */
+    @Override
+    public void close() {
+        if (lock != null) lock.close();
+        lock = null;
     }
 
     public long step() {
@@ -147,8 +220,16 @@ public final class Trainer {
         return emaNet;
     }
 
-    /** Trains until step == steps, then writes metrics.json. */
+    /** Trains until step == steps, then writes metrics.json; releases the lock on out when done. */
     public Result run() throws IOException {
+        try {
+            return train();
+        } finally {
+            close();
+        }
+    }
+
+    private Result train() throws IOException {
         int every = c.every > 0 ? c.every : Math.max(1, c.steps / 10);
         double last = Double.NaN;
         if (step >= c.steps) log.println("already at step " + step + " of " + c.steps + "; nothing to train");
@@ -157,10 +238,7 @@ public final class Trainer {
                 Tensor x0 = data.batch(c.batch, rng, DType.F32);
                 Tensor loss = objective.loss(x0, rng, step);   // warmup r = min(1, step / H), step counted from 0
                 double v = loss.item();
-                if (!Double.isFinite(v))
-                    throw new DivergedException(String.format(Locale.ROOT,
-                            "training stopped: the loss is %s at step %d; the last good checkpoint (%s) was left in place",
-                            v, step + 1, Files.exists(ckptFile) ? ckptFile : "none written yet"), step + 1);
+                if (!Double.isFinite(v)) throw diverged("the loss is " + v + " at step " + (step + 1), step + 1);
                 loss.backward();
                 opt.step();
                 opt.zeroGrad();
@@ -170,6 +248,7 @@ public final class Trainer {
                 last = v;
                 if (progress != null) progress.update(step, v);
                 if (step % every == 0 || step == c.steps) {
+                    requireGoodWeights();
                     ema.copyTo(emaNet);
                     writePictures();
                     saveCheckpoint();
@@ -180,6 +259,36 @@ public final class Trainer {
         Map<String, Double> metrics = finalMetrics(last);
         writeMetrics(metrics);
         return new Result(step, last, metrics);
+    }
+
+    /**
+     * Before anything is saved, the weights must be good: every parameter and EMA weight finite,
+     * and the loss they give finite on a probe batch (drawn from a copy of the data Rng, so the
+     * training stream is unchanged). A huge learning rate can leave finite but absurd weights
+     * (1e38) whose loss only the next step finds non-finite; then the last good checkpoint stays.
+     */
+    private void requireGoodWeights() {
+        List<Tensor> all = new ArrayList<>(state.parameters());
+        all.addAll(ema.shadow().values());
+        for (Tensor p : all) {
+            float[] v = p.toFloatArray();
+            for (float x : v)
+                if (!Float.isFinite(x)) throw diverged("the parameters hold " + x + " after step " + step, step);
+        }
+        Rng probe = new Rng(rng.seed(), rng.counter());
+        net.train(false);   // no dropout: the probe draws nothing from the network's own Rng
+        double v;
+        try {
+            v = objective.loss(data.batch(c.batch, probe, DType.F32), probe, step).item();
+        } finally {
+            net.train(true);
+        }
+        if (!Double.isFinite(v)) throw diverged("the loss at the weights of step " + step + " is " + v, step);
+    }
+
+    private DivergedException diverged(String what, long atStep) {
+        return new DivergedException(String.format(Locale.ROOT, "training stopped: %s; the last good checkpoint (%s) was left in place",
+                what, Files.exists(ckptFile) ? ckptFile : "none written yet"), atStep);
     }
 
     // ---- pictures, metrics -----------------------------------------------------------------
@@ -196,12 +305,9 @@ public final class Trainer {
     private List<double[]> toySamples(int n, long seed) {
         TrigFlow tf = c.trigFlow;
         List<double[]> out = new ArrayList<>();
-        if (teacherMode()) {
-            out.add(DataSource.Toy.toData(Samplers.teacherOde(tf, emaF(), new Rng(seed), c.odeSteps, Samplers.OdeSolver.HEUN, DType.F32, n, 2)));
-        } else {
-            out.add(DataSource.Toy.toData(Samplers.oneStep(tf, emaF(), new Rng(seed), DType.F32, n, 2)));
-            out.add(DataSource.Toy.toData(Samplers.twoStep(tf, emaF(), new Rng(seed), DType.F32, n, 2)));
-        }
+        for (Sampler s : teacherMode() ? List.of(Sampler.ode(c.odeSteps, Samplers.OdeSolver.HEUN))
+                : List.of(Sampler.consistency(1), Sampler.consistency(2)))
+            out.add(DataSource.Toy.toData(s.draw(tf, emaF(), new Rng(seed), DType.F32, n, 2)));
         return out;
     }
 
@@ -226,10 +332,11 @@ public final class Trainer {
             int h = shape[2], w = shape[3];
             float[] grid;
             if (teacherMode()) {
-                grid = Samplers.teacherOde(c.trigFlow, emaF(), new Rng(4242), c.odeSteps, Samplers.OdeSolver.DDIM, DType.F32, Checkpoint.concat(2 * n, data.sampleShape())).toFloatArray();
+                grid = Sampler.ode(c.odeSteps, Samplers.OdeSolver.DDIM).draw(c.trigFlow, emaF(), new Rng(4242), DType.F32,
+                        Checkpoint.concat(2 * n, data.sampleShape())).toFloatArray();
             } else {
-                float[] a = Samplers.oneStep(c.trigFlow, emaF(), new Rng(4242), DType.F32, shape).toFloatArray();
-                float[] b = Samplers.twoStep(c.trigFlow, emaF(), new Rng(4242), DType.F32, shape).toFloatArray();
+                float[] a = Sampler.consistency(1).draw(c.trigFlow, emaF(), new Rng(4242), DType.F32, shape).toFloatArray();
+                float[] b = Sampler.consistency(2).draw(c.trigFlow, emaF(), new Rng(4242), DType.F32, shape).toFloatArray();
                 grid = new float[a.length + b.length];
                 System.arraycopy(a, 0, grid, 0, a.length);         // rows 1-2: 1-step
                 System.arraycopy(b, 0, grid, a.length, b.length);  // rows 3-4: 2-step (same first noise)
@@ -290,6 +397,9 @@ public final class Trainer {
         meta.put("scm.ema_decay", Double.toString(c.emaDecay));
         meta.put("scm.warmup", Double.toString(c.warmup));
         meta.put("scm.trigflow", c.trigFlow.toString());
+        meta.put(Checkpoint.SIGMA_D, Double.toString(c.trigFlow.sigmaD));   // read back as a number by sampling and eval
+        meta.put("scm.p_mean", Double.toString(c.trigFlow.pMean));
+        meta.put("scm.p_std", Double.toString(c.trigFlow.pStd));
         Checkpoint.save(ckptFile, state, opt, ema, step, rng, l, meta);
     }
 
@@ -306,7 +416,7 @@ public final class Trainer {
         Checkpoint.Resumed r;
         try {
             r = Checkpoint.resume(ckptFile, state, opt, ema, expectedMetadata());
-        } catch (tangent.nn.Checkpoint.MismatchException e) {
+        } catch (tangent.nn.CheckpointIO.MismatchException e) {
             throw new IOException("--resume: " + e.getMessage(), e);
         }
         ema.copyTo(emaNet);

@@ -35,6 +35,8 @@ public final class Progress implements AutoCloseable {
     private String extra = "";
     private int lastLen;
     private boolean finished;
+    private String unit = "steps";
+    private boolean showLoss = true;
 
     /**
      * Creates a progress reporter on {@code System.out}; interactive when a console is attached.
@@ -58,6 +60,13 @@ public final class Progress implements AutoCloseable {
         this.interactive = interactive;
         this.clock = nanoClock;
         this.startNanos = nanoClock.getAsLong();
+    }
+
+    /** Counts things other than training steps (e.g. "samples"): no loss column, the rate in unit/s. */
+    public Progress counting(String unit) {
+        this.unit = unit;
+        this.showLoss = false;
+        return this;
     }
 
     /** Whether this reporter redraws one line in place. */
@@ -130,10 +139,10 @@ public final class Progress implements AutoCloseable {
     }
 
     private void appendStats(StringBuilder sb, long nowNanos) {
-        sb.append(" loss ").append(formatLoss(loss));
+        if (showLoss) sb.append(" loss ").append(formatLoss(loss));
         double secs = (nowNanos - startNanos) / 1e9;
         double rate = secs > 0 ? step / secs : Double.NaN;
-        sb.append(' ').append(Double.isFinite(rate) ? String.format(Locale.ROOT, "%.1f", rate) : "-").append(" steps/s");
+        sb.append(' ').append(Double.isFinite(rate) ? String.format(Locale.ROOT, "%.1f", rate) : "-").append(' ').append(unit).append("/s");
         if (Double.isFinite(rate) && rate > 0 && step < total) {
             sb.append(" eta ").append(formatDuration((total - step) / rate));
         }

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
-import tangent.scm.cli.EvalCommand;
+import tangent.scm.cli.Main;
 
 /** Runs {@code scm eval} in-process against a tiny synthetic dataset (--data) and the committed classifier. */
 class EvalCommandTest {
@@ -20,10 +20,13 @@ class EvalCommandTest {
 
     static Run run(String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = new CommandLine(new EvalCommand());
+        CommandLine cl = Main.commandLine();   // with its one-line error messages
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
+        String[] all = new String[args.length + 1];
+        all[0] = "eval";
+        System.arraycopy(args, 0, all, 1, args.length);
+        int code = cl.execute(all);
         return new Run(code, out.toString(), err.toString());
     }
 

@@ -135,7 +135,7 @@ class TrainerCheckpointMismatchTest {
         Module net = Models.create("mlp", DType.F32, 7);
         List<float[]> before = new ArrayList<>();
         for (Tensor p : net.parameters()) before.add(p.toFloatArray());
-        assertThrows(IOException.class, () -> Checkpoint.loadEmaInto(narrow, net, "mlp"));
+        assertThrows(IOException.class, () -> Checkpoint.loadTeacherInto(narrow, net, "mlp", 0.5));
         for (int i = 0; i < before.size(); i++) assertArrayEquals(before.get(i), net.parameters().get(i).toFloatArray(), "param " + i);
     }
 }

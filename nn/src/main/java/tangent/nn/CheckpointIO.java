@@ -14,7 +14,8 @@ import tangent.nn.optim.Ema;
 import tangent.nn.optim.Optimizer;
 
 /**
- * Training checkpoints as one safetensors file, written atomically (via {@link SafeTensors#write}).
+ * The I/O layer of training checkpoints (scm's run checkpoints build on it): one safetensors
+ * file, written atomically (via {@link SafeTensors#write}).
  *
  * <p>Tensor names:
  * <pre>
@@ -39,8 +40,8 @@ import tangent.nn.optim.Optimizer;
  * parameters of a fresh network (sampling, a teacher). A file that is not valid safetensors
  * (truncated, corrupt) fails in the reader with {@link SafeTensors.FormatException}.
  */
-public final class Checkpoint {
-    private Checkpoint() {}
+public final class CheckpointIO {
+    private CheckpointIO() {}
 
     public static final String FORMAT = "tangent-checkpoint";
     public static final String VERSION = "1";
@@ -52,8 +53,26 @@ public final class Checkpoint {
 
         /** A mismatch in file, described by problem. */
         public MismatchException(Path file, String problem) {
-            super("checkpoint " + file + ": " + problem);
+            super(printable("checkpoint " + file + ": " + problem));
         }
+    }
+
+    /**
+     * s with control characters (C0, DEL, C1) written as {@code \\uXXXX} escapes, so that text from a
+     * file (metadata, tensor names) printed in a message cannot move the cursor or recolour a terminal.
+     */
+    public static String printable(String s) {
+        StringBuilder sb = null;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            boolean control = ch < 0x20 || (ch >= 0x7f && ch <= 0x9f);
+            if (control && sb == null) sb = new StringBuilder(s.substring(0, i));
+            if (sb != null) {
+                if (control) sb.append(String.format("\\u%04x", (int) ch));
+                else sb.append(ch);
+            }
+        }
+        return sb == null ? s : sb.toString();
     }
 
     /**
@@ -66,7 +85,7 @@ public final class Checkpoint {
      * An extra tensor {@link #load} must find: its dtype and shape, where a dimension of -1 matches
      * any length (a loss history of any length: {@code new Spec(F64, -1)}).
      */
-    public record Spec(SafeTensors.DType dtype, long... shape) {}
+    public record Spec(SafeTensors.ElementType dtype, long... shape) {}
 
     /**
      * Saves model parameters and, when non-null, optimizer state, EMA weights and the given Rng
@@ -93,7 +112,7 @@ public final class Checkpoint {
         for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
             for (String r : RESERVED)
                 if (e.getKey().startsWith(r))
-                    throw new IllegalArgumentException("Checkpoint: parameter name '" + e.getKey() + "' uses the reserved prefix " + r);
+                    throw new IllegalArgumentException("CheckpointIO: parameter name '" + e.getKey() + "' uses the reserved prefix " + r);
             out.put(e.getKey(), entry(e.getValue()));
         }
         out.put("state.step", Entry.i64(new long[] {step}, 1));
@@ -190,7 +209,10 @@ public final class Checkpoint {
             throw new MismatchException(file, "unexpected tensor '" + n + "' (" + e.getValue().dtype() + " " + Arrays.toString(e.getValue().shape())
                     + "): not a parameter of the model" + (opt != null ? " nor optimizer state" : "") + (ema != null ? " nor EMA state" : ""));
         }
-        long step = ts.get("state.step").asLongs()[0];
+        long step = counter(file, ts, "state.step");
+        if (opt != null)
+            for (String n : opt.state().keySet()) counter(file, ts, "opt.step." + n);
+        if (ema != null) counter(file, ts, "state.ema_updates");
 
         // 3. apply (nothing above has touched the model)
         for (Map.Entry<String, Tensor> e : need.entrySet()) e.getValue().copyFrom(tensor(ts.get(e.getKey()), e.getValue()));
@@ -222,8 +244,9 @@ public final class Checkpoint {
         Map<String, Rng> rngs = new LinkedHashMap<>();
         for (String n : ts.keySet())
             if (n.startsWith("rng.")) rngs.put(n.substring(4), rng(file, ts, n));
+        long step = counter(file, ts, "state.step");
         for (Map.Entry<String, Tensor> e : need.entrySet()) e.getValue().copyFrom(tensor(ts.get(e.getKey()), e.getValue()));
-        return new Restored(ts.get("state.step").asLongs()[0], rngs, meta, Map.of());
+        return new Restored(step, rngs, meta, Map.of());
     }
 
     /**
@@ -250,13 +273,41 @@ public final class Checkpoint {
             Entry en = ts.get(e.getKey());
             if (en == null) throw new MismatchException(file, "missing tensor '" + e.getKey() + "'");
             Tensor t = e.getValue();
-            SafeTensors.DType want = t.dtype() == DType.F64 ? SafeTensors.DType.F64 : SafeTensors.DType.F32;
+            SafeTensors.ElementType want = SafeTensors.ElementType.of(t.dtype());
             if (en.dtype() != want)
                 throw new MismatchException(file, "tensor '" + e.getKey() + "' is " + en.dtype() + " but " + who + " needs " + want);
             if (!Arrays.equals(en.shape(), toLong(t.shape())))
                 throw new MismatchException(file, "tensor '" + e.getKey() + "' has shape " + Arrays.toString(en.shape()) + " but " + who + " needs "
                         + Arrays.toString(t.shape()));
+            checkFinite(file, e.getKey(), en);
         }
+    }
+
+    /** Refuses a float tensor holding NaN or an infinity (the weights of a run that diverged). */
+    static void checkFinite(Path file, String name, Entry en) throws MismatchException {
+        double bad = 0;
+        long at = -1;
+        if (en.dtype() == SafeTensors.ElementType.F32) {
+            float[] v = en.asFloats();
+            for (int i = 0; i < v.length && at < 0; i++) if (!Float.isFinite(v[i])) { at = i; bad = v[i]; }
+            if (at >= 0) throw nonFinite(file, name, bad, at, v.length);
+        } else if (en.dtype() == SafeTensors.ElementType.F64) {
+            double[] v = en.asDoubles();
+            for (int i = 0; i < v.length && at < 0; i++) if (!Double.isFinite(v[i])) { at = i; bad = v[i]; }
+            if (at >= 0) throw nonFinite(file, name, bad, at, v.length);
+        }
+    }
+
+    private static MismatchException nonFinite(Path file, String name, double v, long at, long n) {
+        return new MismatchException(file, "tensor '" + name + "' holds " + v + " (element " + at + " of " + n
+                + "): the run that wrote it diverged; use a checkpoint written before that");
+    }
+
+    /** A step or update counter: I64 (1), >= 0. */
+    private static long counter(Path file, Map<String, Entry> ts, String name) throws MismatchException {
+        long v = ts.get(name).asLongs()[0];
+        if (v < 0) throw new MismatchException(file, "tensor '" + name + "' is " + v + "; a step count must be >= 0");
+        return v;
     }
 
     private static Map<String, Entry> checkExtras(Path file, Map<String, Entry> ts, Map<String, Spec> extras) throws MismatchException {
@@ -286,7 +337,7 @@ public final class Checkpoint {
     private static void checkI64(Path file, Map<String, Entry> ts, String name, long[] shape) throws MismatchException {
         Entry en = ts.get(name);
         if (en == null) throw new MismatchException(file, "missing tensor '" + name + "'");
-        if (en.dtype() != SafeTensors.DType.I64 || !Arrays.equals(en.shape(), shape))
+        if (en.dtype() != SafeTensors.ElementType.I64 || !Arrays.equals(en.shape(), shape))
             throw new MismatchException(file, "tensor '" + name + "' is " + en.dtype() + " " + Arrays.toString(en.shape()) + ", expected I64 "
                     + Arrays.toString(shape));
     }

@@ -16,17 +16,17 @@ import tangent.core.Tensor;
  */
 
 /**
- * Minimal Adam (Kingma and Ba; PyTorch's defaults betas 0.9/0.999, eps 1e-8, no weight decay) over
- * plain float arrays, for the classifier (its float32 rounding is not tangent.nn.optim.Adam's: see
- * the note above); the update runs outside autodiff (copyFrom on the leaf parameters).
+ * Adam (Kingma and Ba; PyTorch's defaults betas 0.9/0.999, eps 1e-8, no weight decay) over plain
+ * float arrays with float32 moments, the update of the committed classifier (see above for why it
+ * is not nn.optim.Adam); it runs outside autodiff (copyFrom on the leaf parameters).
  */
-final class Adam {
+final class ClassifierAdam {
     private final List<Tensor> params;
     private final float[][] m, v;
     private final double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
     private int t;
 
-    Adam(List<Tensor> params) {
+    ClassifierAdam(List<Tensor> params) {
         this.params = params;
         m = new float[params.size()][];
         v = new float[params.size()][];

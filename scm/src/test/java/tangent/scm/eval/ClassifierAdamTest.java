@@ -6,11 +6,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import tangent.core.Tensor;
 
-class AdamTest {
+class ClassifierAdamTest {
     @Test
     void firstStepIsLrTimesSignAndMatchesReferenceRecurrence() {
         Tensor p = Tensor.of(new float[] {1f, -2f, 0.5f}, 3).requiresGrad(true);
-        Adam opt = new Adam(List.of(p));
+        ClassifierAdam opt = new ClassifierAdam(List.of(p));
         double lr = 0.1;
         double[] w = {1, -2, 0.5}, m = new double[3], v = new double[3];
         for (int t = 1; t <= 5; t++) {

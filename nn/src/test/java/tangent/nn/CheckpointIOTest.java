@@ -18,7 +18,7 @@ import tangent.nn.optim.ClipGrad;
 import tangent.nn.optim.Ema;
 import tangent.nn.optim.RAdam;
 
-class CheckpointTest {
+class CheckpointIOTest {
     @TempDir Path dir;
 
     static final UNetConfig TINY = new UNetConfig(1, 8, 8, new int[] {1, 2}, 1, 0.1);
@@ -54,11 +54,11 @@ class CheckpointTest {
         }
 
         void save(Path f) throws IOException {
-            Checkpoint.save(f, net, opt, ema, step, Map.of("data", data, "dropout", net.dropoutRng()), Map.of("config", TINY.toString()));
+            CheckpointIO.save(f, net, opt, ema, step, Map.of("data", data, "dropout", net.dropoutRng()), Map.of("config", TINY.toString()));
         }
 
         void load(Path f) throws IOException {
-            Checkpoint.Restored r = Checkpoint.load(f, net, opt, ema);
+            CheckpointIO.Restored r = CheckpointIO.load(f, net, opt, ema);
             step = r.step();
             data = r.rngs().get("data");
             net.setDropoutRng(r.rngs().get("dropout"));
@@ -109,13 +109,13 @@ class CheckpointTest {
         Path f = dir.resolve("a.safetensors");
         r.save(f);
         SafeTensors.Loaded l = SafeTensors.read(f);
-        assertEquals(SafeTensors.DType.F32, l.tensor("down.0.conv0.weight").dtype());
+        assertEquals(SafeTensors.ElementType.F32, l.tensor("down.0.conv0.weight").dtype());
         assertArrayEquals(new long[] {8, 8, 3, 3}, l.tensor("down.0.conv0.weight").shape());
         assertArrayEquals(new long[] {16, 32}, l.tensor("ema.down.0.affine.weight").shape()); // Linear(E = 32 -> 2 * 8)
         assertArrayEquals(new long[] {1}, l.tensor("opt.step.conv_in.bias").shape());
         assertEquals(1L, l.tensor("opt.step.conv_in.bias").asLongs()[0]);
         assertEquals("radam", l.metadata().get("optimizer"));
-        assertEquals(Checkpoint.FORMAT, l.metadata().get("format"));
+        assertEquals(CheckpointIO.FORMAT, l.metadata().get("format"));
         assertEquals("1", l.metadata().get("step"));
         assertArrayEquals(new long[] {1234, r.data.counter()}, l.tensor("rng.data").asLongs());
     }
@@ -171,7 +171,7 @@ class CheckpointTest {
         // a wider network: same names, other shapes
         UNet wide = new UNet(new UNetConfig(1, 8, 16, new int[] {1, 2}, 1, 0.1), DType.F32, 3);
         List<float[]> before = params(wide);
-        IOException e = assertThrows(IOException.class, () -> Checkpoint.load(f, wide, null, null));
+        IOException e = assertThrows(IOException.class, () -> CheckpointIO.load(f, wide, null, null));
         assertTrue(e.getMessage().contains("'emb.fc0.weight' has shape [32, 8] but the model needs [64, 16]"), e.getMessage());
         assertSame(before, params(wide));
     }
@@ -180,7 +180,7 @@ class CheckpointTest {
     void dtypeMismatchIsRejected() throws IOException {
         Path f = saved();
         UNet f64 = new UNet(TINY, DType.F64, 3);
-        IOException e = assertThrows(IOException.class, () -> Checkpoint.load(f, f64, null, null));
+        IOException e = assertThrows(IOException.class, () -> CheckpointIO.load(f, f64, null, null));
         assertTrue(e.getMessage().contains("'emb.fc0.weight' is F32 but the model needs F64"), e.getMessage());
     }
 
@@ -188,30 +188,30 @@ class CheckpointTest {
     void missingAndUnexpectedTensorsAreRejected() throws IOException {
         MlpDenoiser three = new MlpDenoiser(2, 16, 3, DType.F32, 1), two = new MlpDenoiser(2, 16, 2, DType.F32, 2);
         Path f3 = dir.resolve("three.safetensors"), f2 = dir.resolve("two.safetensors");
-        Checkpoint.saveWeights(f3, three);
-        Checkpoint.saveWeights(f2, two);
+        CheckpointIO.saveWeights(f3, three);
+        CheckpointIO.saveWeights(f2, two);
         List<float[]> before = params(two);
-        IOException e = assertThrows(IOException.class, () -> Checkpoint.load(f3, two, null, null));
+        IOException e = assertThrows(IOException.class, () -> CheckpointIO.load(f3, two, null, null));
         assertTrue(e.getMessage().contains("unexpected tensor 'blocks.2.affine.bias' (F32 [32]): not a parameter of the model"), e.getMessage());
         assertSame(before, params(two));
         before = params(three);
-        e = assertThrows(IOException.class, () -> Checkpoint.load(f2, three, null, null));
+        e = assertThrows(IOException.class, () -> CheckpointIO.load(f2, three, null, null));
         assertTrue(e.getMessage().contains("missing tensor 'blocks.2.norm0.weight'"), e.getMessage());
         assertSame(before, params(three));
         // weights-only file into a run that needs optimizer state
         Run r = new Run(1);
         Path w = dir.resolve("w.safetensors");
-        Checkpoint.saveWeights(w, r.net);
+        CheckpointIO.saveWeights(w, r.net);
         assertRejected(w, r, "no optimizer state");
         // and the weights-only load works
-        Checkpoint.load(f2, new MlpDenoiser(2, 16, 2, DType.F32, 9), null, null);
+        CheckpointIO.load(f2, new MlpDenoiser(2, 16, 2, DType.F32, 9), null, null);
     }
 
     @Test
     void weightsOnlyLoadIgnoresOptimizerAndEma() throws IOException {
         Path f = saved();
         UNet n = new UNet(TINY, DType.F32, 77);
-        Checkpoint.Restored r = Checkpoint.load(f, n, null, null);
+        CheckpointIO.Restored r = CheckpointIO.load(f, n, null, null);
         assertEquals(2, r.step());
         Run src = new Run(1);
         src.train(2);
@@ -242,30 +242,30 @@ class CheckpointTest {
         opt.step();
         ema.update(a.net);
         Path f = dir.resolve("pair.safetensors");
-        Checkpoint.save(f, a, opt, ema, 1, Map.of("data", new Rng(5, 6)), Map.of("losses", SafeTensors.Entry.f64(new double[] {0.5, 0.25}, 2)), META);
-        assertEquals(SafeTensors.DType.F64, SafeTensors.read(f).tensor("extra.losses").dtype());
+        CheckpointIO.save(f, a, opt, ema, 1, Map.of("data", new Rng(5, 6)), Map.of("losses", SafeTensors.Entry.f64(new double[] {0.5, 0.25}, 2)), META);
+        assertEquals(SafeTensors.ElementType.F64, SafeTensors.read(f).tensor("extra.losses").dtype());
 
         Pair b = new Pair(16, 2);
         RAdam optB = new RAdam(b.namedParameters(), 1e-3, 0.9, 0.99, 1e-8, 0, false);
         Ema emaB = Ema.fixed(b.net, 0.9);
-        Map<String, Checkpoint.Spec> want = Map.of("losses", new Checkpoint.Spec(SafeTensors.DType.F64, -1));
+        Map<String, CheckpointIO.Spec> want = Map.of("losses", new CheckpointIO.Spec(SafeTensors.ElementType.F64, -1));
         // wrong metadata, a missing extra, a wrong extra dtype: rejected, b unchanged
         List<float[]> before = params(b);
-        IOException e = assertThrows(IOException.class, () -> Checkpoint.load(SafeTensors.read(f), b, optB, emaB, Map.of("run.kind", "image"), want));
+        IOException e = assertThrows(IOException.class, () -> CheckpointIO.load(SafeTensors.read(f), b, optB, emaB, Map.of("run.kind", "image"), want));
         assertTrue(e.getMessage().contains(f + ": metadata 'run.kind' is 'toy' in the file but 'image' here"), e.getMessage());
         e = assertThrows(IOException.class,
-                () -> Checkpoint.load(SafeTensors.read(f), b, optB, emaB, META, Map.of("other", new Checkpoint.Spec(SafeTensors.DType.F64, -1))));
+                () -> CheckpointIO.load(SafeTensors.read(f), b, optB, emaB, META, Map.of("other", new CheckpointIO.Spec(SafeTensors.ElementType.F64, -1))));
         assertTrue(e.getMessage().contains("missing tensor 'extra.other'"), e.getMessage());
         e = assertThrows(IOException.class,
-                () -> Checkpoint.load(SafeTensors.read(f), b, optB, emaB, META, Map.of("losses", new Checkpoint.Spec(SafeTensors.DType.F32, 2))));
+                () -> CheckpointIO.load(SafeTensors.read(f), b, optB, emaB, META, Map.of("losses", new CheckpointIO.Spec(SafeTensors.ElementType.F32, 2))));
         assertTrue(e.getMessage().contains("tensor 'extra.losses' is F64 [2], expected F32 [2]"), e.getMessage());
         // another width: the first mismatched tensor is named
         Pair wide = new Pair(32, 3);
-        e = assertThrows(IOException.class, () -> Checkpoint.load(SafeTensors.read(f), wide, null, null, META, want));
+        e = assertThrows(IOException.class, () -> CheckpointIO.load(SafeTensors.read(f), wide, null, null, META, want));
         assertTrue(e.getMessage().contains("tensor 'net.") && e.getMessage().contains("has shape"), e.getMessage());
         assertSame(before, params(b));
 
-        Checkpoint.Restored r = Checkpoint.load(SafeTensors.read(f), b, optB, emaB, META, want);
+        CheckpointIO.Restored r = CheckpointIO.load(SafeTensors.read(f), b, optB, emaB, META, want);
         assertArrayEquals(new double[] {0.5, 0.25}, r.extras().get("losses").asDoubles());
         assertEquals(6, r.rngs().get("data").counter());
         assertSame(params(a), params(b));
@@ -273,7 +273,7 @@ class CheckpointTest {
         assertEquals(1, optB.state().get("head.fc.weight").step);
         assertArrayEquals(opt.state().get("net.fc_in.weight").v.toFloatArray(), optB.state().get("net.fc_in.weight").v.toFloatArray());
         // the plain 4-argument load ignores extras
-        Checkpoint.load(f, new Pair(16, 4), null, null);
+        CheckpointIO.load(f, new Pair(16, 4), null, null);
     }
 
     @Test
@@ -283,9 +283,9 @@ class CheckpointTest {
         for (Tensor p : a.net.parameters()) p.copyFrom(p.add(1));
         ema.update(a.net);
         Path f = dir.resolve("ema.safetensors");
-        Checkpoint.save(f, a, null, ema, 7, null, META);
+        CheckpointIO.save(f, a, null, ema, 7, null, META);
         MlpDenoiser n = new MlpDenoiser(2, 16, 2, DType.F32, 9);
-        Checkpoint.Restored r = Checkpoint.loadEmaWeights(SafeTensors.read(f), n, META);
+        CheckpointIO.Restored r = CheckpointIO.loadEmaWeights(SafeTensors.read(f), n, META);
         assertEquals(7, r.step());
         List<float[]> want = new ArrayList<>();
         for (Tensor t : ema.shadow().values()) want.add(t.toFloatArray());
@@ -295,15 +295,15 @@ class CheckpointTest {
                 shallow = new MlpDenoiser(2, 16, 1, DType.F32, 9);
         for (MlpDenoiser m : List.of(wide, deep, shallow)) {
             List<float[]> before = params(m);
-            IOException e = assertThrows(IOException.class, () -> Checkpoint.loadEmaWeights(SafeTensors.read(f), m, null));
+            IOException e = assertThrows(IOException.class, () -> CheckpointIO.loadEmaWeights(SafeTensors.read(f), m, null));
             assertTrue(e.getMessage().startsWith("checkpoint " + f + ": "), e.getMessage());
             assertTrue(e.getMessage().contains("tensor 'ema."), e.getMessage());
             assertSame(before, params(m));
         }
         // a file without EMA weights
         Path w = dir.resolve("w.safetensors");
-        Checkpoint.saveWeights(w, n);
-        IOException e = assertThrows(IOException.class, () -> Checkpoint.loadEmaWeights(SafeTensors.read(w), n, null));
+        CheckpointIO.saveWeights(w, n);
+        IOException e = assertThrows(IOException.class, () -> CheckpointIO.loadEmaWeights(SafeTensors.read(w), n, null));
         assertTrue(e.getMessage().contains("no EMA weights"), e.getMessage());
     }
 }
