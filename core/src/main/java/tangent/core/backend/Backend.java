@@ -8,6 +8,12 @@ import tangent.core.Tensor;
  * The loops, not the math: the small set of kernels a device implements. Ops (tangent.core.ops)
  * check shapes and call these; every kernel returns a new compact (row-major, offset 0) tensor
  * unless it says otherwise. Inputs may be strided views unless a method says "compact".
+ *
+ * <p>The fused primitives at the end are optional: each default returns null, meaning "not
+ * implemented by this backend", and the op then runs its composite rule (written with the
+ * primitives above; it stays the oracle the tests compare the fused kernels with). A backend that
+ * implements one must return the same values as the composite up to rounding. Fused kernels carry
+ * no autodiff of their own: ops call them only when nothing needs differentiating through them.
  */
 public interface Backend {
     Device device();
@@ -77,4 +83,119 @@ public interface Backend {
 
     /** Sum over 2x2 blocks, the adjoint of upsample2x: (B, C, 2H, 2W) -> (B, C, H, W). */
     Tensor sumPool2x(Tensor x);
+
+    // ---- fused primitives (optional: null = not implemented by this backend) --------------
+    //
+    // Shapes: x (B, C, S...) with C divisible by groups, G = groups; gamma, beta (C) or null (no
+    // affine); mean, rstd (B, G). A saved statistic's dtype is the backend's choice (the CPU keeps
+    // float64): ops only pass it back to the same backend's backward. Tangent and cotangent
+    // arguments have their primal's shape and dtype; a null tangent is zero and must cost nothing.
+
+    /**
+     * GroupNorm: per (sample, group) of n = (C/G) S elements, mean = mean x,
+     * rstd = (mean (x - mean)^2 + eps)^(-1/2), y = (x - mean) rstd gamma + beta.
+     *
+     * @return {y (x's shape), mean (B, G), rstd (B, G)}, or null when not implemented
+     */
+    default Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        return null;
+    }
+
+    /**
+     * GroupNorm and its tangent in one pass over each group: with xhat = (x - mean) rstd,
+     * dy = gamma rstd (dx - mean dx - xhat mean(xhat dx)) + dgamma xhat + dbeta (per group means).
+     * dx, dgamma, dbeta may each be null (zero); gamma, beta as in {@link #groupNorm}.
+     *
+     * @return {y, dy, mean (B, G), rstd (B, G)}, or null when not implemented
+     */
+    default Tensor[] groupNormJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta,
+                                  int groups, double eps) {
+        return null;
+    }
+
+    /**
+     * GroupNorm's VJP from the statistics the forward returned: with gh = gy gamma (gy if gamma is
+     * null), gx = rstd (gh - mean gh - xhat mean(xhat gh)) per group, ggamma = sum over (B, S) of
+     * gy xhat (C), gbeta = sum over (B, S) of gy (C).
+     *
+     * @param mean, rstd (B, G) as returned by this backend's {@link #groupNorm} / {@link #groupNormJvp} for x
+     * @return {gx, ggamma or null (unless wantGamma), gbeta or null (unless wantBeta)}, or null when
+     *     not implemented
+     */
+    default Tensor[] groupNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma,
+                                       boolean wantBeta, int groups) {
+        return null;
+    }
+
+    /**
+     * SiLU and its tangent in one pass: y = x sigmoid(x), dy = silu'(x) dx with
+     * silu'(x) = s (1 + x (1 - s)), s = sigmoid(x). x, dx same shape and dtype.
+     *
+     * @param wantDerivative whether to return silu'(x) too (saved for the VJP gx = silu'(x) gy)
+     * @return {y, dy, silu'(x) or null (unless wantDerivative)}, or null when not implemented
+     */
+    default Tensor[] siluJvp(Tensor x, Tensor dx, boolean wantDerivative) {
+        return null;
+    }
+
+    /**
+     * Pixel norm along one axis: rstd = (mean_axis v^2 + eps)^(-1/2), y = v rstd.
+     *
+     * @return {y (v's shape), rstd (v's shape with size 1 at axis, v's dtype)}, or null when not implemented
+     */
+    default Tensor[] pixelNorm(Tensor v, int axis, double eps) {
+        return null;
+    }
+
+    /**
+     * Pixel norm and its tangent: dy = rstd (dv - y mean_axis(y dv)).
+     *
+     * @return {y, dy, rstd (size 1 at axis)}, or null when not implemented
+     */
+    default Tensor[] pixelNormJvp(Tensor v, Tensor dv, int axis, double eps) {
+        return null;
+    }
+
+    /**
+     * Pixel norm's VJP from the saved rstd (the Jacobian is symmetric): with y = v rstd,
+     * gv = rstd (gy - y mean_axis(y gy)).
+     *
+     * @return gv (v's shape), or null when not implemented
+     */
+    default Tensor pixelNormBackward(Tensor v, Tensor rstd, Tensor gy, int axis) {
+        return null;
+    }
+
+    /**
+     * Convolution plus a per-output-channel bias: conv2d(x, w) + bias[o]; bias (O) or null. The
+     * default adds the bias with a broadcast {@link #binary} (a second pass); a backend may fuse it.
+     * Always implemented.
+     */
+    default Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
+        Tensor y = conv2d(x, w, stride, pad);
+        if (bias == null) return y;
+        int[] s = y.shape();
+        Tensor b = Tensor.view(bias.storage(), new int[] {1, s[1], 1, 1}, new int[] {0, bias.strides()[0], 0, 0}, bias.offset());
+        return binary(BinaryFn.ADD, y, b, s);
+    }
+
+    /**
+     * The primal and tangent convolutions of a dual input with one read of the weights (the JVP of
+     * conv2d in x when w carries no tangent): x, dx (B, C, H, W), w (O, C, kh, kw), bias (O) or null.
+     *
+     * @return {conv2d(x, w) + bias, conv2d(dx, w)}, or null when not implemented
+     */
+    default Tensor[] conv2dDual(Tensor x, Tensor dx, Tensor w, Tensor bias, int stride, int pad) {
+        return null;
+    }
+
+    /**
+     * Softmax along an axis and its tangent: y = exp(x - max) / sum exp(x - max),
+     * dy = y (dx - sum_axis(y dx)).
+     *
+     * @return {y, dy}, or null when not implemented
+     */
+    default Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
+        return null;
+    }
 }
