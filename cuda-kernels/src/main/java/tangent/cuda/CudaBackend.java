@@ -42,6 +42,11 @@ public final class CudaBackend implements Backend {
     public static final CudaBackend INSTANCE = new CudaBackend();
 
     private static final int THREADS = 256;
+    /**
+     * Convolutions as implicit GEMMs (igemm.cu, {@link CudaConv}); -Dtangent.cuda.conv=im2col selects
+     * im2col with the batched GEMM (conv.cu + gemm.cu) instead.
+     */
+    static final boolean IMPLICIT_CONV = !"im2col".equals(System.getProperty("tangent.cuda.conv"));
     /** Largest im2col buffer (elements); convolutions of bigger batches run in chunks of images. */
     static long colLimit = 1L << 26;
 
@@ -79,7 +84,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** x when compact, else a compact copy (the caller closes it when it is not x). */
-    private Tensor compact(Tensor x) {
+    Tensor compact(Tensor x) {
         st("compact", x);
         if (x.isCompact()) return x;
         Tensor y = alloc(x.dtype(), x.shape());
@@ -486,6 +491,28 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, int stride, int pad) {
+        return IMPLICIT_CONV ? CudaConv.forward(x, null, w, null, stride, pad)[0] : conv2dIm2col(x, w, stride, pad);
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
+        if (IMPLICIT_CONV) return CudaConv.forward(x, null, w, bias, stride, pad)[0];
+        return Backend.super.conv2d(x, w, bias, stride, pad);
+    }
+
+    @Override
+    public Tensor[] conv2dDual(Tensor x, Tensor dx, Tensor w, Tensor bias, int stride, int pad) {
+        if (!IMPLICIT_CONV) return null;
+        if (dx == null) return new Tensor[] {conv2d(x, w, bias, stride, pad), zeros(x.dtype(), outShape(x.shape(), w.shape(), stride, pad))};
+        return CudaConv.forward(x, dx, w, bias, stride, pad);
+    }
+
+    private static int[] outShape(int[] xs, int[] ws, int stride, int pad) {
+        return new int[] {xs[0], ws[0], outSize(xs[2], ws[2], stride, pad), outSize(xs[3], ws[3], stride, pad)};
+    }
+
+    /** conv2d through im2col (gather) and the batched GEMM, image chunk by image chunk. */
+    Tensor conv2dIm2col(Tensor x, Tensor w, int stride, int pad) {
         int[] xs = x.shape(), ws = w.shape();
         int B = xs[0], C = xs[1], H = xs[2], W = xs[3], O = ws[0], kh = ws[2], kw = ws[3];
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad);
@@ -526,6 +553,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
+        if (IMPLICIT_CONV) return CudaConv.backwardInput(gy, w, xShape, stride, pad);
+        return conv2dBackwardInputIm2col(gy, w, xShape, stride, pad);
+    }
+
+    /** The adjoint through the GEMM and col2im (gather, no atomics). */
+    Tensor conv2dBackwardInputIm2col(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
         int[] ws = w.shape(), gs = gy.shape();
         int B = xShape[0], C = xShape[1], H = xShape[2], W = xShape[3], O = ws[0], kh = ws[2], kw = ws[3];
         int Ho = gs[2], Wo = gs[3];
@@ -567,6 +600,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
+        if (IMPLICIT_CONV) return CudaConv.backwardWeight(x, gy, wShape, stride, pad);
+        return conv2dBackwardWeightIm2col(x, gy, wShape, stride, pad);
+    }
+
+    /** One GEMM per image into (B, O, R) partials over im2col, then the deterministic sum over B. */
+    Tensor conv2dBackwardWeightIm2col(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
         int[] xs = x.shape(), gs = gy.shape();
         int B = xs[0], C = xs[1], H = xs[2], W = xs[3], O = wShape[0], kh = wShape[2], kw = wShape[3];
         int Ho = gs[2], Wo = gs[3];
@@ -642,5 +681,50 @@ public final class CudaBackend implements Backend {
             closeIfTemp(c, x);
         }
         return y;
+    }
+
+    // ---- fused primitives (norm.cu, act.cu through CudaFused) -------------------------------
+
+    @Override
+    public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        Tensor[] r = CudaFused.groupNorm(x, null, gamma, beta, null, null, groups, eps, false);
+        return new Tensor[] {r[0], r[2], r[3]};
+    }
+
+    @Override
+    public Tensor[] groupNormJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups, double eps) {
+        return CudaFused.groupNorm(x, dx, gamma, beta, dgamma, dbeta, groups, eps, true);
+    }
+
+    @Override
+    public Tensor[] groupNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma, boolean wantBeta,
+                                      int groups) {
+        return CudaFused.groupNormBackward(x, gamma, mean, rstd, gy, wantGamma, wantBeta, groups);
+    }
+
+    @Override
+    public Tensor[] siluJvp(Tensor x, Tensor dx, boolean wantDerivative) {
+        return CudaFused.siluJvp(x, dx, wantDerivative);
+    }
+
+    @Override
+    public Tensor[] pixelNorm(Tensor v, int axis, double eps) {
+        Tensor[] r = CudaFused.pixelNorm(v, null, axis, eps, false);
+        return new Tensor[] {r[0], r[2]};
+    }
+
+    @Override
+    public Tensor[] pixelNormJvp(Tensor v, Tensor dv, int axis, double eps) {
+        return CudaFused.pixelNorm(v, dv, axis, eps, true);
+    }
+
+    @Override
+    public Tensor pixelNormBackward(Tensor v, Tensor rstd, Tensor gy, int axis) {
+        return CudaFused.pixelNormBackward(v, rstd, gy, axis);
+    }
+
+    @Override
+    public Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
+        return CudaFused.softmax(x, dx, axis, true);
     }
 }
