@@ -16,6 +16,7 @@ import tangent.core.Shape;
 import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 import tangent.core.backend.BinaryFn;
+import tangent.core.backend.Broadcast;
 import tangent.core.backend.ReduceFn;
 import tangent.core.backend.UnaryFn;
 import tangent.core.cpu.CpuBackend;
@@ -131,19 +132,6 @@ public final class CudaBackend implements Backend {
     /** 1-D grid-stride launch over n elements. */
     static void launch1d(String kernel, long n, Supplier<String> shapes, Object... args) {
         launch(kernel, blocks(n), 1, 1, THREADS, shapes, args);
-    }
-
-    /** Strides of a tensor of shape s broadcast (NumPy, aligned right) to out; 0 on broadcast dims. */
-    static int[] broadcastStrides(int[] s, int[] strides, int[] out) {
-        int[] r = new int[out.length];
-        int off = out.length - s.length;
-        if (off < 0) throw new IllegalArgumentException("cannot broadcast " + Shape.str(s) + " to " + Shape.str(out));
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] == out[i + off]) r[i + off] = strides[i];
-            else if (s[i] == 1) r[i + off] = 0;
-            else throw new IllegalArgumentException("cannot broadcast " + Shape.str(s) + " to " + Shape.str(out));
-        }
-        return r;
     }
 
     static final int MAXR = 8;
@@ -349,8 +337,8 @@ public final class CudaBackend implements Backend {
         long n = y.numel();
         if (n > 0)
             launch1d(k, n, shapes("fn", fn, "a", a, "b", b, "out", outShape), fn.ordinal(), ptr(k, y), ptr(k, a), ptr(k, b),
-                    idx(k, outShape, broadcastStrides(a.shape(), a.strides(), outShape),
-                            broadcastStrides(b.shape(), b.strides(), outShape), y.strides()), n);
+                    idx(k, outShape, Broadcast.strides(a.shape(), a.strides(), outShape),
+                            Broadcast.strides(b.shape(), b.strides(), outShape), y.strides()), n);
         return y;
     }
 
@@ -365,9 +353,9 @@ public final class CudaBackend implements Backend {
         long n = y.numel();
         if (n > 0)
             launch1d(k, n, shapes("cond", cond, "a", a, "b", b, "out", outShape), ptr(k, y), ptr(k, cond), ptr(k, a), ptr(k, b),
-                    idx(k, outShape, broadcastStrides(cond.shape(), cond.strides(), outShape),
-                            broadcastStrides(a.shape(), a.strides(), outShape),
-                            broadcastStrides(b.shape(), b.strides(), outShape), y.strides()), n);
+                    idx(k, outShape, Broadcast.strides(cond.shape(), cond.strides(), outShape),
+                            Broadcast.strides(a.shape(), a.strides(), outShape),
+                            Broadcast.strides(b.shape(), b.strides(), outShape), y.strides()), n);
         return y;
     }
 

@@ -214,9 +214,9 @@ class CudaBuildTest {
 
     @Test
     void broadcastStridesAlignRight() {
-        assertArrayEquals(new int[] {0, 5, 1}, CudaBackend.broadcastStrides(new int[] {4, 5}, new int[] {5, 1}, new int[] {3, 4, 5}));
-        assertArrayEquals(new int[] {0, 0, 1}, CudaBackend.broadcastStrides(new int[] {1, 5}, new int[] {5, 1}, new int[] {3, 4, 5}));
-        assertThrows(IllegalArgumentException.class, () -> CudaBackend.broadcastStrides(new int[] {3}, new int[] {1}, new int[] {4}));
+        assertArrayEquals(new int[] {0, 5, 1}, tangent.core.backend.Broadcast.strides(new int[] {4, 5}, new int[] {5, 1}, new int[] {3, 4, 5}));
+        assertArrayEquals(new int[] {0, 0, 1}, tangent.core.backend.Broadcast.strides(new int[] {1, 5}, new int[] {5, 1}, new int[] {3, 4, 5}));
+        assertThrows(IllegalArgumentException.class, () -> tangent.core.backend.Broadcast.strides(new int[] {3}, new int[] {1}, new int[] {4}));
     }
 
     @Test

@@ -40,7 +40,7 @@ class CudaConvTest {
         scope.close();
     }
 
-    private void layer(DType dt, int[] xs, int[] ws, int stride, int pad) {
+    void layer(DType dt, int[] xs, int[] ws, int stride, int pad) {
         double tol = dt == DType.F32 ? 2e-5 : 1e-12;
         String what = "x " + str(xs) + " w " + str(ws) + " stride " + stride + " pad " + pad + " " + dt;
         Tensor[] x = compact(r, dt, xs), dx = compact(r, dt, xs), w = compact(r, dt, ws), bias = compact(r, dt, ws[0]);

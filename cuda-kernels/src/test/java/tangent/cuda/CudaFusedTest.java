@@ -75,7 +75,7 @@ class CudaFusedTest {
     /** B, C, H, W, G: the U-Net's GroupNorms (min(32, C/4) groups) at 28, 14 and 7 pixels. */
     static final int[][] GN_SHAPES = {{128, 64, 28, 28, 16}, {128, 192, 14, 14, 32}, {128, 256, 7, 7, 32}, {3, 5, 3, 1, 5}};
 
-    private void groupNorm(DType dt, int[] sh) {
+    void groupNorm(DType dt, int[] sh) {
         int B = dt == DType.F32 ? sh[0] : Math.min(sh[0], 2), C = sh[1], S = sh[2] * sh[3], G = sh[4];
         int[] xs = {B, C, sh[2], sh[3]};
         String what = "group_norm " + Shape.str(xs) + " G " + G + " " + dt;
@@ -151,29 +151,32 @@ class CudaFusedTest {
     @EnumSource(DType.class)
     void pixelNormForwardJvpBackward(DType dt) {
         // the modulation's (B, cout) over the features; and a middle axis with inner > 1
-        int[][] shapes = {{128, 128}, {128, 64}, {3, 7, 5}};
-        int[] axes = {1, 1, 1};
-        for (int c = 0; c < shapes.length; c++) {
-            int[] s = shapes[c];
-            int axis = axes[c], outer = s[0], n = s[1], inner = s.length > 2 ? s[2] : 1;
-            String what = "pixel_norm " + Shape.str(s) + " axis " + axis + " " + dt;
-            Tensor[] v = compact(r, dt, s), dv = compact(r, dt, s), gy = compact(r, dt, s);
-            double[][] ref = FusedReference.pixelNorm(d(v[0]), d(dv[0]), null, outer, n, inner, 1e-8);
-            Tensor[] f = GPU.pixelNorm(v[1], axis, 1e-8);
-            near(what + " y", ref[0], f[0], tol(dt));
-            near(what + " rstd", ref[2], f[1], tol(dt));
-            int[] keep = s.clone();
-            keep[axis] = 1;
-            assertArrayEquals(keep, f[1].shape(), what + ": rstd keeps the axis");
-            Tensor[] j = GPU.pixelNormJvp(v[1], dv[1], axis, 1e-8);
-            near(what + " jvp y", ref[0], j[0], tol(dt));
-            near(what + " jvp dy", ref[1], j[1], tol(dt));
-            near(what + " zero tangent", new double[v[0].numel()], GPU.pixelNormJvp(v[1], null, axis, 1e-8)[1], 0);
-            double[] gv = FusedReference.pixelNorm(d(v[0]), null, d(gy[0]), outer, n, inner, 1e-8)[0];
-            near(what + " gv", gv, GPU.pixelNormBackward(v[1], f[1], gy[1], axis), tol(dt));
-            Tensor[] cj = CPU.pixelNormJvp(v[0], dv[0], axis, 1e-8);
-            if (cj != null) near(what + " vs CPU dy", d(cj[1]), j[1], tol(dt));
-        }
+        pixelNorm(dt, new int[] {128, 128}, 1);
+        pixelNorm(dt, new int[] {128, 64}, 1);
+        pixelNorm(dt, new int[] {3, 7, 5}, 1);
+    }
+
+    void pixelNorm(DType dt, int[] s, int axis) {
+        int outer = 1, inner = 1, n = s[axis];
+        for (int i = 0; i < axis; i++) outer *= s[i];
+        for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+        String what = "pixel_norm " + Shape.str(s) + " axis " + axis + " " + dt;
+        Tensor[] v = compact(r, dt, s), dv = compact(r, dt, s), gy = compact(r, dt, s);
+        double[][] ref = FusedReference.pixelNorm(d(v[0]), d(dv[0]), null, outer, n, inner, 1e-8);
+        Tensor[] f = GPU.pixelNorm(v[1], axis, 1e-8);
+        near(what + " y", ref[0], f[0], tol(dt));
+        near(what + " rstd", ref[2], f[1], tol(dt));
+        int[] keep = s.clone();
+        keep[axis] = 1;
+        assertArrayEquals(keep, f[1].shape(), what + ": rstd keeps the axis");
+        Tensor[] j = GPU.pixelNormJvp(v[1], dv[1], axis, 1e-8);
+        near(what + " jvp y", ref[0], j[0], tol(dt));
+        near(what + " jvp dy", ref[1], j[1], tol(dt));
+        near(what + " zero tangent", new double[v[0].numel()], GPU.pixelNormJvp(v[1], null, axis, 1e-8)[1], 0);
+        double[] gv = FusedReference.pixelNorm(d(v[0]), null, d(gy[0]), outer, n, inner, 1e-8)[0];
+        near(what + " gv", gv, GPU.pixelNormBackward(v[1], f[1], gy[1], axis), tol(dt));
+        Tensor[] cj = CPU.pixelNormJvp(v[0], dv[0], axis, 1e-8);
+        if (cj != null) near(what + " vs CPU dy", d(cj[1]), j[1], tol(dt));
     }
 
     // ---- silu, softmax, modulation ----------------------------------------------------------------
@@ -182,50 +185,58 @@ class CudaFusedTest {
     @EnumSource(DType.class)
     void siluJvp(DType dt) {
         // odd length and an offset view: the float32 kernel's 16-byte path and its scalar tail
-        for (int[] s : new int[][] {{128, 64, 28, 28}, {3, 5, 7}}) {
-            Tensor[] x = view(r, dt, Shape.numel(s) + 1, s, Shape.contiguousStrides(s), 1, -8, 8), dx = compact(r, dt, s);
-            double[][] ref = FusedReference.silu(d(x[0]), d(dx[0]));
-            String what = "silu " + Shape.str(s) + " " + dt;
-            Tensor[] g = GPU.siluJvp(x[1], dx[1], true);
-            near(what + " y", ref[0], g[0], tol(dt));
-            near(what + " dy", ref[1], g[1], tol(dt));
-            near(what + " silu'", ref[2], g[2], tol(dt));
-            assertNull(GPU.siluJvp(x[1], dx[1], false)[2], what + ": no derivative unless asked");
-            near(what + " zero tangent", new double[x[0].numel()], GPU.siluJvp(x[1], null, false)[1], 0);
-            Tensor[] c = CPU.siluJvp(x[0], dx[0], true);
-            if (c != null) near(what + " vs CPU dy", d(c[1]), g[1], tol(dt));
-        }
+        silu(dt, new int[] {128, 64, 28, 28});
+        silu(dt, new int[] {3, 5, 7});
+    }
+
+    void silu(DType dt, int[] s) {
+        Tensor[] x = view(r, dt, Shape.numel(s) + 1, s, Shape.contiguousStrides(s), 1, -8, 8), dx = compact(r, dt, s);
+        double[][] ref = FusedReference.silu(d(x[0]), d(dx[0]));
+        String what = "silu " + Shape.str(s) + " " + dt;
+        Tensor[] g = GPU.siluJvp(x[1], dx[1], true);
+        near(what + " y", ref[0], g[0], tol(dt));
+        near(what + " dy", ref[1], g[1], tol(dt));
+        near(what + " silu'", ref[2], g[2], tol(dt));
+        assertNull(GPU.siluJvp(x[1], dx[1], false)[2], what + ": no derivative unless asked");
+        near(what + " zero tangent", new double[x[0].numel()], GPU.siluJvp(x[1], null, false)[1], 0);
+        Tensor[] c = CPU.siluJvp(x[0], dx[0], true);
+        if (c != null) near(what + " vs CPU dy", d(c[1]), g[1], tol(dt));
     }
 
     @ParameterizedTest
     @EnumSource(DType.class)
     void softmaxJvpAndVjp(DType dt) {
         // attention scores (B, HW, HW) at 7x7 over the last axis, a longer row, and a middle axis
-        int[][] shapes = {{dt == DType.F32 ? 128 : 4, 49, 49}, {3, 1000}, {2, 9, 4}};
-        int[] axes = {2, 1, 1};
-        for (int c = 0; c < shapes.length; c++) {
-            int[] s = shapes[c];
-            int axis = axes[c], outer = 1, inner = 1;
-            for (int i = 0; i < axis; i++) outer *= s[i];
-            for (int i = axis + 1; i < s.length; i++) inner *= s[i];
-            String what = "softmax " + Shape.str(s) + " axis " + axis + " " + dt;
-            Tensor[] x = view(r, dt, Shape.numel(s), s, Shape.contiguousStrides(s), 0, -6, 6), dx = compact(r, dt, s), gy = compact(r, dt, s);
-            double[][] ref = FusedReference.softmax(d(x[0]), d(dx[0]), outer, s[axis], inner);
-            Tensor[] g = GPU.softmaxJvp(x[1], dx[1], axis);
-            near(what + " y", ref[0], g[0], tol(dt));
-            near(what + " dy", ref[1], g[1], tol(dt));
-            double[][] back = FusedReference.softmax(d(x[0]), d(gy[0]), outer, s[axis], inner);
-            near(what + " gx", back[1], CudaFused.softmaxBackward(g[0], gy[1], axis), tol(dt));
-            Tensor[] cj = CPU.softmaxJvp(x[0], dx[0], axis);
-            if (cj != null) near(what + " vs CPU dy", d(cj[1]), g[1], tol(dt));
-        }
+        softmax(dt, new int[] {dt == DType.F32 ? 128 : 4, 49, 49}, 2);
+        softmax(dt, new int[] {3, 1000}, 1);
+        softmax(dt, new int[] {2, 9, 4}, 1);
+    }
+
+    void softmax(DType dt, int[] s, int axis) {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < axis; i++) outer *= s[i];
+        for (int i = axis + 1; i < s.length; i++) inner *= s[i];
+        String what = "softmax " + Shape.str(s) + " axis " + axis + " " + dt;
+        Tensor[] x = view(r, dt, Shape.numel(s), s, Shape.contiguousStrides(s), 0, -6, 6), dx = compact(r, dt, s), gy = compact(r, dt, s);
+        double[][] ref = FusedReference.softmax(d(x[0]), d(dx[0]), outer, s[axis], inner);
+        Tensor[] g = GPU.softmaxJvp(x[1], dx[1], axis);
+        near(what + " y", ref[0], g[0], tol(dt));
+        near(what + " dy", ref[1], g[1], tol(dt));
+        double[][] back = FusedReference.softmax(d(x[0]), d(gy[0]), outer, s[axis], inner);
+        near(what + " gx", back[1], CudaFused.softmaxBackward(g[0], gy[1], axis), tol(dt));
+        Tensor[] cj = CPU.softmaxJvp(x[0], dx[0], axis);
+        if (cj != null) near(what + " vs CPU dy", d(cj[1]), g[1], tol(dt));
     }
 
     @ParameterizedTest
     @EnumSource(DType.class)
     void modulationWithResidual(DType dt) {
-        int B = dt == DType.F32 ? 128 : 3, C = 64, S = 784;
-        int[] gs = {B, C, 28, 28};
+        modulation(dt, dt == DType.F32 ? 128 : 3, 64, 28);
+    }
+
+    void modulation(DType dt, int B, int C, int H) {
+        int S = H * H;
+        int[] gs = {B, C, H, H};
         Tensor[] g = compact(r, dt, gs), dg = compact(r, dt, gs), res = compact(r, dt, gs), dres = compact(r, dt, gs);
         Tensor[] s = compact(r, dt, B, C), ds = compact(r, dt, B, C), b = compact(r, dt, B, C), db = compact(r, dt, B, C);
         double[] G = d(g[0]), DG = d(dg[0]), R = d(res[0]), DR = d(dres[0]), Sv = d(s[0]), DS = d(ds[0]), Bv = d(b[0]), DB = d(db[0]);

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""PyTorch reference for `bin/scm bench`: the same sCT training step on the same U-Net.
+
+The network follows /work/shared/spec/unet.md (checked by its parameter count: fmnist-s has
+6,946,881), the step /work/shared/spec/scm.md as tangent's ScmObjective computes it:
+  x_t = cos t x0 + sin t z, v = cos t z - sin t x0, (F, J) = jvp(F_theta, (x_t/sigma_d, t),
+  (cos t sin t v/sigma_d, cos t sin t)), g = -cos^2 t (sigma_d Fm - v) - r (cos t sin t x_t + sigma_d J),
+  g /= ||g|| + 0.1, L = mean[exp(w)/D ||F - Fm - g||^2 - w], then RAdam (lr 1e-4, betas (0.9, 0.99),
+  eps 1e-8) and an EMA (0.999) of the weights.
+Two ways to get (F, J), as in issue 9's table:
+  --ad fwad  one pass with torch.autograd.forward_ad: the primal is taped, the tangent detached
+             (what tangent does);
+  --ad func  torch.func.jvp under no_grad for (Fm, J), plus a second, taped forward for F.
+--precision fp32 turns TF32 off for matmuls and cuDNN convolutions (exact float32); tf32 turns it on.
+Random data (as bench), fixed seeds. Prints per-step times, the peak device memory and, last,
+`step_ms: x` (median). Runs on the CPU too (--device cpu; --model tiny for a quick check).
+
+  python3 benchmarks/pytorch/sct_step.py --model fmnist-s --batch 128 --device cuda --ad fwad
+"""
+import argparse
+import math
+import statistics
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as Fn
+
+CONFIGS = {  # C, res, ch, mult, blocks, expected U-Net parameter count (unet.md)
+    "tiny": (1, 8, 8, (1, 2), 1, None),
+    "fmnist-xs": (1, 28, 32, (1, 2, 2), 2, 1742881),
+    "fmnist-s": (1, 28, 64, (1, 2, 2), 2, 6946881),
+    "cifar-m": (3, 32, 128, (1, 2, 2), 2, 27742851),
+}
+SIGMA_D, P_MEAN, P_STD, NORM_C, WARMUP_H = 0.5, -1.0, 1.4, 0.1, 10000.0
+
+
+def gn(c):
+    return nn.GroupNorm(min(32, c // 4), c, eps=1e-5)
+
+
+def pos_emb(t, dim):
+    half = dim // 2
+    freqs = (1.0 / 10000.0) ** (torch.arange(half, device=t.device, dtype=t.dtype) / half)
+    ang = t[:, None] * freqs[None, :]
+    return torch.cat([ang.cos(), ang.sin()], dim=1)
+
+
+def pnorm(v, eps=1e-8):
+    return v / torch.sqrt(v.square().mean(dim=1, keepdim=True) + eps)
+
+
+class Attention(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.norm, self.qkv, self.proj = gn(c), nn.Conv2d(c, 3 * c, 1), nn.Conv2d(c, c, 1)
+
+    def forward(self, x):
+        b, c, h, w = x.shape
+        q, k, v = self.qkv(self.norm(x)).reshape(b, 3 * c, h * w).split(c, dim=1)
+        scores = torch.bmm(q.transpose(1, 2), k) / math.sqrt(c)      # (b, i, j)
+        attn = torch.softmax(scores, dim=2)
+        a = torch.bmm(v, attn.transpose(1, 2)).reshape(b, c, h, w)   # a[c, i] = sum_j v[c, j] attn[i, j]
+        return (x + self.proj(a)) * math.sqrt(0.5)
+
+
+class ResBlock(nn.Module):
+    def __init__(self, cin, cout, e, attn):
+        super().__init__()
+        self.cout = cout
+        self.norm0, self.conv0 = gn(cin), nn.Conv2d(cin, cout, 3, padding=1)
+        self.affine, self.norm1 = nn.Linear(e, 2 * cout), gn(cout)
+        self.conv1 = nn.Conv2d(cout, cout, 3, padding=1)
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else None
+        self.attn = Attention(cout) if attn else None
+
+    def forward(self, x, e):
+        h = self.conv0(Fn.silu(self.norm0(x)))
+        s, sh = self.affine(e).split(self.cout, dim=1)
+        h = self.norm1(h) * pnorm(s)[:, :, None, None] + pnorm(sh)[:, :, None, None]
+        h = self.conv1(Fn.silu(h))  # dropout p = 0
+        y = (h + (self.skip(x) if self.skip is not None else x)) * math.sqrt(0.5)
+        return self.attn(y) if self.attn is not None else y
+
+
+class Upsample(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.conv = nn.Conv2d(c, c, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(Fn.interpolate(x, scale_factor=2, mode="nearest"))
+
+
+class UNet(nn.Module):
+    def __init__(self, C, res, ch, mult, blocks):
+        super().__init__()
+        e = 4 * ch
+        self.ch = ch
+        self.fc0, self.fc1 = nn.Linear(ch, e), nn.Linear(e, e)
+        self.conv_in = nn.Conv2d(C, ch, 3, padding=1)
+        self.down, skips, c, r = nn.ModuleList(), [ch], ch, res
+        for l, m in enumerate(mult):
+            if l > 0:
+                self.down.append(nn.Conv2d(c, c, 3, stride=2, padding=1))
+                r = (r - 1) // 2 + 1
+                skips.append(c)
+            for _ in range(blocks):
+                self.down.append(ResBlock(c, ch * m, e, r == res // 4))
+                c = ch * m
+                skips.append(c)
+        self.mid = nn.ModuleList([ResBlock(c, c, e, True), ResBlock(c, c, e, False)])
+        self.up = nn.ModuleList()
+        for l in reversed(range(len(mult))):
+            for _ in range(blocks + 1):
+                self.up.append(ResBlock(c + skips.pop(), ch * mult[l], e, r == res // 4))
+                c = ch * mult[l]
+            if l > 0:
+                self.up.append(Upsample(c))
+                r *= 2
+        self.out_norm, self.out_conv = gn(c), nn.Conv2d(c, C, 3, padding=1)
+
+    def forward(self, x, t):
+        e = Fn.silu(self.fc1(Fn.silu(self.fc0(pos_emb(t, self.ch)))))
+        h = self.conv_in(x)
+        skips = [h]
+        for m in self.down:
+            h = m(h, e) if isinstance(m, ResBlock) else m(h)
+            skips.append(h)
+        for m in self.mid:
+            h = m(h, e)
+        for m in self.up:
+            h = m(torch.cat([h, skips.pop()], dim=1), e) if isinstance(m, ResBlock) else m(h)
+        return self.out_conv(Fn.silu(self.out_norm(h)))
+
+
+class AdaptiveWeight(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(128, 1)
+        nn.init.zeros_(self.fc.weight)
+        nn.init.zeros_(self.fc.bias)
+
+    def forward(self, t):
+        return self.fc(pos_emb(t, 128)).reshape(-1)
+
+
+def per_sample(v, rank):
+    return v.reshape(-1, *([1] * (rank - 1)))
+
+
+def sct_loss(net, wnet, x0, z, t, r, ad):
+    rank = x0.dim()
+    with torch.no_grad():
+        tb = per_sample(t, rank)
+        xt = tb.cos() * x0 + tb.sin() * z
+        v = tb.cos() * z - tb.sin() * x0
+        cs = t.cos() * t.sin()
+        xin, dx = xt / SIGMA_D, per_sample(cs, rank) * v / SIGMA_D
+    if ad == "fwad":
+        import torch.autograd.forward_ad as fwAD
+        with fwAD.dual_level():
+            y = net(fwAD.make_dual(xin, dx), fwAD.make_dual(t, cs))
+            f, jac = fwAD.unpack_dual(y)
+            jac = jac.detach()
+    else:
+        with torch.no_grad():
+            _, jac = torch.func.jvp(net, (xin, t), (dx, cs))
+        f = net(xin, t)
+    fm = f.detach()
+    with torch.no_grad():
+        g = -(tb.cos() ** 2) * (SIGMA_D * fm - v) - r * (tb.cos() * tb.sin() * xt + SIGMA_D * jac)
+        norm = g.flatten(1).norm(dim=1) + NORM_C
+        g = g / per_sample(norm, rank)
+    w = wnet(t)
+    d = f[0].numel()
+    sq = (f - fm - g).flatten(1).square().sum(dim=1)
+    return (w.exp() * sq / d - w).mean()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default="fmnist-s", choices=sorted(CONFIGS))
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--ad", default="fwad", choices=["fwad", "func"])
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "tf32"])
+    ap.add_argument("--warmup-steps", type=int, default=5)
+    ap.add_argument("--iters", type=int, default=20)
+    a = ap.parse_args()
+    if a.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("sct_step.py: --device cuda but torch sees no CUDA device (torch " + torch.__version__ + ")")
+    tf32 = a.precision == "tf32"
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    torch.backends.cudnn.benchmark = True
+    torch.manual_seed(0)
+    C, res, ch, mult, blocks, expected = CONFIGS[a.model]
+    dev = torch.device(a.device)
+    net, wnet = UNet(C, res, ch, mult, blocks).to(dev), AdaptiveWeight().to(dev)
+    n = sum(p.numel() for p in net.parameters())
+    if expected is not None and n != expected:
+        sys.exit(f"sct_step.py: the U-Net has {n} parameters, unet.md says {expected} for {a.model}: the network differs")
+    params = list(net.parameters()) + list(wnet.parameters())
+    opt = torch.optim.RAdam(params, lr=1e-4, betas=(0.9, 0.99), eps=1e-8)
+    ema = [p.detach().clone() for p in net.parameters()]
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
+    print(f"torch {torch.__version__}, {name}, model {a.model} ({n} params), batch {a.batch}, ad {a.ad}, {a.precision}")
+
+    gen = torch.Generator(device=dev).manual_seed(1)
+    times, losses = [], []
+    for step in range(a.warmup_steps + a.iters):
+        x0 = torch.rand(a.batch, C, res, res, device=dev, generator=gen) * 2 - 1
+        z = torch.randn(a.batch, C, res, res, device=dev, generator=gen) * SIGMA_D
+        tau = P_MEAN + P_STD * torch.randn(a.batch, device=dev, generator=gen)
+        t = torch.atan(tau.exp() / SIGMA_D)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        loss = sct_loss(net, wnet, x0, z, t, min(1.0, (step + 1) / WARMUP_H), a.ad)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            torch._foreach_lerp_(ema, [p.detach() for p in net.parameters()], 1 - 0.999)
+        if dev.type == "cuda":
+            torch.cuda.synchronize()
+        if step >= a.warmup_steps:
+            times.append((time.perf_counter() - t0) * 1e3)
+        losses.append(loss.item())
+        if not math.isfinite(losses[-1]):
+            sys.exit(f"sct_step.py: loss {losses[-1]} at step {step}")
+    peak = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else float("nan")
+    print(f"loss_first: {losses[0]:.6f}   loss_last: {losses[-1]:.6f}")
+    print(f"step_min_ms: {min(times):.2f}   step_max_ms: {max(times):.2f}")
+    print(f"peak_mem_mib: {peak:.1f}")
+    print(f"step_ms: {statistics.median(times):.2f}")
+
+
+if __name__ == "__main__":
+    main()
