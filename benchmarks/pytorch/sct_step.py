@@ -223,7 +223,8 @@ def main():
         loss.backward()
         opt.step()
         with torch.no_grad():
-            torch._foreach_lerp_(ema, [p.detach() for p in net.parameters()], 1 - 0.999)
+            torch._foreach_mul_(ema, 0.999)
+            torch._foreach_add_(ema, [p.detach() for p in net.parameters()], alpha=1 - 0.999)
         if dev.type == "cuda":
             torch.cuda.synchronize()
         if step >= a.warmup_steps:

@@ -32,7 +32,7 @@ public final class Cuda {
     private Cuda() {}
 
     /** The kernel modules, one per src/main/cuda/NAME.cu. */
-    static final String[] MODULES = {"elementwise", "reduce", "gemm", "conv", "optim", "norm", "act", "igemm"};
+    static final String[] MODULES = {"elementwise", "reduce", "gemm", "conv", "optim", "norm", "act", "igemm", "rng"};
 
     static final boolean SYNC = Boolean.getBoolean("tangent.cuda.sync");
 
