@@ -32,18 +32,20 @@ public final class Autograd {
         final Op op;
         Tensor[] inputs; // primal views; null once released
         Tensor output;
+        Tensor[] saved; // the forward's residuals for the VJP (Op#forwardSaving), or null; released with inputs
 
-        Node(Op op, Tensor[] inputs, Tensor output) {
+        Node(Op op, Tensor[] inputs, Tensor output, Tensor[] saved) {
             this.op = op;
             this.inputs = inputs;
             this.output = output;
+            this.saved = saved;
         }
     }
 
-    static void record(Op op, Tensor[] x, Tensor y) {
-        Tensor[] saved = new Tensor[x.length];
-        for (int i = 0; i < x.length; i++) saved[i] = x[i].primalView();
-        y.meta = new Meta(new Node(op, saved, y.primalView()));
+    static void record(Op op, Tensor[] x, Tensor y, Tensor[] saved) {
+        Tensor[] in = new Tensor[x.length];
+        for (int i = 0; i < x.length; i++) in[i] = x[i].primalView();
+        y.meta = new Meta(new Node(op, in, y.primalView(), saved));
     }
 
     /**
@@ -119,7 +121,7 @@ public final class Autograd {
                 if (g == null) continue;
                 boolean[] needs = new boolean[n.inputs.length];
                 for (int i = 0; i < needs.length; i++) needs[i] = n.inputs[i].meta != null;
-                Tensor[] gx = n.op.vjp(n.inputs, n.output, g, needs);
+                Tensor[] gx = n.op.vjp(n.inputs, n.output, n.saved, g, needs);
                 for (int i = 0; i < needs.length; i++) {
                     if (!needs[i] || gx[i] == null) continue;
                     Tensor xi = n.inputs[i];
@@ -138,6 +140,7 @@ public final class Autograd {
                 if (!retainGraph) {
                     n.inputs = null;
                     n.output = null;
+                    n.saved = null;
                 }
             }
         } finally {

@@ -4,6 +4,8 @@ import tangent.core.ops.Concat;
 import tangent.core.ops.Conv2d;
 import tangent.core.ops.GroupNorm;
 import tangent.core.ops.MatMul;
+import tangent.core.ops.PixelNorm;
+import tangent.core.ops.Softmax;
 import tangent.core.ops.Upsample2x;
 import tangent.core.ops.Where;
 
@@ -91,12 +93,13 @@ public final class F {
         return x.square().sum(ax, false).sqrt();
     }
 
-    /** exp(x - max) / sum(exp(x - max)) along an axis; the max shift is a constant. */
+    /**
+     * exp(x - max) / sum(exp(x - max)) along an axis. One primitive ({@link Softmax}: fused
+     * forward+JVP; its composite definition is {@link Softmax#composite}).
+     */
     public static Tensor softmax(Tensor x, int axis) {
-        int a = Shape.axis("softmax", axis, x.dim());
-        Tensor m = x.detach().max(new int[] {a}, true);
-        Tensor e = x.sub(m).exp();
-        return e.div(e.sum(new int[] {a}, true));
+        Shape.axis("softmax", axis, x.dim());
+        return new Softmax(axis, true).apply(x);
     }
 
     /** x - max - log(sum(exp(x - max))) along an axis. */
@@ -137,10 +140,13 @@ public final class F {
         return new GroupNorm(groups, eps, gamma != null, beta != null, true).apply(in);
     }
 
-    /** Pixel norm: v / sqrt(mean(v^2 over the axis) + eps). */
+    /**
+     * Pixel norm: v / sqrt(mean(v^2 over the axis) + eps). One primitive ({@link PixelNorm}: fused
+     * kernels; its composite definition is {@link PixelNorm#composite}).
+     */
     public static Tensor pixelNorm(Tensor v, int axis, double eps) {
-        int a = Shape.axis("pixel_norm", axis, v.dim());
-        return v.mul(mean(v.square(), new int[] {a}, true).add(eps).rsqrt());
+        Shape.axis("pixel_norm", axis, v.dim());
+        return new PixelNorm(axis, eps, true).apply(v);
     }
 
     /**

@@ -35,13 +35,37 @@ public abstract class Op {
     protected abstract Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad);
 
     /**
-     * Optional fused forward+JVP: {y, dy} computed together (dy may be null for a zero tangent), or
-     * null to use {@link #forward} then {@link #jvp}. {@link #apply} offers it only when neither
-     * the inputs nor their tangents carry a tangent of another active dual level (so no outer
-     * derivative needs the rules); the generic pair stays the oracle that tests compare it with.
+     * The cotangents, given also the residuals the forward saved (see {@link #forwardSaving}; null
+     * when it saved none). Ops that save nothing keep the default, which ignores them.
+     */
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor[] saved, Tensor gy, boolean[] needsGrad) {
+        return vjp(x, y, gy, needsGrad);
+    }
+
+    /**
+     * y = f(x) together with residuals for the VJP: {y, saved...}. The residuals (e.g. a
+     * normalisation's statistics) are held by the tape node and passed to
+     * {@link #vjp(Tensor[], Tensor, Tensor[], Tensor, boolean[])}; a VJP may use them only when it
+     * needs no derivative of its own. Default: {forward(x)}, nothing saved.
+     */
+    protected Tensor[] forwardSaving(Tensor[] x) {
+        return new Tensor[] {forward(x)};
+    }
+
+    /**
+     * Optional fused forward+JVP: {y, dy, saved...} computed together (dy may be null for a zero
+     * tangent; saved as in {@link #forwardSaving}, optional), or null to use {@link #forward} then
+     * {@link #jvp}. {@link #apply} offers it only when neither the inputs nor their tangents carry
+     * a tangent of another active dual level (so no outer derivative needs the rules); the generic
+     * pair stays the oracle that tests compare it with.
      */
     protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
         return null;
+    }
+
+    /** The residuals of a {y, ...} result from index from on, or null when there are none. */
+    private static Tensor[] residuals(Tensor[] r, int from) {
+        return r.length > from ? java.util.Arrays.copyOfRange(r, from, r.length) : null;
     }
 
     /** Runs the op with autodiff: the primal on the tape, tangents of active dual levels alongside. */
@@ -64,7 +88,7 @@ public abstract class Op {
             }
             if (fused != null) {
                 if (Profiler.ON) Profiler.add(name() + "+jvp", System.nanoTime() - t0, fused[0].numel());
-                y = finishPrimal(primals, fused[0]);
+                y = finishPrimal(primals, fused[0], residuals(fused, 2));
                 dy = fused[1];
             }
         }
@@ -96,26 +120,26 @@ public abstract class Op {
 
     private Tensor applyPrimal(Tensor[] x) {
         checkInputs(x);
-        Tensor y;
+        Tensor[] r;
         if (Profiler.ON) {
             long t0 = System.nanoTime();
-            y = forward(x);
-            Profiler.add(name(), System.nanoTime() - t0, y.numel());
+            r = forwardSaving(x);
+            Profiler.add(name(), System.nanoTime() - t0, r[0].numel());
         } else {
-            y = forward(x);
+            r = forwardSaving(x);
         }
-        return finishPrimal(x, y);
+        return finishPrimal(x, r[0], residuals(r, 1));
     }
 
-    /** The primal output of x: never an input object itself; NaN-checked; recorded on the tape. */
-    private Tensor finishPrimal(Tensor[] x, Tensor y) {
+    /** The primal output of x: never an input object itself; NaN-checked; recorded on the tape with the residuals. */
+    private Tensor finishPrimal(Tensor[] x, Tensor y, Tensor[] saved) {
         for (Tensor t : x)
             if (y == t) y = y.shallowCopy();
         if (CheckMode.nanCheck()) CheckMode.check(this, x, y);
         if (GradMode.isEnabled()) {
             boolean any = false;
             for (Tensor t : x) any |= t.requiresGrad();
-            if (any) Autograd.record(this, x, y);
+            if (any) Autograd.record(this, x, y, saved);
         }
         return y;
     }

@@ -21,7 +21,7 @@ public interface Backend {
     /** The backend that owns this device's storages. */
     static Backend of(Device device) {
         switch (device) {
-            case CPU: return tangent.core.cpu.CpuBackend.INSTANCE;
+            case CPU: return Backends.cpu();
             default: return Backends.get(device);
         }
     }

@@ -440,6 +440,23 @@ public final class OpCases {
             cs.add(composite("linear (4,5) w(3,5) b(3)", "linear", in -> F.linear(in[0], in[1], in[2]), l, w, bias));
             cs.add(composite("linear (2,4,5) w(3,5) no bias", "linear", in -> F.linear(in[0], in[1], null), x3, w));
         }
+
+        // pixel_norm and softmax as primitives: fused kernels and generic rules (fused = false).
+        {
+            Gen gen = g.apply("pixel_norm+softmax");
+            Tensor v = gen.normal(3, 6), img = gen.normal(2, 4, 3, 3), l = gen.normal(4, 5), a = gen.normal(2, 3, 4);
+            for (boolean fz : new boolean[] {true, false}) {
+                String tag = fz ? "fused" : "generic";
+                cs.add(new Case("pixel_norm " + tag + " axis 1 (3,6)", "pixel_norm", in -> new PixelNorm(1, 1e-8, fz).apply(in[0]),
+                        () -> new Tensor[] {v}, all(1), Gradcheck.H, Gradcheck.TOL));
+                cs.add(new Case("pixel_norm " + tag + " axis 1 (2,4,3,3)", "pixel_norm",
+                        in -> new PixelNorm(1, 1e-8, fz).apply(in[0]), () -> new Tensor[] {img}, all(1), Gradcheck.H, Gradcheck.TOL));
+                cs.add(new Case("softmax " + tag + " axis -1 (4,5)", "softmax", in -> new Softmax(-1, fz).apply(in[0]),
+                        () -> new Tensor[] {l}, all(1), Gradcheck.H, Gradcheck.TOL));
+                cs.add(new Case("softmax " + tag + " axis 1 (2,3,4)", "softmax", in -> new Softmax(1, fz).apply(in[0]),
+                        () -> new Tensor[] {a}, all(1), Gradcheck.H, Gradcheck.TOL));
+            }
+        }
         return cs;
     }
 

@@ -137,70 +137,6 @@ public final class CpuBackend implements Backend {
         return y;
     }
 
-    /** y[b, c, ...] += bias[c] in place; y compact (B, C, ...) (a kernel's fresh output), bias (C) of y's dtype. */
-    public void addChannelBiasInPlace(Tensor y, Tensor bias) {
-        int[] s = y.shape();
-        int b = s[0], c = s[1], sp = y.numel() / Math.max(1, b * c);
-        CpuStorage o = st(y), bs = st(compact(bias));
-        Parallel.forRange(b * c, Math.max(1, GRAIN / Math.max(1, sp)), (lo, hi) -> {
-            for (int p = lo; p < hi; p++) {
-                int off = p * sp;
-                if (o.f != null) {
-                    float v = bs.f[p % c];
-                    float[] f = o.f;
-                    for (int i = off; i < off + sp; i++) f[i] += v;
-                } else {
-                    double v = bs.d[p % c];
-                    double[] d = o.d;
-                    for (int i = off; i < off + sp; i++) d[i] += v;
-                }
-            }
-        });
-    }
-
-    /**
-     * SiLU and its tangent in one pass (one exp per element): {silu(x), dx silu'(x), silu'(x) or
-     * null}, x and dx of the same shape; the derivative itself only when saveDerivative (for a
-     * VJP that reuses it). Bit-identical to unary(SILU) and binary(SILU_BACKWARD) (same expressions).
-     */
-    public Tensor[] siluForwardJvp(Tensor x, Tensor dx, boolean saveDerivative) {
-        Tensor c = contiguous(x), dc = contiguous(dx);
-        Tensor y = alloc(x.dtype(), x.shape()), dy = alloc(x.dtype(), x.shape());
-        Tensor der = saveDerivative ? alloc(x.dtype(), x.shape()) : null;
-        CpuStorage a = st(c), da = st(dc), o = st(y), dO = st(dy), ds = der == null ? null : st(der);
-        int off = c.offset(), doff = dc.offset(), n = y.numel();
-        Parallel.forRange(n, GRAIN, (lo, hi) -> {
-            if (a.f != null && SimdSupport.AVAILABLE) {
-                ElementwiseSimd.siluForwardJvp(a.f, off, da.f, doff, o.f, dO.f, ds == null ? null : ds.f, lo, hi);
-            } else if (a.f != null) {
-                float[] af = a.f, df = da.f, of = o.f, dof = dO.f;
-                if (ds == null) {
-                    for (int i = lo; i < hi; i++) {
-                        double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d;
-                        of[i] = (float) (v / d);
-                        dof[i] = (float) (df[doff + i] * (s * (1.0 + v * (1.0 - s))));
-                    }
-                } else {
-                    float[] sf = ds.f;
-                    for (int i = lo; i < hi; i++) {
-                        double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
-                        of[i] = (float) (v / d);
-                        dof[i] = (float) (df[doff + i] * g);
-                        sf[i] = (float) g;
-                    }
-                }
-            } else {
-                for (int i = lo; i < hi; i++) {
-                    double v = a.d[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
-                    o.d[i] = UnaryFn.SILU.apply(v, 0, 0);
-                    dO.d[i] = da.d[doff + i] * g;
-                    if (ds != null) ds.d[i] = g;
-                }
-            }
-        });
-        return new Tensor[] {y, dy, der};
-    }
-
     @Override
     public Tensor binary(BinaryFn fn, Tensor a, Tensor b, int[] outShape) {
         Tensor y = alloc(a.dtype(), outShape);
@@ -325,6 +261,127 @@ public final class CpuBackend implements Backend {
         }
         for (; j < len; j++) a0 += a[p + j];
         return (a0 + a1) + (a2 + a3);
+    }
+
+
+    // ---- fused primitives ------------------------------------------------------------------
+
+    @Override
+    public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        return FusedGroupNormKernels.forward(x, gamma, beta, groups, eps);
+    }
+
+    @Override
+    public Tensor[] groupNormJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
+                                 double eps) {
+        return FusedGroupNormKernels.forwardJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps);
+    }
+
+    @Override
+    public Tensor[] groupNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma,
+                                      boolean wantBeta, int groups) {
+        return FusedGroupNormKernels.backward(x, gamma, mean, rstd, gy, wantGamma, wantBeta, groups);
+    }
+
+    /** y[b, c, ...] += bias[c] in place; y compact (B, C, ...) (a kernel's fresh output), bias (C) of y's dtype. */
+    private static void addChannelBiasInPlace(Tensor y, Tensor bias) {
+        int[] s = y.shape();
+        int b = s[0], c = s[1], sp = y.numel() / Math.max(1, b * c);
+        CpuStorage o = st(y), bs = st(compact(bias));
+        Parallel.forRange(b * c, Math.max(1, GRAIN / Math.max(1, sp)), (lo, hi) -> {
+            for (int p = lo; p < hi; p++) {
+                int off = p * sp;
+                if (o.f != null) {
+                    float v = bs.f[p % c];
+                    float[] f = o.f;
+                    for (int i = off; i < off + sp; i++) f[i] += v;
+                } else {
+                    double v = bs.d[p % c];
+                    double[] d = o.d;
+                    for (int i = off; i < off + sp; i++) d[i] += v;
+                }
+            }
+        });
+    }
+
+    /**
+     * One pass, one exp per element; bit-identical to unary(SILU) and binary(SILU_BACKWARD) (the
+     * same expressions).
+     */
+    @Override
+    public Tensor[] siluJvp(Tensor x, Tensor dx, boolean saveDerivative) {
+        Tensor c = contiguous(x), dc = contiguous(dx);
+        Tensor y = alloc(x.dtype(), x.shape()), dy = alloc(x.dtype(), x.shape());
+        Tensor der = saveDerivative ? alloc(x.dtype(), x.shape()) : null;
+        CpuStorage a = st(c), da = st(dc), o = st(y), dO = st(dy), ds = der == null ? null : st(der);
+        int off = c.offset(), doff = dc.offset(), n = y.numel();
+        Parallel.forRange(n, GRAIN, (lo, hi) -> {
+            if (a.f != null && SimdSupport.AVAILABLE) {
+                ElementwiseSimd.siluForwardJvp(a.f, off, da.f, doff, o.f, dO.f, ds == null ? null : ds.f, lo, hi);
+            } else if (a.f != null) {
+                float[] af = a.f, df = da.f, of = o.f, dof = dO.f;
+                if (ds == null) {
+                    for (int i = lo; i < hi; i++) {
+                        double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d;
+                        of[i] = (float) (v / d);
+                        dof[i] = (float) (df[doff + i] * (s * (1.0 + v * (1.0 - s))));
+                    }
+                } else {
+                    float[] sf = ds.f;
+                    for (int i = lo; i < hi; i++) {
+                        double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
+                        of[i] = (float) (v / d);
+                        dof[i] = (float) (df[doff + i] * g);
+                        sf[i] = (float) g;
+                    }
+                }
+            } else {
+                for (int i = lo; i < hi; i++) {
+                    double v = a.d[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
+                    o.d[i] = UnaryFn.SILU.apply(v, 0, 0);
+                    dO.d[i] = da.d[doff + i] * g;
+                    if (ds != null) ds.d[i] = g;
+                }
+            }
+        });
+        return new Tensor[] {y, dy, der};
+    }
+
+    @Override
+    public Tensor[] pixelNorm(Tensor v, int axis, double eps) {
+        return AxisKernels.pixelNorm(v, null, axis, eps);
+    }
+
+    @Override
+    public Tensor[] pixelNormJvp(Tensor v, Tensor dv, int axis, double eps) {
+        return AxisKernels.pixelNorm(v, dv, axis, eps);
+    }
+
+    @Override
+    public Tensor pixelNormBackward(Tensor v, Tensor rstd, Tensor gy, int axis) {
+        return AxisKernels.pixelNormBackward(v, rstd, gy, axis);
+    }
+
+    @Override
+    public Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
+        return AxisKernels.softmaxJvp(x, dx, axis);
+    }
+
+    /** The bias is added in place into the kernel's fresh output (no second tensor, one pass). */
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
+        Tensor y = conv2d(x, w, stride, pad);
+        if (bias != null) addChannelBiasInPlace(y, bias);
+        return y;
+    }
+
+    /** The two convolutions with the weights made compact once (the GEMMs read the same w array). */
+    @Override
+    public Tensor[] conv2dDual(Tensor x, Tensor dx, Tensor w, Tensor bias, int stride, int pad) {
+        Tensor cw = compact(w);
+        Tensor y = conv2d(x, cw, stride, pad), dy = conv2d(dx, cw, stride, pad);
+        if (bias != null) addChannelBiasInPlace(y, bias);
+        return new Tensor[] {y, dy};
     }
 
     // ---- linear algebra and images --------------------------------------------------------

@@ -1,5 +1,6 @@
 package tangent.core.cpu;
 
+import tangent.core.DType;
 import tangent.core.Tensor;
 
 /**
@@ -8,7 +9,9 @@ import tangent.core.Tensor;
  * as (B, C, S) with G groups of C/G channels; statistics per (sample, group) in double (two
  * passes: mean, then the centred sum of squares), one group per chunk, so results do not depend
  * on the thread count. Per element the work is an affine map with per-channel float coefficients.
- * The oracle is the op's generic rules (written with primitives); GroupNormTest compares them.
+ * The statistics are returned as (B, G) float64 tensors, so the backward reads exactly what the
+ * forward used. CpuBackend exposes these as the Backend's group_norm primitives; the oracle is
+ * the op's composite rules (written with primitives); GroupNormTest compares them.
  */
 public final class FusedGroupNormKernels {
     private FusedGroupNormKernels() {}
@@ -83,29 +86,32 @@ public final class FusedGroupNormKernels {
         return s == null ? 0 : s.get(i);
     }
 
-    /** y = (x - mu) r gamma + beta; gamma, beta: (C) or null. x must be compact; returns a new compact tensor. */
-    public static Tensor forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
-        return forward(x, gamma, beta, groups, eps, null);
+    /** The (B, G) float64 tensors that receive each group's mean and rstd. */
+    private static Tensor[] statsTensors(int b, int groups) {
+        return new Tensor[] {Tensor.zeros(DType.F64, b, groups), Tensor.zeros(DType.F64, b, groups)};
     }
 
     /**
-     * As above; when saved is non-null (length 2 B G) it receives each group's {mu, r}, which
-     * {@link #backward} can take instead of recomputing them (bit-identical).
+     * {y, mean, rstd}: y = (x - mu) r gamma + beta; gamma, beta: (C) or null; mean, rstd: (B, G)
+     * float64, the exact statistics y was made with (what {@link #backward} takes).
      */
-    public static Tensor forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, double[] saved) {
+    public static Tensor[] forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
         Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s);
+        Tensor[] stats = statsTensors(b, groups);
+        double[] mean = CpuBackend.st(stats[0]).d, rstd = CpuBackend.st(stats[1]).d;
         CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(y);
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma)),
                 be = beta == null ? null : CpuBackend.st(CpuBackend.compact(beta));
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
-            double[] st = new double[2], st2 = new double[2];
+            double[] st = new double[2];
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, st);
-                if (saved != null) { saved[2 * bg] = st[0]; saved[2 * bg + 1] = st[1]; }
                 double mu = st[0], r = st[1];
+                mean[bg] = mu;
+                rstd[bg] = r;
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k;
                     double gm = ga == null ? 1 : ga.get(ch);
@@ -113,33 +119,23 @@ public final class FusedGroupNormKernels {
                 }
             }
         });
-        return y;
+        return new Tensor[] {y, stats[0], stats[1]};
     }
 
     /**
-     * The tangent dy = gamma r (dx - mean dx - xhat mean(xhat dx)) + dgamma xhat + dbeta, with
-     * xhat = (x - mu) r; per element an affine map of dx and x. dx, dgamma, dbeta may be null (zero).
-     */
-    public static Tensor jvp(Tensor x, Tensor dx, Tensor gamma, Tensor dgamma, Tensor dbeta, int groups, double eps) {
-        return forwardJvp(x, dx, gamma, null, dgamma, dbeta, groups, eps, false, null)[1];
-    }
-
-    /**
-     * {y, dy} together (one pass over the statistics for both): y as {@link #forward}, dy as
-     * {@link #jvp}. beta is only read for y.
+     * {y, dy, mean, rstd} in one pass over each group's statistics: y as {@link #forward}, and
+     * dy = gamma r (dx - mean dx - xhat mean(xhat dx)) + dgamma xhat + dbeta with xhat = (x - mu) r;
+     * per element an affine map of dx and x. dx, dgamma, dbeta may be null (zero).
      */
     public static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
-                                      double eps, double[] saved) {
-        return forwardJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps, true, saved);
-    }
-
-    private static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
-                                       double eps, boolean withPrimal, double[] saved) {
+                                      double eps) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
-        Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s), yp = withPrimal ? Tensor.zeros(x.dtype(), s) : null;
+        Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s), yp = Tensor.zeros(x.dtype(), s);
+        Tensor[] stats = statsTensors(b, groups);
+        double[] mean = CpuBackend.st(stats[0]).d, rstd = CpuBackend.st(stats[1]).d;
         CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(y), da = dx == null ? null : CpuBackend.st(CpuBackend.compact(dx));
-        CpuStorage po = yp == null ? null : CpuBackend.st(yp), be = beta == null ? null : CpuBackend.st(CpuBackend.compact(beta));
+        CpuStorage po = CpuBackend.st(yp), be = beta == null ? null : CpuBackend.st(CpuBackend.compact(beta));
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma)),
                 dga = dgamma == null ? null : CpuBackend.st(CpuBackend.compact(dgamma)),
                 dbe = dbeta == null ? null : CpuBackend.st(CpuBackend.compact(dbeta));
@@ -148,8 +144,9 @@ public final class FusedGroupNormKernels {
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, st);
-                if (saved != null) { saved[2 * bg] = st[0]; saved[2 * bg + 1] = st[1]; }
                 double mu = st[0], r = st[1], dmu = 0, cross = 0;
+                mean[bg] = mu;
+                rstd[bg] = r;
                 if (da != null) {
                     double s0 = 0, c0 = 0;
                     if (a.f != null) {
@@ -166,7 +163,7 @@ public final class FusedGroupNormKernels {
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k, off = base + k * sp;
                     double gm = ga == null ? 1 : ga.get(ch);
-                    if (po != null) affine(a, po, off, sp, mu, r * gm, get(be, ch));
+                    affine(a, po, off, sp, mu, r * gm, get(be, ch));
                     // dy = A dx + Bc (x - mu) + Cc
                     double A = gm * r, Bc = get(dga, ch) * r - gm * r * r * cross, Cc = get(dbe, ch) - A * dmu;
                     if (da == null) {
@@ -182,20 +179,18 @@ public final class FusedGroupNormKernels {
                 }
             }
         });
-        return new Tensor[] {yp, y};
+        return new Tensor[] {yp, y, stats[0], stats[1]};
     }
 
     /**
-     * {gx, ggamma, gbeta} for the cotangent gy: with gh = gy gamma,
+     * {gx, ggamma, gbeta} for the cotangent gy, from the statistics mean, rstd (B, G) that
+     * {@link #forward} returned for x: with gh = gy gamma,
      * gx = r (gh - mean gh - xhat mean(gh xhat)), ggamma = sum over (B, S) of gy xhat, gbeta = sum of gy.
-     * ggamma/gbeta are null when gamma is null / when wantBeta is false.
+     * ggamma/gbeta are null unless wantGamma (and gamma given) / wantBeta.
      */
-    public static Tensor[] backward(Tensor x, Tensor gamma, Tensor gy, boolean wantBeta, int groups, double eps) {
-        return backward(x, gamma, gy, wantBeta, groups, eps, null);
-    }
-
-    /** As above, with the groups' {mu, r} saved by the forward (null: recompute them). */
-    public static Tensor[] backward(Tensor x, Tensor gamma, Tensor gy, boolean wantBeta, int groups, double eps, double[] saved) {
+    public static Tensor[] backward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma,
+                                    boolean wantBeta, int groups) {
+        double[] mus = CpuBackend.st(CpuBackend.compact(mean)).d, rs = CpuBackend.st(CpuBackend.compact(rstd)).d;
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
         Tensor cx = CpuBackend.compact(x), gx = Tensor.zeros(x.dtype(), s);
@@ -203,11 +198,10 @@ public final class FusedGroupNormKernels {
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma));
         double[] sumGy = new double[b * c], sumGyXhat = new double[b * c];
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
-            double[] st = new double[2], st2 = new double[2];
+            double[] st2 = new double[2];
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups, bi = bg / groups;
-                if (saved != null) { st[0] = saved[2 * bg]; st[1] = saved[2 * bg + 1]; } else stats(a, base, n, eps, st);
-                double mu = st[0], r = st[1], m1 = 0, m2 = 0;
+                double mu = mus[bg], r = rs[bg], m1 = 0, m2 = 0;
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k, off = base + k * sp;
                     double s0 = 0, s1 = 0;
@@ -244,7 +238,7 @@ public final class FusedGroupNormKernels {
             }
         });
         Tensor gg = null, gb = null;
-        if (gamma != null) {
+        if (gamma != null && wantGamma) {
             double[] v = new double[c];
             for (int bi = 0; bi < b; bi++) for (int ch = 0; ch < c; ch++) v[ch] += sumGyXhat[bi * c + ch];
             gg = Tensor.zeros(x.dtype(), c);

@@ -1,22 +1,21 @@
 package tangent.core.ops;
 
-import tangent.core.Device;
 import tangent.core.Op;
 import tangent.core.Shape;
 import tangent.core.Tensor;
 import tangent.core.backend.Backend;
-import tangent.core.backend.BinaryFn;
-import tangent.core.cpu.CpuBackend;
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch), with an optional bias (a third input b: (O),
- * y += b[o]; on CPU added in place into the kernel's fresh output, saving the broadcast add's
- * allocation and pass; its rules: jvp + db, vjp gb = sum of gy over (B, Ho, Wo)).
+ * y += b[o], added by the backend's {@link Backend#conv2d(Tensor, Tensor, Tensor, int, int)}; its
+ * rules: jvp + db, vjp gb = sum of gy over (B, Ho, Wo)).
  * x: (B, C, H, W), w: (O, C, kh, kw) -> y: (B, O, Ho, Wo), Ho = (H + 2 pad - kh) / stride + 1,
  * y[b,o,i,j] = sum_{c,p,q} w[o,c,p,q] x[b, c, i*stride + p - pad, j*stride + q - pad].
  * Bilinear in (x, w), so
  * jvp: conv2d(dx, w) + conv2d(x, dw)   (a weight without tangent costs nothing);
  * vjp: gx = conv2d_backward_input(gy, w), gw = conv2d_backward_weight(x, gy).
+ * When only x carries a tangent, the fused forward+JVP is the backend's {@link Backend#conv2dDual}
+ * (both convolutions with one read of w); the pair forward, jvp is its oracle.
  */
 public final class Conv2d extends Op {
     final int stride, pad;
@@ -57,6 +56,11 @@ public final class Conv2d extends Op {
 
     @Override
     protected Tensor forward(Tensor[] x) {
+        check(x);
+        return Backend.of(x[0]).conv2d(x[0], x[1], bias ? x[2] : null, stride, pad);
+    }
+
+    private void check(Tensor[] x) {
         Rules.requireSameDType(name(), x[0], x[1]);
         outShape(name(), x[0].shape(), x[1].shape(), stride, pad);
         if (x.length != (bias ? 3 : 2))
@@ -67,14 +71,14 @@ public final class Conv2d extends Op {
                 throw new IllegalArgumentException("conv2d: bias " + Shape.str(x[2].shape()) + " must be (" + x[1].size(0)
                         + ",) for w " + Shape.str(x[1].shape()));
         }
-        Tensor y = Backend.of(x[0]).conv2d(x[0], x[1], stride, pad);
-        if (!bias) return y;
-        if (y.device() == Device.CPU && y.isCompact() && y != x[0] && y.storage() != x[0].storage()) {
-            CpuBackend.INSTANCE.addChannelBiasInPlace(y, x[2]);
-            return y;
-        }
-        int[] s = y.shape();
-        return Backend.of(y).binary(BinaryFn.ADD, y, x[2].reshape(1, s[1], 1, 1), s);
+    }
+
+    /** {y, dy} by the backend's dual convolution when only x carries a tangent (w and b do not). */
+    @Override
+    protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
+        if (dx[0] == null || dx[1] != null || (bias && dx[2] != null)) return null;
+        check(x);
+        return Backend.of(x[0]).conv2dDual(x[0], dx[0], x[1], bias ? x[2] : null, stride, pad);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package tangent.core.ops;
 
 import java.util.Arrays;
-import tangent.core.Device;
 import tangent.core.F;
 import tangent.core.ForwardAD;
 import tangent.core.GradMode;
@@ -9,7 +8,7 @@ import tangent.core.Op;
 import tangent.core.Profiler;
 import tangent.core.Shape;
 import tangent.core.Tensor;
-import tangent.core.cpu.FusedGroupNormKernels;
+import tangent.core.backend.Backend;
 
 /**
  * GroupNorm as one primitive. x: (B, C, ...), G groups of C/G channels, per (sample, group) over
@@ -21,20 +20,21 @@ import tangent.core.cpu.FusedGroupNormKernels;
  * jvp:  dy = gamma lin(dx) + dgamma xhat + dbeta
  * vjp:  gx = lin(gamma gy),  ggamma = sum_(B, spatial) gy xhat,  gbeta = sum_(B, spatial) gy
  * </pre>
- * Fused kernels ({@link FusedGroupNormKernels}, CPU) do the forward, the JVP and the VJP in one pass
- * per group after its statistics; a rule takes them only when no input carries a tangent of
- * another active dual level (nothing outer to differentiate). Otherwise, and for every rule when
- * constructed with fused = false, the rules run with primitives: the forward is {@link #composite}
- * (the former F.groupNorm) and lin is written with mean/mul/sub, so they nest and serve as the
- * oracle (GroupNormTest compares the two paths in float64).
+ * Fused kernels (the inputs' {@link Backend#groupNorm}, {@link Backend#groupNormJvp},
+ * {@link Backend#groupNormBackward}) do the forward, the forward+JVP and the VJP in one pass per
+ * group after its statistics. The forward returns the per-group mean and rstd (B, G), which the
+ * tape node holds and hands to the VJP; the VJP takes the fused kernel only when nothing needs
+ * differentiating through it (recording off, no active tangent on x, gamma or gy). Otherwise, when
+ * the backend lacks a kernel, and for every rule when constructed with fused = false, the rules run
+ * with primitives: the forward is {@link #composite} and lin is written with mean/mul/sub, so they
+ * nest and serve as the oracle (GroupNormTest compares the two paths).
  */
 public final class GroupNorm extends Op {
     private final int groups;
     private final double eps;
-    private final boolean hasGamma, hasBeta, fused;
-    /** Fused path: each group's {mu, r} from the forward of savedX, reused by the VJP of the same view. */
-    private Tensor savedX;
-    private double[] savedStats;
+    private final boolean hasGamma, hasBeta;
+    /** Whether the rules may take the backend's fused kernels (false: composite rules only, the oracle). */
+    private final boolean fused;
 
     public GroupNorm(int groups, double eps, boolean hasGamma, boolean hasBeta, boolean fused) {
         this.groups = groups;
@@ -91,47 +91,39 @@ public final class GroupNorm extends Op {
         }
     }
 
-    private boolean fast(Tensor x, Tensor... others) {
-        if (!fused || x.device() != Device.CPU) return false;
-        if (ForwardAD.carriesActiveTangent(x)) return false;
-        return !ForwardAD.carriesActiveTangent(others);
+    /** The backend's fused kernels may serve: nothing to differentiate through them. */
+    private boolean fusable(Tensor... xs) {
+        return fused && !GradMode.isEnabled() && !ForwardAD.carriesActiveTangent(xs);
+    }
+
+    /** {y, mean, rstd} from the backend's kernel, or {y} from the composite when it has none. */
+    @Override
+    protected Tensor[] forwardSaving(Tensor[] x) {
+        check(x);
+        if (fused) {
+            Tensor[] r = Backend.of(x[0]).groupNorm(x[0], gamma(x), beta(x), groups, eps);
+            if (r != null) return r;
+        }
+        Tensor[] d = new Tensor[x.length];
+        for (int i = 0; i < x.length; i++) d[i] = x[i].detach();
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return new Tensor[] {composite(d[0], groups, hasGamma ? d[1] : null, hasBeta ? d[hasGamma ? 2 : 1] : null, eps)};
+        }
     }
 
     @Override
     protected Tensor forward(Tensor[] x) {
-        check(x);
-        if (fused && x[0].device() == Device.CPU)
-            return FusedGroupNormKernels.forward(x[0], gamma(x), beta(x), groups, eps, saveStats(x[0]));
-        Tensor[] d = new Tensor[x.length];
-        for (int i = 0; i < x.length; i++) d[i] = x[i].detach();
-        try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return composite(d[0], groups, hasGamma ? d[1] : null, hasBeta ? d[hasGamma ? 2 : 1] : null, eps);
-        }
+        return forwardSaving(x)[0];
     }
 
-    /** Fused {y, dy} on CPU when x or gamma/beta carry this level's tangent. */
+    /** Fused {y, dy, mean, rstd} when x or gamma/beta carry this level's tangent and the backend has the kernel. */
     @Override
     protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
-        if (!fused || x[0].device() != Device.CPU) return null;
+        if (!fused) return null;
         check(x);
         Tensor dX = dx[0], dgamma = hasGamma ? dx[1] : null, dbeta = hasBeta ? dx[hasGamma ? 2 : 1] : null;
         if (dX == null && dgamma == null && dbeta == null) return null;
-        return FusedGroupNormKernels.forwardJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps, saveStats(x[0]));
-    }
-
-    /** A buffer for the forward's statistics when the output may go on the tape (x requires grad), else null. */
-    private double[] saveStats(Tensor x) {
-        if (!x.requiresGrad()) return null;
-        savedX = x;
-        savedStats = new double[2 * x.size(0) * groups];
-        return savedStats;
-    }
-
-    private double[] statsFor(Tensor x) {
-        Tensor s = savedX;
-        boolean same = s != null && s.storage() == x.storage() && s.offset() == x.offset()
-                && Arrays.equals(s.shape(), x.shape()) && Arrays.equals(s.strides(), x.strides());
-        return same ? savedStats : null;
+        return Backend.of(x[0]).groupNormJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps);
     }
 
     /** {xhat, r} in the grouped view (B, G, n) and (B, G, 1), with primitives. */
@@ -157,12 +149,6 @@ public final class GroupNorm extends Op {
         Tensor gamma = gamma(x), dgamma = hasGamma ? dx[1] : null, dbeta = hasBeta ? dx[hasGamma ? 2 : 1] : null;
         Tensor dX = dx[0];
         if (dX == null && dgamma == null && dbeta == null) return null;
-        if (fast(x[0], gamma, dX, dgamma, dbeta)) {
-            long t0 = System.nanoTime();
-            Tensor t = FusedGroupNormKernels.jvp(x[0], dX, gamma, dgamma, dbeta, groups, eps);
-            Profiler.kernel("group_norm (fused jvp)", t0, t.numel());
-            return t;
-        }
         int[] s = x[0].shape(), bs = bshape(s);
         Tensor[] xr = normalized(x[0]);
         Tensor t = null;
@@ -175,20 +161,33 @@ public final class GroupNorm extends Op {
         return Rules.expandTo(t, s);
     }
 
+    /** From the saved (mean, rstd) with the backend's fused kernel when it may serve, else the composite rule. */
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor[] saved, Tensor gy, boolean[] needsGrad) {
+        Tensor gamma = gamma(x);
+        int ig = hasGamma ? 1 : -1, ib = hasBeta ? (hasGamma ? 2 : 1) : -1;
+        if (saved != null && fusable(x[0], gamma, gy)) {
+            long t0 = System.nanoTime();
+            Tensor[] g = Backend.of(x[0]).groupNormBackward(x[0], gamma, saved[0], saved[1], gy, ig >= 0 && needsGrad[ig],
+                    ib >= 0 && needsGrad[ib], groups);
+            if (g != null) {
+                Profiler.kernel("group_norm (fused vjp)", t0, g[0].numel());
+                Tensor[] out = new Tensor[x.length];
+                out[0] = g[0];
+                if (ig >= 0) out[ig] = g[1];
+                if (ib >= 0) out[ib] = g[2];
+                return out;
+            }
+        }
+        return vjp(x, y, gy, needsGrad);
+    }
+
+    /** The composite rule, from x alone. */
     @Override
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
         Tensor gamma = gamma(x);
         int ig = hasGamma ? 1 : -1, ib = hasBeta ? (hasGamma ? 2 : 1) : -1;
         Tensor[] out = new Tensor[x.length];
-        if (fast(x[0], gamma, gy)) {
-            long t0 = System.nanoTime();
-            Tensor[] g = FusedGroupNormKernels.backward(x[0], gamma, gy, ib >= 0 && needsGrad[ib], groups, eps, statsFor(x[0]));
-            Profiler.kernel("group_norm (fused vjp)", t0, g[0].numel());
-            out[0] = g[0];
-            if (ig >= 0) out[ig] = g[1];
-            if (ib >= 0) out[ib] = g[2];
-            return out;
-        }
         int[] s = x[0].shape(), bs = bshape(s);
         int[] red = new int[s.length - 1];
         red[0] = 0;

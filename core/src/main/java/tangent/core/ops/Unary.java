@@ -12,13 +12,6 @@ import tangent.core.backend.UnaryFn;
  */
 public final class Unary extends Op {
     private final UnaryFn fn;
-    /**
-     * SiLU only: silu'(x) as computed by the fused forward+JVP for the input savedX, kept for the
-     * VJP of the same application (the dual forward of the sCM step, then its backward): the VJP
-     * is then gy silu'(x), one multiply instead of a second exp pass. Used only when the VJP's x is
-     * the same view and nothing carries an active tangent (else the generic rule).
-     */
-    private Tensor savedX, savedDerivative;
 
     public Unary(UnaryFn fn) {
         if (fn == UnaryFn.SCALE || fn == UnaryFn.ADD_SCALAR || fn == UnaryFn.POW || fn == UnaryFn.CLAMP)
@@ -61,24 +54,21 @@ public final class Unary extends Op {
         }
     }
 
-    /** SiLU on CPU: the value and its tangent in one pass (the generic pair silu, silu_backward is the oracle). */
+    /**
+     * SiLU: the value and its tangent in one pass by the backend's {@link Backend#siluJvp} (the
+     * generic pair silu, silu_backward is the oracle): {y, dy}, plus silu'(x) saved for the VJP
+     * when the output goes on the tape (recording on, x requires grad).
+     */
     @Override
     protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
-        if (fn != UnaryFn.SILU || dx[0] == null || x[0].device() != tangent.core.Device.CPU
-                || !java.util.Arrays.equals(x[0].shape(), dx[0].shape()) || x[0].dtype() != dx[0].dtype())
+        if (fn != UnaryFn.SILU || dx[0] == null || !java.util.Arrays.equals(x[0].shape(), dx[0].shape())
+                || x[0].dtype() != dx[0].dtype())
             return null;
-        boolean save = x[0].requiresGrad(); // the output goes on the tape (when recording): its VJP may reuse silu'(x)
-        Tensor[] r = tangent.core.cpu.CpuBackend.INSTANCE.siluForwardJvp(x[0], dx[0], save);
-        if (save) {
-            savedX = x[0];
-            savedDerivative = r[2];
-        }
-        return new Tensor[] {r[0], r[1]};
-    }
-
-    private boolean sameView(Tensor a, Tensor b) {
-        return a != null && a.storage() == b.storage() && a.offset() == b.offset()
-                && java.util.Arrays.equals(a.shape(), b.shape()) && java.util.Arrays.equals(a.strides(), b.strides());
+        // forwardJvp runs with recording paused; the tape records y when x requires grad
+        boolean save = x[0].requiresGrad();
+        Tensor[] r = Backend.of(x[0]).siluJvp(x[0], dx[0], save);
+        if (r == null) return null;
+        return save ? new Tensor[] {r[0], r[1], r[2]} : new Tensor[] {r[0], r[1]};
     }
 
     @Override
@@ -86,10 +76,16 @@ public final class Unary extends Op {
         return dx[0] == null ? null : chain(fn, x[0], y, dx[0]);
     }
 
+    /** gy silu'(x) from the saved derivative when nothing needs differentiating through it, else the chain rule. */
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor[] saved, Tensor gy, boolean[] needsGrad) {
+        if (saved != null && !tangent.core.GradMode.isEnabled() && !tangent.core.ForwardAD.carriesActiveTangent(x[0], gy))
+            return new Tensor[] {gy.mul(saved[0])};
+        return vjp(x, y, gy, needsGrad);
+    }
+
     @Override
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
-        if (savedDerivative != null && sameView(savedX, x[0]) && !tangent.core.ForwardAD.carriesActiveTangent(x[0], gy))
-            return new Tensor[] {gy.mul(savedDerivative)};
         return new Tensor[] {chain(fn, x[0], y, gy)};
     }
 }

@@ -1,0 +1,214 @@
+package tangent.core.cpu;
+
+import tangent.core.Shape;
+import tangent.core.Tensor;
+
+/**
+ * CPU loops of the normalisations along one axis: pixel norm (forward, forward+JVP, VJP) and
+ * softmax (forward+JVP). x is viewed as (outer, n, inner) with n the axis' size; each column
+ * (o, i) is one normalisation over its n elements at stride inner. Columns are independent and
+ * each is computed by one thread in a fixed order, so results do not depend on the thread count.
+ *
+ * <p>The forwards repeat the composites' arithmetic step for step (float32 elementwise steps in
+ * float32, sums in double in the order of CpuBackend.reduce: four chains when inner == 1 for
+ * float32, else sequential), so y is bit-identical to the composite's; tangents and cotangents
+ * are computed in double from the rounded y and rstd and rounded once.
+ */
+final class AxisKernels {
+    private AxisKernels() {}
+
+    private static final int GRAIN = 1 << 14;
+
+    /** {outer, n, inner} of shape s split at axis a. */
+    static int[] split(int[] s, int a) {
+        int outer = 1, inner = 1;
+        for (int i = 0; i < a; i++) outer *= s[i];
+        for (int i = a + 1; i < s.length; i++) inner *= s[i];
+        return new int[] {outer, s[a], inner};
+    }
+
+    private static int grain(int n) {
+        return Math.max(1, GRAIN / Math.max(1, n));
+    }
+
+    /** The sum over k of t[p + k st] as CpuBackend.reduce forms it for a float32 tensor of reduce stride st. */
+    private static double sumF32(float[] t, int p, int n, int st) {
+        if (st != 1) {
+            double acc = 0;
+            for (int k = 0; k < n; k++) acc += t[p + k * st];
+            return acc;
+        }
+        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        int j = 0;
+        for (; j + 3 < n; j += 4) {
+            a0 += t[p + j];
+            a1 += t[p + j + 1];
+            a2 += t[p + j + 2];
+            a3 += t[p + j + 3];
+        }
+        for (; j < n; j++) a0 += t[p + j];
+        return (a0 + a1) + (a2 + a3);
+    }
+
+    // ---- pixel norm: rstd = (mean v^2 + eps)^(-1/2), y = v rstd ---------------------------------
+
+    /**
+     * {y, rstd} (rstd: v's shape with size 1 at the axis), as the composite
+     * v * rsqrt(mean(v^2) + eps): float32 v^2, sum, (1/n) scale, + eps and rsqrt each rounded.
+     * With dv non-null also dy = rstd (dv - y mean(y dv)): returns {y, dy, rstd}.
+     */
+    static Tensor[] pixelNorm(Tensor v, Tensor dv, int axis, double eps) {
+        int[] s = v.shape(), d = split(s, axis);
+        int outer = d[0], n = d[1], inner = d[2];
+        Tensor cv = CpuBackend.compact(v), cd = dv == null ? null : CpuBackend.compact(dv);
+        Tensor y = Tensor.zeros(v.dtype(), s), dy = dv == null ? null : Tensor.zeros(v.dtype(), s),
+                r = Tensor.zeros(v.dtype(), Shape.keepDims(s, new int[] {axis}));
+        CpuStorage a = CpuBackend.st(cv), ta = cd == null ? null : CpuBackend.st(cd), o = CpuBackend.st(y),
+                to = dy == null ? null : CpuBackend.st(dy), ro = CpuBackend.st(r);
+        Parallel.forRange(outer, grain(n * inner), (lo, hi) -> {
+            float[] sq = a.f != null ? new float[n * inner] : null;
+            for (int ob = lo; ob < hi; ob++) {
+                int base = ob * n * inner;
+                if (a.f != null) {
+                    float[] f = a.f, of = o.f;
+                    for (int j = 0; j < n * inner; j++) { float x = f[base + j]; sq[j] = x * x; }
+                    float scale = (float) (1.0 / n), e = (float) eps;
+                    for (int i = 0; i < inner; i++) {
+                        float mean = n == 1 ? sq[i] : scale * (float) sumF32(sq, i, n, inner);
+                        float rf = (float) (1.0 / Math.sqrt(mean + e));
+                        ro.f[ob * inner + i] = rf;
+                        double c = 0;
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            of[p] = f[p] * rf;
+                            if (ta != null) c += (double) of[p] * ta.f[p];
+                        }
+                        if (ta != null) {
+                            double m = c / n;
+                            for (int k = 0; k < n; k++) {
+                                int p = base + k * inner + i;
+                                to.f[p] = (float) (rf * (ta.f[p] - of[p] * m));
+                            }
+                        }
+                    }
+                } else {
+                    double[] f = a.d, od = o.d;
+                    double scale = 1.0 / n;
+                    for (int i = 0; i < inner; i++) {
+                        double acc = 0;
+                        for (int k = 0; k < n; k++) { double x = f[base + k * inner + i]; acc += x * x; }
+                        double mean = n == 1 ? acc : scale * acc, rd = 1.0 / Math.sqrt(mean + eps), c = 0;
+                        ro.d[ob * inner + i] = rd;
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            od[p] = f[p] * rd;
+                            if (ta != null) c += od[p] * ta.d[p];
+                        }
+                        if (ta != null) {
+                            double m = c / n;
+                            for (int k = 0; k < n; k++) {
+                                int p = base + k * inner + i;
+                                to.d[p] = rd * (ta.d[p] - od[p] * m);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        return dy == null ? new Tensor[] {y, r} : new Tensor[] {y, dy, r};
+    }
+
+    /** gv = rstd (gy - y mean(y gy)), y = v rstd, from the rstd the forward returned. */
+    static Tensor pixelNormBackward(Tensor v, Tensor rstd, Tensor gy, int axis) {
+        int[] s = v.shape(), d = split(s, axis);
+        int outer = d[0], n = d[1], inner = d[2];
+        Tensor cv = CpuBackend.compact(v), cg = CpuBackend.compact(gy), cr = CpuBackend.compact(rstd);
+        Tensor gv = Tensor.zeros(v.dtype(), s);
+        CpuStorage a = CpuBackend.st(cv), g = CpuBackend.st(cg), rs = CpuBackend.st(cr), o = CpuBackend.st(gv);
+        Parallel.forRange(outer, grain(n * inner), (lo, hi) -> {
+            for (int ob = lo; ob < hi; ob++) {
+                int base = ob * n * inner;
+                for (int i = 0; i < inner; i++) {
+                    double r = rs.get(ob * inner + i), c = 0;
+                    if (a.f != null) {
+                        float rf = (float) r;
+                        for (int k = 0; k < n; k++) { int p = base + k * inner + i; c += (double) (a.f[p] * rf) * g.f[p]; }
+                        double m = c / n;
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            o.f[p] = (float) (r * (g.f[p] - (a.f[p] * rf) * m));
+                        }
+                    } else {
+                        for (int k = 0; k < n; k++) { int p = base + k * inner + i; c += a.d[p] * r * g.d[p]; }
+                        double m = c / n;
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            o.d[p] = r * (g.d[p] - a.d[p] * r * m);
+                        }
+                    }
+                }
+            }
+        });
+        return gv;
+    }
+
+    // ---- softmax: y = exp(x - max) / sum exp(x - max), dy = y (dx - sum(y dx)) -----------------
+
+    /** {y, dy}; y as the composite (float32 x - max, exp, sum, divide each rounded). */
+    static Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
+        int[] s = x.shape(), d = split(s, axis);
+        int outer = d[0], n = d[1], inner = d[2];
+        Tensor cx = CpuBackend.compact(x), cd = CpuBackend.compact(dx);
+        Tensor y = Tensor.zeros(x.dtype(), s), dy = Tensor.zeros(x.dtype(), s);
+        CpuStorage a = CpuBackend.st(cx), ta = CpuBackend.st(cd), o = CpuBackend.st(y), to = CpuBackend.st(dy);
+        Parallel.forRange(outer, grain(n * inner), (lo, hi) -> {
+            float[] e = a.f != null ? new float[n * inner] : null;
+            for (int ob = lo; ob < hi; ob++) {
+                int base = ob * n * inner;
+                if (a.f != null) {
+                    float[] f = a.f, of = o.f, tf = ta.f, dof = to.f;
+                    for (int i = 0; i < inner; i++) {
+                        double mx = Double.NEGATIVE_INFINITY;
+                        for (int k = 0; k < n; k++) mx = Math.max(mx, f[base + k * inner + i]);
+                        float m = (float) mx;
+                        for (int k = 0; k < n; k++) e[k * inner + i] = (float) Math.exp(f[base + k * inner + i] - m);
+                    }
+                    for (int i = 0; i < inner; i++) {
+                        float sum = (float) sumF32(e, i, n, inner);
+                        double c = 0;
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            of[p] = e[k * inner + i] / sum;
+                            c += (double) of[p] * tf[p];
+                        }
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            dof[p] = (float) (of[p] * (tf[p] - c));
+                        }
+                    }
+                } else {
+                    double[] f = a.d, od = o.d, td = ta.d, dod = to.d;
+                    for (int i = 0; i < inner; i++) {
+                        double m = Double.NEGATIVE_INFINITY, sum = 0, c = 0;
+                        for (int k = 0; k < n; k++) m = Math.max(m, f[base + k * inner + i]);
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            od[p] = Math.exp(f[p] - m);
+                            sum += od[p];
+                        }
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            od[p] = od[p] / sum;
+                            c += od[p] * td[p];
+                        }
+                        for (int k = 0; k < n; k++) {
+                            int p = base + k * inner + i;
+                            dod[p] = od[p] * (td[p] - c);
+                        }
+                    }
+                }
+            }
+        });
+        return new Tensor[] {y, dy};
+    }
+}

@@ -1,0 +1,75 @@
+package tangent.core.ops;
+
+import tangent.core.GradMode;
+import tangent.core.Op;
+import tangent.core.Shape;
+import tangent.core.Tensor;
+import tangent.core.backend.Backend;
+
+/**
+ * Softmax along an axis as one primitive: y = exp(x - max) / sum exp(x - max) (the max shift is a
+ * constant).
+ * <pre>
+ * jvp:  dy = y (dx - sum(y dx))             (sums along the axis)
+ * vjp:  gx = y (gy - sum(y gy))
+ * </pre>
+ * The forward is {@link #composite} (primitives, under no-grad); the forward+JVP is the inputs'
+ * {@link Backend#softmaxJvp} when the backend has it (and fused is on). The rules are written
+ * with primitives, so they nest; the composite is the oracle (SoftmaxTest compares them).
+ */
+public final class Softmax extends Op {
+    private final int axis;
+    /** Whether the forward+JVP may take the backend's fused kernel (false: composite rules only). */
+    private final boolean fused;
+
+    public Softmax(int axis, boolean fused) {
+        this.axis = axis;
+        this.fused = fused;
+    }
+
+    @Override
+    public String name() {
+        return "softmax";
+    }
+
+    /** exp(x - max) / sum(exp(x - max)) with primitives (the oracle). */
+    public static Tensor composite(Tensor x, int axis) {
+        int a = Shape.axis("softmax", axis, x.dim());
+        Tensor m = x.detach().max(new int[] {a}, true);
+        Tensor e = x.sub(m).exp();
+        return e.div(e.sum(new int[] {a}, true));
+    }
+
+    private int axis(Tensor x) {
+        return Shape.axis(name(), axis, x.dim());
+    }
+
+    @Override
+    protected Tensor forward(Tensor[] x) {
+        int a = axis(x[0]);
+        try (GradMode.Scope ignored = GradMode.noGrad()) {
+            return composite(x[0].detach(), a);
+        }
+    }
+
+    @Override
+    protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
+        if (!fused || dx[0] == null) return null;
+        return Backend.of(x[0]).softmaxJvp(x[0], dx[0], axis(x[0]));
+    }
+
+    /** y (t - sum(y t)) along the axis, with primitives. */
+    private Tensor lin(Tensor y, Tensor t) {
+        return t.sub(y.mul(t).sum(new int[] {axis(y)}, true)).mul(y);
+    }
+
+    @Override
+    protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
+        return dx[0] == null ? null : lin(y, dx[0]);
+    }
+
+    @Override
+    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
+        return new Tensor[] {lin(y, gy)};
+    }
+}

@@ -1,0 +1,92 @@
+package tangent.core.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import tangent.core.Autograd;
+import tangent.core.DType;
+import tangent.core.F;
+import tangent.core.ForwardAD;
+import tangent.core.Rng;
+import tangent.core.Tensor;
+import tangent.core.cpu.CpuBackend;
+import tangent.core.ops.GroupNorm;
+import tangent.core.ops.PixelNorm;
+import tangent.core.ops.Softmax;
+
+/**
+ * A backend that lacks the fused primitives (CompositeOnlyBackend: every optional method keeps the
+ * "not implemented" default) makes each op run its composite rules: the results are bit-identical
+ * to the ops built with fused = false (the composite rules, whatever the backend), and agree with
+ * the fused CPU kernels to rounding (float64, 1e-12 relative).
+ */
+class CompositeFallbackTest {
+    /** Every output of the scenario: forward, dual forward (y, dy) and the gradient after it, for each op. */
+    static List<Tensor> scenario(boolean fusedOps) {
+        Rng rng = new Rng(77);
+        DType dt = DType.F64;
+        List<Tensor> out = new ArrayList<>();
+        Tensor x = rng.normal(dt, 2, 4, 3, 3), dx = rng.normal(dt, 2, 4, 3, 3), gy = rng.normal(dt, 2, 4, 3, 3);
+        Tensor gamma = rng.normal(dt, 4), beta = rng.normal(dt, 4);
+        Tensor w = rng.normal(dt, 4, 4, 3, 3), b = rng.normal(dt, 4);
+        List<Function<Tensor[], Tensor>> fs = List.of(
+                in -> new GroupNorm(2, 1e-5, true, true, fusedOps).apply(in[0], in[1], in[2]),
+                in -> in[0].silu(),
+                in -> F.conv2d(in[0], in[1], in[2], 1, 1),
+                in -> new PixelNorm(1, 1e-8, fusedOps).apply(in[0]),
+                in -> new Softmax(1, fusedOps).apply(in[0]));
+        Tensor[][] args = {{x, gamma, beta}, {x}, {x, w, b}, {x}, {x}};
+        for (int k = 0; k < fs.size(); k++) {
+            Tensor[] p = new Tensor[args[k].length];
+            for (int i = 0; i < p.length; i++) p[i] = args[k][i].detach().requiresGrad(true);
+            out.add(fs.get(k).apply(p));
+            try (ForwardAD.DualLevel l = ForwardAD.enter()) {
+                Tensor[] d = p.clone();
+                d[0] = l.dual(p[0], dx);
+                Tensor y = fs.get(k).apply(d);
+                out.add(l.primal(y).detach());
+                out.add(l.tangent(y));
+                for (Tensor g : Autograd.grad(l.primal(y), p, gy, false)) out.add(g);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void opsRunTheirCompositeRulesWhenTheBackendLacksTheKernels() {
+        List<Tensor> fusedCpu = scenario(true), rules = scenario(false), lacking;
+        try (Backends.Substitution s = Backends.substituteCpu(new CompositeOnlyBackend())) {
+            assertNull(Backend.of(tangent.core.Device.CPU).groupNorm(
+                    Tensor.zeros(DType.F64, 1, 2), null, null, 1, 1e-5), "the substitute lacks group_norm");
+            lacking = scenario(true);
+        }
+        assertSame(CpuBackend.INSTANCE, Backend.of(tangent.core.Device.CPU), "the substitution is undone");
+        assertEquals(rules.size(), lacking.size());
+        for (int i = 0; i < rules.size(); i++) {
+            assertArrayEquals(rules.get(i).toDoubleArray(), lacking.get(i).toDoubleArray(),
+                    "output " + i + ": a backend without the kernel runs the composite rules");
+            double[] e = rules.get(i).toDoubleArray(), a = fusedCpu.get(i).toDoubleArray();
+            double scale = 1;
+            for (double v : e) scale = Math.max(scale, Math.abs(v));
+            for (int j = 0; j < e.length; j++) assertEquals(e[j], a[j], 1e-12 * scale, "output " + i + " element " + j);
+        }
+    }
+
+    @Test
+    void onlyACpuBackendMayStandInForTheCpu() {
+        Backend cudaLike = new CompositeOnlyBackend() {
+            @Override
+            public tangent.core.Device device() {
+                return tangent.core.Device.CUDA;
+            }
+        };
+        assertThrows(IllegalArgumentException.class, () -> Backends.substituteCpu(cudaLike));
+    }
+}
