@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch reference for `bin/scm bench`: the same sCT training step on the same U-Net.
 
-The network follows /work/shared/spec/unet.md (checked by its parameter count: fmnist-s has
-6,946,881), the step /work/shared/spec/scm.md as tangent's ScmObjective computes it:
+The network is nn/src/test/resources/tangent/nn/torch_unet.py (the build UNetTorchTest compares
+with tangent's forward; its parameter count is checked against unet.md: fmnist-s has 6,946,881), the step /work/shared/spec/scm.md as tangent's ScmObjective computes it:
   x_t = cos t x0 + sin t z, v = cos t z - sin t x0, (F, J) = jvp(F_theta, (x_t/sigma_d, t),
   (cos t sin t v/sigma_d, cos t sin t)), g = -cos^2 t (sigma_d Fm - v) - r (cos t sin t x_t + sigma_d J),
   g /= ||g|| + 0.1, L = mean[exp(w)/D ||F - Fm - g||^2 - w], then RAdam (lr 1e-4, betas (0.9, 0.99),
@@ -22,10 +22,15 @@ import math
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as Fn
+
+# The U-Net: the PyTorch build that nn's UNetTorchTest checks against tangent's forward pass
+# (same parameter names, outputs equal to float64 rounding).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "nn/src/test/resources/tangent/nn"))
+from torch_unet import UNet  # noqa: E402
 
 CONFIGS = {  # C, res, ch, mult, blocks, expected U-Net parameter count (unet.md)
     "tiny": (1, 8, 8, (1, 2), 1, None),
@@ -36,103 +41,11 @@ CONFIGS = {  # C, res, ch, mult, blocks, expected U-Net parameter count (unet.md
 SIGMA_D, P_MEAN, P_STD, NORM_C, WARMUP_H = 0.5, -1.0, 1.4, 0.1, 10000.0
 
 
-def gn(c):
-    return nn.GroupNorm(min(32, c // 4), c, eps=1e-5)
-
-
 def pos_emb(t, dim):
     half = dim // 2
     freqs = (1.0 / 10000.0) ** (torch.arange(half, device=t.device, dtype=t.dtype) / half)
     ang = t[:, None] * freqs[None, :]
     return torch.cat([ang.cos(), ang.sin()], dim=1)
-
-
-def pnorm(v, eps=1e-8):
-    return v / torch.sqrt(v.square().mean(dim=1, keepdim=True) + eps)
-
-
-class Attention(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.norm, self.qkv, self.proj = gn(c), nn.Conv2d(c, 3 * c, 1), nn.Conv2d(c, c, 1)
-
-    def forward(self, x):
-        b, c, h, w = x.shape
-        q, k, v = self.qkv(self.norm(x)).reshape(b, 3 * c, h * w).split(c, dim=1)
-        scores = torch.bmm(q.transpose(1, 2), k) / math.sqrt(c)      # (b, i, j)
-        attn = torch.softmax(scores, dim=2)
-        a = torch.bmm(v, attn.transpose(1, 2)).reshape(b, c, h, w)   # a[c, i] = sum_j v[c, j] attn[i, j]
-        return (x + self.proj(a)) * math.sqrt(0.5)
-
-
-class ResBlock(nn.Module):
-    def __init__(self, cin, cout, e, attn):
-        super().__init__()
-        self.cout = cout
-        self.norm0, self.conv0 = gn(cin), nn.Conv2d(cin, cout, 3, padding=1)
-        self.affine, self.norm1 = nn.Linear(e, 2 * cout), gn(cout)
-        self.conv1 = nn.Conv2d(cout, cout, 3, padding=1)
-        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else None
-        self.attn = Attention(cout) if attn else None
-
-    def forward(self, x, e):
-        h = self.conv0(Fn.silu(self.norm0(x)))
-        s, sh = self.affine(e).split(self.cout, dim=1)
-        h = self.norm1(h) * pnorm(s)[:, :, None, None] + pnorm(sh)[:, :, None, None]
-        h = self.conv1(Fn.silu(h))  # dropout p = 0
-        y = (h + (self.skip(x) if self.skip is not None else x)) * math.sqrt(0.5)
-        return self.attn(y) if self.attn is not None else y
-
-
-class Upsample(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.conv = nn.Conv2d(c, c, 3, padding=1)
-
-    def forward(self, x):
-        return self.conv(Fn.interpolate(x, scale_factor=2, mode="nearest"))
-
-
-class UNet(nn.Module):
-    def __init__(self, C, res, ch, mult, blocks):
-        super().__init__()
-        e = 4 * ch
-        self.ch = ch
-        self.fc0, self.fc1 = nn.Linear(ch, e), nn.Linear(e, e)
-        self.conv_in = nn.Conv2d(C, ch, 3, padding=1)
-        self.down, skips, c, r = nn.ModuleList(), [ch], ch, res
-        for l, m in enumerate(mult):
-            if l > 0:
-                self.down.append(nn.Conv2d(c, c, 3, stride=2, padding=1))
-                r = (r - 1) // 2 + 1
-                skips.append(c)
-            for _ in range(blocks):
-                self.down.append(ResBlock(c, ch * m, e, r == res // 4))
-                c = ch * m
-                skips.append(c)
-        self.mid = nn.ModuleList([ResBlock(c, c, e, True), ResBlock(c, c, e, False)])
-        self.up = nn.ModuleList()
-        for l in reversed(range(len(mult))):
-            for _ in range(blocks + 1):
-                self.up.append(ResBlock(c + skips.pop(), ch * mult[l], e, r == res // 4))
-                c = ch * mult[l]
-            if l > 0:
-                self.up.append(Upsample(c))
-                r *= 2
-        self.out_norm, self.out_conv = gn(c), nn.Conv2d(c, C, 3, padding=1)
-
-    def forward(self, x, t):
-        e = Fn.silu(self.fc1(Fn.silu(self.fc0(pos_emb(t, self.ch)))))
-        h = self.conv_in(x)
-        skips = [h]
-        for m in self.down:
-            h = m(h, e) if isinstance(m, ResBlock) else m(h)
-            skips.append(h)
-        for m in self.mid:
-            h = m(h, e)
-        for m in self.up:
-            h = m(torch.cat([h, skips.pop()], dim=1), e) if isinstance(m, ResBlock) else m(h)
-        return self.out_conv(Fn.silu(self.out_norm(h)))
 
 
 class AdaptiveWeight(nn.Module):
@@ -198,7 +111,7 @@ def main():
     torch.manual_seed(0)
     C, res, ch, mult, blocks, expected = CONFIGS[a.model]
     dev = torch.device(a.device)
-    net, wnet = UNet(C, res, ch, mult, blocks).to(dev), AdaptiveWeight().to(dev)
+    net, wnet = UNet(C, res, ch, list(mult), blocks).to(dev), AdaptiveWeight().to(dev)
     n = sum(p.numel() for p in net.parameters())
     if expected is not None and n != expected:
         sys.exit(f"sct_step.py: the U-Net has {n} parameters, unet.md says {expected} for {a.model}: the network differs")

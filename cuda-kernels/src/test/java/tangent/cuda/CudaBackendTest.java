@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import static tangent.cuda.CudaTesting.*;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,24 +22,8 @@ import tangent.core.backend.UnaryFn;
  * functions are within 2 ulp, the CPU computes some in double); products scale with K.
  */
 @Tag("cuda")
-class CudaBackendTest {
+class CudaBackendTest extends CudaScopedTest {
     private final Random r = new Random(42);
-    private CudaScope scope;
-
-    @BeforeAll
-    static void init() {
-        Cuda.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = CudaScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
 
     static double rtol(DType dt) {
         return dt == DType.F32 ? 1e-6 : 1e-12;

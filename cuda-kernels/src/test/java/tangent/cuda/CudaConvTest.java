@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import static tangent.cuda.CudaTesting.*;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tangent.core.DType;
@@ -21,24 +18,8 @@ import tangent.core.Tensor;
  * backward-weight sums over the batch and pixels: 4x.
  */
 @Tag("cuda")
-class CudaConvTest {
+class CudaConvTest extends CudaScopedTest {
     private final Random r = new Random(11);
-    private CudaScope scope;
-
-    @BeforeAll
-    static void init() {
-        Cuda.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = CudaScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
 
     void layer(DType dt, int[] xs, int[] ws, int stride, int pad) {
         double tol = dt == DType.F32 ? 2e-5 : 1e-12;

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import static tangent.cuda.CudaTesting.*;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,24 +21,8 @@ import tangent.core.Tensor;
  * sums over the batch (ggamma, gbeta) get 1e-4 / 1e-10 of their scale.
  */
 @Tag("cuda")
-class CudaFusedTest {
+class CudaFusedTest extends CudaScopedTest {
     private final Random r = new Random(7);
-    private CudaScope scope;
-
-    @BeforeAll
-    static void init() {
-        Cuda.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = CudaScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
 
     static double tol(DType dt) {
         return dt == DType.F32 ? 2e-5 : 1e-10;

@@ -1,8 +1,5 @@
 package tangent.cuda;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tangent.core.DType;
@@ -14,24 +11,7 @@ import tangent.core.DType;
  * the device script (cuda-kernels/device/run.sh runs this class alone under each tool).
  */
 @Tag("cuda")
-class CudaKernelSmokeTest {
-    private CudaScope scope;
-
-    @BeforeAll
-    static void init() {
-        Cuda.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = CudaScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
+class CudaKernelSmokeTest extends CudaScopedTest {
     @Test
     void normsAndActivations() {
         CudaFusedTest f = new CudaFusedTest();

@@ -2,9 +2,6 @@ package tangent.cuda;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tangent.core.DType;
@@ -16,24 +13,7 @@ import tangent.core.Rng;
  * advance alike (an odd normal count uses one more draw), so a later draw matches too.
  */
 @Tag("cuda")
-class CudaRngTest {
-    private CudaScope scope;
-
-    @BeforeAll
-    static void init() {
-        Cuda.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = CudaScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
-
+class CudaRngTest extends CudaScopedTest {
     @Test
     void sameStreamsAsTheCpuRng() {
         for (DType dt : DType.values()) {
