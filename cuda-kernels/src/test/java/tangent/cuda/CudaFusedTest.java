@@ -28,25 +28,6 @@ class CudaFusedTest extends CudaScopedTest {
         return dt == DType.F32 ? 2e-5 : 1e-10;
     }
 
-    /** max |gpu - ref| <= tol max(1, max |ref|); every element finite where ref is. */
-    static void near(String what, double[] ref, Tensor gpu, double tol) {
-        assertNotNull(gpu, what + ": missing output");
-        double[] g = gpu.toDoubleArray();
-        assertEquals(ref.length, g.length, what + ": length");
-        double scale = 1, worst = 0;
-        int at = -1;
-        for (double v : ref) scale = Math.max(scale, Math.abs(v));
-        for (int i = 0; i < ref.length; i++) {
-            double e = Math.abs(ref[i] - g[i]);
-            if (!(e <= worst)) {
-                worst = e;
-                at = i;
-            }
-        }
-        assertTrue(worst <= tol * scale, what + ": max |diff| " + worst + " at " + at + " > " + tol + " * " + scale + " (ref "
-                + (at >= 0 ? ref[at] : 0) + ", gpu " + (at >= 0 ? g[at] : 0) + ")");
-    }
-
     static double[] d(Tensor t) {
         return t == null ? null : t.toDoubleArray();
     }
@@ -66,29 +47,29 @@ class CudaFusedTest extends CudaScopedTest {
         double eps = 1e-5;
         double[][] ref = FusedReference.groupNorm(d(x[0]), d(dx[0]), d(gamma[0]), d(beta[0]), d(dgamma[0]), d(dbeta[0]), B, C, S, G, eps);
         Tensor[] f = GPU.groupNorm(x[1], gamma[1], beta[1], G, eps);
-        near(what + " y", ref[0], f[0], tol(dt));
-        near(what + " mean", ref[2], f[1], tol(dt));
-        near(what + " rstd", ref[3], f[2], tol(dt));
+        scaled(what + " y", ref[0], f[0], tol(dt));
+        scaled(what + " mean", ref[2], f[1], tol(dt));
+        scaled(what + " rstd", ref[3], f[2], tol(dt));
         Tensor[] j = GPU.groupNormJvp(x[1], dx[1], gamma[1], beta[1], dgamma[1], dbeta[1], G, eps);
-        near(what + " jvp y", ref[0], j[0], tol(dt));
-        near(what + " jvp dy", ref[1], j[1], tol(dt));
+        scaled(what + " jvp y", ref[0], j[0], tol(dt));
+        scaled(what + " jvp dy", ref[1], j[1], tol(dt));
         // tangents of x alone, of the affine parameters alone, and no affine at all
         double[][] refX = FusedReference.groupNorm(d(x[0]), d(dx[0]), d(gamma[0]), d(beta[0]), null, null, B, C, S, G, eps);
-        near(what + " jvp dy (dx only)", refX[1], GPU.groupNormJvp(x[1], dx[1], gamma[1], beta[1], null, null, G, eps)[1], tol(dt));
+        scaled(what + " jvp dy (dx only)", refX[1], GPU.groupNormJvp(x[1], dx[1], gamma[1], beta[1], null, null, G, eps)[1], tol(dt));
         double[][] refP = FusedReference.groupNorm(d(x[0]), null, d(gamma[0]), d(beta[0]), d(dgamma[0]), d(dbeta[0]), B, C, S, G, eps);
-        near(what + " jvp dy (dgamma, dbeta only)", refP[1],
+        scaled(what + " jvp dy (dgamma, dbeta only)", refP[1],
                 GPU.groupNormJvp(x[1], null, gamma[1], beta[1], dgamma[1], dbeta[1], G, eps)[1], tol(dt));
         double[][] refN = FusedReference.groupNorm(d(x[0]), d(dx[0]), null, null, null, null, B, C, S, G, eps);
         Tensor[] n = GPU.groupNormJvp(x[1], dx[1], null, null, null, null, G, eps);
-        near(what + " no affine y", refN[0], n[0], tol(dt));
-        near(what + " no affine dy", refN[1], n[1], tol(dt));
+        scaled(what + " no affine y", refN[0], n[0], tol(dt));
+        scaled(what + " no affine dy", refN[1], n[1], tol(dt));
 
         double[][] bref = FusedReference.groupNormBackward(d(x[0]), d(gamma[0]), d(gy[0]), B, C, S, G, eps);
         Tensor[] b = GPU.groupNormBackward(x[1], gamma[1], f[1], f[2], gy[1], true, true, G);
-        near(what + " gx", bref[0], b[0], tol(dt));
+        scaled(what + " gx", bref[0], b[0], tol(dt));
         double sumTol = dt == DType.F32 ? 1e-4 : 1e-10;
-        near(what + " ggamma", bref[1], b[1], sumTol);
-        near(what + " gbeta", bref[2], b[2], sumTol);
+        scaled(what + " ggamma", bref[1], b[1], sumTol);
+        scaled(what + " gbeta", bref[2], b[2], sumTol);
         Tensor[] b2 = GPU.groupNormBackward(x[1], gamma[1], f[1], f[2], gy[1], false, false, G);
         assertNull(b2[1], "ggamma not asked for");
         assertNull(b2[2], "gbeta not asked for");
@@ -99,8 +80,8 @@ class CudaFusedTest extends CudaScopedTest {
         // the CPU backend's fused kernels, where it has them
         Tensor[] cj = CPU.groupNormJvp(x[0], dx[0], gamma[0], beta[0], dgamma[0], dbeta[0], G, eps);
         if (cj != null) {
-            near(what + " vs CPU y", d(cj[0]), j[0], tol(dt));
-            near(what + " vs CPU dy", d(cj[1]), j[1], tol(dt));
+            scaled(what + " vs CPU y", d(cj[0]), j[0], tol(dt));
+            scaled(what + " vs CPU dy", d(cj[1]), j[1], tol(dt));
         }
     }
 
@@ -116,7 +97,7 @@ class CudaFusedTest extends CudaScopedTest {
         int[] xs = {4, 8, 5, 6};
         Tensor[] x = transposed(r, DType.F64, xs);
         double[][] ref = FusedReference.groupNorm(d(x[0]), null, null, null, null, null, 4, 8, 30, 4, 1e-5);
-        near("group_norm of a strided view", ref[0], GPU.groupNorm(x[1], null, null, 4, 1e-5)[0], 1e-10);
+        scaled("group_norm of a strided view", ref[0], GPU.groupNorm(x[1], null, null, 4, 1e-5)[0], 1e-10);
     }
 
     @Test
@@ -145,19 +126,19 @@ class CudaFusedTest extends CudaScopedTest {
         Tensor[] v = compact(r, dt, s), dv = compact(r, dt, s), gy = compact(r, dt, s);
         double[][] ref = FusedReference.pixelNorm(d(v[0]), d(dv[0]), null, outer, n, inner, 1e-8);
         Tensor[] f = GPU.pixelNorm(v[1], axis, 1e-8);
-        near(what + " y", ref[0], f[0], tol(dt));
-        near(what + " rstd", ref[2], f[1], tol(dt));
+        scaled(what + " y", ref[0], f[0], tol(dt));
+        scaled(what + " rstd", ref[2], f[1], tol(dt));
         int[] keep = s.clone();
         keep[axis] = 1;
         assertArrayEquals(keep, f[1].shape(), what + ": rstd keeps the axis");
         Tensor[] j = GPU.pixelNormJvp(v[1], dv[1], axis, 1e-8);
-        near(what + " jvp y", ref[0], j[0], tol(dt));
-        near(what + " jvp dy", ref[1], j[1], tol(dt));
-        near(what + " zero tangent", new double[v[0].numel()], GPU.pixelNormJvp(v[1], null, axis, 1e-8)[1], 0);
+        scaled(what + " jvp y", ref[0], j[0], tol(dt));
+        scaled(what + " jvp dy", ref[1], j[1], tol(dt));
+        scaled(what + " zero tangent", new double[v[0].numel()], GPU.pixelNormJvp(v[1], null, axis, 1e-8)[1], 0);
         double[] gv = FusedReference.pixelNorm(d(v[0]), null, d(gy[0]), outer, n, inner, 1e-8)[0];
-        near(what + " gv", gv, GPU.pixelNormBackward(v[1], f[1], gy[1], axis), tol(dt));
+        scaled(what + " gv", gv, GPU.pixelNormBackward(v[1], f[1], gy[1], axis), tol(dt));
         Tensor[] cj = CPU.pixelNormJvp(v[0], dv[0], axis, 1e-8);
-        if (cj != null) near(what + " vs CPU dy", d(cj[1]), j[1], tol(dt));
+        if (cj != null) scaled(what + " vs CPU dy", d(cj[1]), j[1], tol(dt));
     }
 
     // ---- silu, softmax, modulation ----------------------------------------------------------------
@@ -175,13 +156,13 @@ class CudaFusedTest extends CudaScopedTest {
         double[][] ref = FusedReference.silu(d(x[0]), d(dx[0]));
         String what = "silu " + Shape.str(s) + " " + dt;
         Tensor[] g = GPU.siluJvp(x[1], dx[1], true);
-        near(what + " y", ref[0], g[0], tol(dt));
-        near(what + " dy", ref[1], g[1], tol(dt));
-        near(what + " silu'", ref[2], g[2], tol(dt));
+        scaled(what + " y", ref[0], g[0], tol(dt));
+        scaled(what + " dy", ref[1], g[1], tol(dt));
+        scaled(what + " silu'", ref[2], g[2], tol(dt));
         assertNull(GPU.siluJvp(x[1], dx[1], false)[2], what + ": no derivative unless asked");
-        near(what + " zero tangent", new double[x[0].numel()], GPU.siluJvp(x[1], null, false)[1], 0);
+        scaled(what + " zero tangent", new double[x[0].numel()], GPU.siluJvp(x[1], null, false)[1], 0);
         Tensor[] c = CPU.siluJvp(x[0], dx[0], true);
-        if (c != null) near(what + " vs CPU dy", d(c[1]), g[1], tol(dt));
+        if (c != null) scaled(what + " vs CPU dy", d(c[1]), g[1], tol(dt));
     }
 
     @ParameterizedTest
@@ -201,12 +182,12 @@ class CudaFusedTest extends CudaScopedTest {
         Tensor[] x = view(r, dt, Shape.numel(s), s, Shape.contiguousStrides(s), 0, -6, 6), dx = compact(r, dt, s), gy = compact(r, dt, s);
         double[][] ref = FusedReference.softmax(d(x[0]), d(dx[0]), outer, s[axis], inner);
         Tensor[] g = GPU.softmaxJvp(x[1], dx[1], axis);
-        near(what + " y", ref[0], g[0], tol(dt));
-        near(what + " dy", ref[1], g[1], tol(dt));
+        scaled(what + " y", ref[0], g[0], tol(dt));
+        scaled(what + " dy", ref[1], g[1], tol(dt));
         double[][] back = FusedReference.softmax(d(x[0]), d(gy[0]), outer, s[axis], inner);
-        near(what + " gx", back[1], CudaFused.softmaxBackward(g[0], gy[1], axis), tol(dt));
+        scaled(what + " gx", back[1], CudaFused.softmaxBackward(g[0], gy[1], axis), tol(dt));
         Tensor[] cj = CPU.softmaxJvp(x[0], dx[0], axis);
-        if (cj != null) near(what + " vs CPU dy", d(cj[1]), g[1], tol(dt));
+        if (cj != null) scaled(what + " vs CPU dy", d(cj[1]), g[1], tol(dt));
     }
 
     @ParameterizedTest
@@ -228,8 +209,8 @@ class CudaFusedTest extends CudaScopedTest {
             dy[i] = DS[bc] * G[i] + Sv[bc] * DG[i] + DB[bc] + DR[i];
         }
         Tensor[] out = CudaFused.modulate(g[1], dg[1], s[1], ds[1], b[1], db[1], res[1], dres[1]);
-        near("modulate y " + dt, y, out[0], tol(dt));
-        near("modulate dy " + dt, dy, out[1], tol(dt));
+        scaled("modulate y " + dt, y, out[0], tol(dt));
+        scaled("modulate dy " + dt, dy, out[1], tol(dt));
         assertNull(CudaFused.modulate(g[1], null, s[1], null, b[1], null, null, null)[1], "no tangent in, none out");
     }
 }
