@@ -29,6 +29,7 @@ import torch.nn as nn
 
 # The U-Net: the PyTorch build that nn's UNetTorchTest checks against tangent's forward pass
 # (same parameter names, outputs equal to float64 rounding).
+sys.dont_write_bytecode = True  # no __pycache__ in nn's test resources
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "nn/src/test/resources/tangent/nn"))
 from torch_unet import UNet  # noqa: E402
 

@@ -32,9 +32,13 @@ import tangent.core.cpu.CpuBackend;
  *       (deterministic, no atomics)</li>
  *   <li>gemm.cu: batched GEMM, 128x128 tiles with 8x8 register blocks, transA/transB, rank-2
  *       operands broadcast (batch stride 0); float32 accumulates in float</li>
- *   <li>conv.cu: im2col / col2im (gather, no atomics) around the GEMM; backwardWeight forms one
- *       partial product per image and sums them with the deterministic reduction;
- *       upsample2x, sumPool2x</li>
+ *   <li>igemm.cu ({@link CudaConv}): conv2d as implicit GEMMs with the batch folded in (forward with
+ *       the bias, the dual forward reading W once, backward-input, split-K backward-weight summed in
+ *       a fixed order); the default</li>
+ *   <li>conv.cu: im2col / col2im (gather, no atomics) around the GEMM, selected by
+ *       -Dtangent.cuda.conv=im2col; upsample2x, sumPool2x</li>
+ *   <li>norm.cu, act.cu ({@link CudaFused}): Backend's fused primitives (group_norm, pixel_norm,
+ *       silu and softmax with their tangents; the statistics they save have x's dtype)</li>
  * </ul>
  * Every output is a new {@link CudaStorage}: it joins the current {@link CudaScope}, or belongs to
  * the caller. Temporaries (compact copies, im2col buffers) are closed before returning.
