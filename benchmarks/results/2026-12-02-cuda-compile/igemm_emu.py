@@ -29,7 +29,7 @@ def load_b(MODE, src, cs, k, n):
     P=Ho*Wo; b=k//P; p=k-b*P; oh=p//Wo; ow=p-oh*Wo
     c=n//RS; rs=n-c*RS; r=rs//KW; s=rs-r*KW
     return x_at(src, cs, b, c, oh, ow, r, s)
-def conv_gemm(MODE, TM, TN, out, a, src, bias, cs, kChunk, grid):
+def conv_gemm(MODE, TM, TN, out, a, src, bias, cs, kChunk, grid, TC=False):
     B,C,H,W,O,KH,KW,Ho,Wo,st,pad = cs; RS=KH*KW
     BM=16*TM; BN=16*TN; APT=BM*BK//NT; BPT=BN*BK//NT
     BNF = MODE != 2
@@ -38,7 +38,7 @@ def conv_gemm(MODE, TM, TN, out, a, src, bias, cs, kChunk, grid):
     K = C*RS if MODE==0 else (O*RS if MODE==1 else B*Ho*Wo)
     for bz, by, bx in itertools.product(range(grid[2]), range(grid[1]), range(grid[0])):
         m0=by*BM; n0=bx*BN; kBeg=bz*kChunk; kEnd=min(K,kBeg+kChunk)
-        acc = np.zeros((BM,BN))
+        acc = np.zeros((BM,BN)); tacc = np.zeros((NT, 4, 8))
         for k0 in range(kBeg, kEnd, BK):
             As=np.full((BK,BM),np.nan); Bs=np.full((BK,BN),np.nan)
             for tid in range(NT):
@@ -52,16 +52,38 @@ def conv_gemm(MODE, TM, TN, out, a, src, bias, cs, kChunk, grid):
                     assert np.isnan(Bs[kk,nn]); Bs[kk,nn] = load_b(MODE,src,cs,k,n) if (n<N and k<kEnd) else 0.0
             assert not np.isnan(As).any() and not np.isnan(Bs).any()
             acc += As.T @ Bs
+            if TC:
+                for w in range(8):
+                    wm = w & 1; wn = w >> 1
+                    for ks in (0, 8):
+                        for mi in range(2):
+                            for ni in range(4):
+                                A = np.full((16, 8), np.nan); Bm = np.full((8, 8), np.nan)
+                                fr = {}
+                                for lane in range(32):
+                                    g = lane >> 2; t = lane & 3; r = wm*32 + mi*16 + g; c = wn*32 + ni*8 + g
+                                    a0, a1, a2, a3 = As[ks+t, r], As[ks+t, r+8], As[ks+t+4, r], As[ks+t+4, r+8]
+                                    b0, b1 = Bs[ks+t, c], Bs[ks+t+4, c]
+                                    # the hardware's view of the fragments (PTX ISA m16n8k8 .tf32)
+                                    A[g, t] = a0; A[g+8, t] = a1; A[g, t+4] = a2; A[g+8, t+4] = a3
+                                    Bm[t, g] = b0; Bm[t+4, g] = b1
+                                assert not np.isnan(A).any() and not np.isnan(Bm).any()
+                                D = A @ Bm
+                                for lane in range(32):
+                                    g = lane >> 2; t = lane & 3; tid = w*32 + lane
+                                    tacc[tid, 2*mi, 2*ni] += D[g, 2*t]; tacc[tid, 2*mi, 2*ni+1] += D[g, 2*t+1]
+                                    tacc[tid, 2*mi+1, 2*ni] += D[g+8, 2*t]; tacc[tid, 2*mi+1, 2*ni+1] += D[g+8, 2*t+1]
         for ty in range(16):
             for tx in range(16):
+                tid = ty*16 + tx
                 for i in range(TM):
-                    m=m0+ty*TM+i
+                    m = m0 + ((tid>>5)&1)*32 + (i>>1)*16 + (i&1)*8 + ((tid&31)>>2) if TC else m0+ty*TM+i
                     if m>=M: continue
                     bm = bias[m] if (MODE==0 and bias is not None) else 0.0
                     for j in range(TN):
-                        n=n0+tx+16*j
+                        n = n0 + (tid>>6)*32 + (j>>1)*8 + 2*(tid&3) + (j&1) if TC else n0+tx+16*j
                         if n>=N: continue
-                        v = acc[ty*TM+i, tx+16*j]
+                        v = tacc[tid, i, j] if TC else acc[ty*TM+i, tx+16*j]
                         if MODE==0:
                             P=Ho*Wo; b=n//P; p=n-b*P; out.flat[(b*O+m)*P+p] = v+bm
                         elif MODE==1:
@@ -108,4 +130,16 @@ for (xs, ws, st, pad, TN) in [((2,3,7,9),(5,3,3,3),1,1,8), ((2,3,7,9),(5,3,3,3),
         for _ in range(2):
             wp=rng.standard_normal(ws)
             assert np.isclose((ref_conv(x,wp,st,pad)*gy).sum(), (wp*gw).sum()), ("bwd-w", xs, ws, sp)
+    if TN == 8:
+        y2=np.full((B,O,Ho,Wo),np.nan); M=O; N=B*Ho*Wo
+        conv_gemm(0,4,8,y2,w,x,bias,cs,1<<30,((N+BN-1)//BN,(M+BM-1)//BM,1),TC=True)
+        assert np.allclose(y2,yr), ("tc fwd", xs, ws)
+        gx2=np.full(xs,np.nan); M=C; N=B*H*W
+        conv_gemm(1,4,8,gx2,w,gy,None,cs,1<<30,((N+BN-1)//BN,(M+BM-1)//BM,1),TC=True)
+        assert np.allclose(gx2,gx), ("tc bwd-in", xs, ws)
+        M=O; N=C*KH*KW; K=B*Ho*Wo; sp,ch=((K+31)//32, 32)
+        part=np.full((sp,M*N),np.nan)
+        conv_gemm(2,4,8,part,gy,x,None,cs,ch,((N+BN-1)//BN,(M+BM-1)//BM,sp),TC=True)
+        assert np.allclose(part.sum(0).reshape(ws), gw), ("tc bwd-w", xs, ws)
+        print("tc ok", xs, ws)
     print("ok", xs, ws, st, pad, "split", sp)

@@ -15,7 +15,10 @@
 // prefetched into registers while the current one is multiplied. Columns of a thread are 16 apart
 // so that a warp's stores and shared-memory reads are consecutive. Operands are gathered with
 // bounds and padding checks (zero outside); loads run along the operand's contiguous index.
-// FP32 FFMA (float64: DFMA), accumulation in the operand type.
+// FP32 FFMA (float64: DFMA), accumulation in the operand type. The *_tf32 kernels (float32 data)
+// multiply on the tensor cores instead: operands rounded to TF32 (cvt.rna) as they enter shared
+// memory, mma.sync m16n8k8 with float32 accumulation; the 8 warps of a block as 2 x 4, each
+// owning a 32 x 32 piece of the 64 x 128 tile (2 x 4 mma tiles).
 #include "common.cuh"
 
 // Packed by the host (CudaBackend.convShape) in this order.
@@ -25,6 +28,24 @@ struct ConvShape {
 
 #define BK 16
 #define NT 256
+
+// a float rounded to TF32 (10-bit mantissa, round to nearest, ties away), kept in a float
+__device__ __forceinline__ float to_tf32(float x) {
+    unsigned r;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+    return __uint_as_float(r);
+}
+
+// c += a b for one m16n8k8 tile: a (16 x 8, row-major fragment), b (8 x 8, column fragment), TF32
+// operands, float32 accumulators. Fragments per lane (g = lane / 4, t = lane % 4):
+// a0 (g, t), a1 (g + 8, t), a2 (g, t + 4), a3 (g + 8, t + 4); b0 (t, g), b1 (t + 4, g);
+// c0 (g, 2t), c1 (g, 2t + 1), c2 (g + 8, 2t), c3 (g + 8, 2t + 1).
+__device__ __forceinline__ void mma_tf32(float* c, float a0, float a1, float a2, float a3, float b0, float b1) {
+    asm volatile("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+                 : "r"(__float_as_uint(a0)), "r"(__float_as_uint(a1)), "r"(__float_as_uint(a2)), "r"(__float_as_uint(a3)),
+                   "r"(__float_as_uint(b0)), "r"(__float_as_uint(b1)));
+}
 
 // X[b, c, oh st - pad + r, ow st - pad + s], 0 in the padding.
 template <typename T>
@@ -77,7 +98,9 @@ __device__ __forceinline__ T load_b(const T* __restrict__ src, const ConvShape& 
 // MODE 0 forward (out = Y, out2 = dY when DUAL), 1 backward-input (out = gX), 2 backward-weight
 // (out = gW, or partial[z] when gridDim.z > 1). a: W (modes 0, 1) or gY (mode 2); src: X (modes
 // 0, 2) or gY (mode 1); src2: dX (DUAL). kChunk: the K range of each z (a multiple of BK).
-template <typename T, int MODE, int TM, int TN, bool DUAL>
+// TC: tensor cores (float, TM = 4, TN = 8 only); the accumulator acc[i][j] then holds the element
+// of mma tile (i / 2, j / 2), fragment register 2 (i % 2) + j % 2 of this lane.
+template <typename T, int MODE, int TM, int TN, bool DUAL, bool TC = false>
 __device__ __forceinline__ void conv_gemm(T* __restrict__ out, T* __restrict__ out2, const T* __restrict__ a,
                                           const T* __restrict__ src, const T* __restrict__ src2, const T* __restrict__ bias,
                                           const ConvShape& cs, int kChunk) {
@@ -132,47 +155,93 @@ __device__ __forceinline__ void conv_gemm(T* __restrict__ out, T* __restrict__ o
 #pragma unroll
         for (int j = 0; j < APT; j++) {
             int e = tid + j * NT;
-            As[e % BK][e / BK] = ra[j];
+            As[e % BK][e / BK] = TC ? (T)to_tf32((float)ra[j]) : ra[j];
         }
 #pragma unroll
         for (int j = 0; j < BPT; j++) {
             int e = tid + j * NT;
             int kk = B_N_FAST ? e / BN : e % BK, nn = B_N_FAST ? e % BN : e / BK;
-            Bs[kk][nn] = rb[j];
-            if (DUAL) Bs2[kk][nn] = rb2[j];
+            Bs[kk][nn] = TC ? (T)to_tf32((float)rb[j]) : rb[j];
+            if (DUAL) Bs2[kk][nn] = TC ? (T)to_tf32((float)rb2[j]) : rb2[j];
         }
         __syncthreads();
         if (k0 + BK < kEnd) fetch(k0 + BK);
+        if constexpr (TC) {
+            static_assert(TM == 4 && TN == 8, "the tensor-core path covers 64 x 128 tiles");
+            const int lane = tid & 31, g = lane >> 2, t = lane & 3, wm = (tid >> 5) & 1, wn = tid >> 6;
 #pragma unroll
-        for (int kk = 0; kk < BK; kk++) {
-            T av[TM], bv[TN];
+            for (int ks = 0; ks < BK; ks += 8) {
+                float af[2][4], bf[4][2], bf2[DUAL ? 4 : 1][2];
 #pragma unroll
-            for (int i = 0; i < TM; i++) av[i] = As[kk][ty * TM + i];
+                for (int mi = 0; mi < 2; mi++) {
+                    const int r = wm * 32 + mi * 16 + g;
+                    af[mi][0] = As[ks + t][r];
+                    af[mi][1] = As[ks + t][r + 8];
+                    af[mi][2] = As[ks + t + 4][r];
+                    af[mi][3] = As[ks + t + 4][r + 8];
+                }
 #pragma unroll
-            for (int j = 0; j < TN; j++) bv[j] = Bs[kk][tx + 16 * j];
+                for (int ni = 0; ni < 4; ni++) {
+                    const int c = wn * 32 + ni * 8 + g;
+                    bf[ni][0] = Bs[ks + t][c];
+                    bf[ni][1] = Bs[ks + t + 4][c];
+                    if (DUAL) {
+                        bf2[ni][0] = Bs2[ks + t][c];
+                        bf2[ni][1] = Bs2[ks + t + 4][c];
+                    }
+                }
 #pragma unroll
-            for (int i = 0; i < TM; i++)
+                for (int mi = 0; mi < 2; mi++)
 #pragma unroll
-                for (int j = 0; j < TN; j++) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
-            if (DUAL) {
+                    for (int ni = 0; ni < 4; ni++) {
+                        float c4[4] = {acc[2 * mi][2 * ni], acc[2 * mi][2 * ni + 1], acc[2 * mi + 1][2 * ni], acc[2 * mi + 1][2 * ni + 1]};
+                        mma_tf32(c4, af[mi][0], af[mi][1], af[mi][2], af[mi][3], bf[ni][0], bf[ni][1]);
+                        acc[2 * mi][2 * ni] = c4[0];
+                        acc[2 * mi][2 * ni + 1] = c4[1];
+                        acc[2 * mi + 1][2 * ni] = c4[2];
+                        acc[2 * mi + 1][2 * ni + 1] = c4[3];
+                        if (DUAL) {
+                            float d4[4] = {acc2[2 * mi][2 * ni], acc2[2 * mi][2 * ni + 1], acc2[2 * mi + 1][2 * ni], acc2[2 * mi + 1][2 * ni + 1]};
+                            mma_tf32(d4, af[mi][0], af[mi][1], af[mi][2], af[mi][3], bf2[ni][0], bf2[ni][1]);
+                            acc2[2 * mi][2 * ni] = d4[0];
+                            acc2[2 * mi][2 * ni + 1] = d4[1];
+                            acc2[2 * mi + 1][2 * ni] = d4[2];
+                            acc2[2 * mi + 1][2 * ni + 1] = d4[3];
+                        }
+                    }
+            }
+        } else {
 #pragma unroll
-                for (int j = 0; j < TN; j++) bv[j] = Bs2[kk][tx + 16 * j];
+            for (int kk = 0; kk < BK; kk++) {
+                T av[TM], bv[TN];
+#pragma unroll
+                for (int i = 0; i < TM; i++) av[i] = As[kk][ty * TM + i];
+#pragma unroll
+                for (int j = 0; j < TN; j++) bv[j] = Bs[kk][tx + 16 * j];
 #pragma unroll
                 for (int i = 0; i < TM; i++)
 #pragma unroll
-                    for (int j = 0; j < TN; j++) acc2[i][j] = fma(av[i], bv[j], acc2[i][j]);
+                    for (int j = 0; j < TN; j++) acc[i][j] = fma(av[i], bv[j], acc[i][j]);
+                if (DUAL) {
+#pragma unroll
+                    for (int j = 0; j < TN; j++) bv[j] = Bs2[kk][tx + 16 * j];
+#pragma unroll
+                    for (int i = 0; i < TM; i++)
+#pragma unroll
+                        for (int j = 0; j < TN; j++) acc2[i][j] = fma(av[i], bv[j], acc2[i][j]);
+                }
             }
         }
     }
 
 #pragma unroll
     for (int i = 0; i < TM; i++) {
-        const int m = m0 + ty * TM + i;
+        const int m = TC ? m0 + ((tid >> 5) & 1) * 32 + (i >> 1) * 16 + (i & 1) * 8 + ((tid & 31) >> 2) : m0 + ty * TM + i;
         if (m >= M) continue;
         const T bm = MODE == 0 && bias ? bias[m] : T(0);
 #pragma unroll
         for (int j = 0; j < TN; j++) {
-            const int n = n0 + tx + 16 * j;
+            const int n = TC ? n0 + (tid >> 6) * 32 + (j >> 1) * 8 + 2 * (tid & 3) + (j & 1) : n0 + tx + 16 * j;
             if (n >= N) continue;
             if (MODE == 0) {
                 const int P = cs.Ho * cs.Wo, b = n / P, p = n - b * P;
@@ -216,3 +285,21 @@ __device__ __forceinline__ void conv_gemm(T* __restrict__ out, T* __restrict__ o
     }
 CONV_KERNELS(f32, float, 8)
 CONV_KERNELS(f64, double, 4)
+
+// Tensor cores (TF32 operands, float32 accumulation): float32 data, 64 x 128 tiles.
+extern "C" __global__ void __launch_bounds__(NT) conv_fwd_tf32(float* y, const float* w, const float* x, const float* bias,
+                                                              const ConvShape cs) {
+    conv_gemm<float, 0, 4, 8, false, true>(y, nullptr, w, x, nullptr, bias, cs, 1 << 30);
+}
+extern "C" __global__ void __launch_bounds__(NT) conv_dual_tf32(float* y, float* dy, const float* w, const float* x,
+                                                               const float* dx, const float* bias, const ConvShape cs) {
+    conv_gemm<float, 0, 4, 8, true, true>(y, dy, w, x, dx, bias, cs, 1 << 30);
+}
+extern "C" __global__ void __launch_bounds__(NT) conv_bwd_input_tf32(float* gx, const float* w, const float* gy,
+                                                                    const ConvShape cs) {
+    conv_gemm<float, 1, 4, 8, false, true>(gx, nullptr, w, gy, nullptr, nullptr, cs, 1 << 30);
+}
+extern "C" __global__ void __launch_bounds__(NT) conv_bwd_weight_tf32(float* gw, const float* gy, const float* x,
+                                                                     const ConvShape cs, int kChunk) {
+    conv_gemm<float, 2, 4, 8, false, true>(gw, nullptr, gy, x, nullptr, nullptr, cs, kChunk);
+}

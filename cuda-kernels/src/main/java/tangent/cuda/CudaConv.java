@@ -15,11 +15,21 @@ import tangent.core.Tensor;
  * backward-input) or K (backward-weight, split over blocks and summed in a fixed order), operands
  * gathered from the NCHW tensors inside the kernel (no im2col buffer, no loop over images).
  * Tiles: 64 x 128 (float32) and 64 x 64 (float64) outputs per block of 256 threads, K steps of 16.
+ * float32 multiplies in FP32 FFMA, or on the tensor cores with TF32 operands and float32
+ * accumulation after {@link Cuda#setConvPrecision}("tf32") (the *_tf32 kernels).
  */
 final class CudaConv {
     private CudaConv() {}
 
     static final int BM = 64, BK = 16;
+
+    /** float32 convolutions on the tensor cores (TF32 operands); see {@link Cuda#setConvPrecision}. */
+    static volatile boolean tf32 = "tf32".equals(System.getProperty("tangent.cuda.precision", "fp32"));
+
+    /** The kernel-name suffix: f64, f32 (FFMA) or tf32 (tensor cores, float32 data). */
+    static String sfx(DType dt) {
+        return dt == DType.F32 && tf32 ? "tf32" : CudaFused.sfx(dt);
+    }
 
     static int bn(DType dt) {
         return dt == DType.F32 ? 128 : 64;
@@ -56,7 +66,7 @@ final class CudaConv {
     /** {conv(x, w) + bias, conv(dx, w) or null}: one launch, W read once per tile for both when dx is given. */
     static Tensor[] forward(Tensor x, Tensor dx, Tensor w, Tensor bias, int stride, int pad) {
         DType dt = x.dtype();
-        String k = (dx == null ? "conv_fwd_" : "conv_dual_") + CudaFused.sfx(dt);
+        String k = (dx == null ? "conv_fwd_" : "conv_dual_") + sfx(dt);
         CudaBackend.st(k, x);
         CudaBackend.st(k, w);
         int[] cs = convShape(x.shape(), w.shape(), stride, pad);
@@ -83,7 +93,7 @@ final class CudaConv {
     /** gx (B, C, H, W) = the adjoint of conv2d in x applied to gy. */
     static Tensor backwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
         DType dt = gy.dtype();
-        String k = "conv_bwd_input_" + CudaFused.sfx(dt);
+        String k = "conv_bwd_input_" + sfx(dt);
         CudaBackend.st(k, gy);
         CudaBackend.st(k, w);
         int[] cs = convShape(xShape, w.shape(), stride, pad);
@@ -118,7 +128,7 @@ final class CudaConv {
     /** gw (O, C, kh, kw) = sum over the batch and pixels of gy times the gathered x. */
     static Tensor backwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
         DType dt = x.dtype();
-        String k = "conv_bwd_weight_" + CudaFused.sfx(dt);
+        String k = "conv_bwd_weight_" + sfx(dt);
         CudaBackend.st(k, x);
         CudaBackend.st(k, gy);
         int[] cs = convShape(x.shape(), wShape, stride, pad);

@@ -32,7 +32,8 @@ class CudaBuildTest {
         "group_norm_colsum_f64", "pixel_norm_fwd_f32", "pixel_norm_fwd_f64", "pixel_norm_bwd_f32", "pixel_norm_bwd_f64",
         "silu_jvp_f32", "silu_jvp_f64", "softmax_fwd_f32", "softmax_fwd_f64", "softmax_vjp_f32", "softmax_vjp_f64",
         "modulate_f32", "modulate_f64", "conv_fwd_f32", "conv_fwd_f64", "conv_dual_f32", "conv_dual_f64", "conv_bwd_input_f32",
-        "conv_bwd_input_f64", "conv_bwd_weight_f32", "conv_bwd_weight_f64", "conv_splitk_sum_f32", "conv_splitk_sum_f64"};
+        "conv_bwd_input_f64", "conv_bwd_weight_f32", "conv_bwd_weight_f64", "conv_splitk_sum_f32", "conv_splitk_sum_f64",
+        "conv_fwd_tf32", "conv_dual_tf32", "conv_bwd_input_tf32", "conv_bwd_weight_tf32"};
 
     private static boolean gpuPresent() {
         return new File("/dev/nvidiactl").exists() || new File("/dev/nvidia0").exists();

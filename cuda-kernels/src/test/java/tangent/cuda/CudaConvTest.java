@@ -22,7 +22,10 @@ class CudaConvTest extends CudaScopedTest {
     private final Random r = new Random(11);
 
     void layer(DType dt, int[] xs, int[] ws, int stride, int pad) {
-        double tol = dt == DType.F32 ? 2e-5 : 1e-12;
+        layer(dt, xs, ws, stride, pad, dt == DType.F32 ? 2e-5 : 1e-12);
+    }
+
+    void layer(DType dt, int[] xs, int[] ws, int stride, int pad, double tol) {
         String what = "x " + str(xs) + " w " + str(ws) + " stride " + stride + " pad " + pad + " " + dt;
         Tensor[] x = compact(r, dt, xs), dx = compact(r, dt, xs), w = compact(r, dt, ws), bias = compact(r, dt, ws[0]);
         Tensor yc = CPU.conv2d(x[0], w[0], bias[0], stride, pad), dyc = CPU.conv2d(dx[0], w[0], stride, pad);
@@ -64,6 +67,33 @@ class CudaConvTest extends CudaScopedTest {
             layer(dt, new int[] {3, 70, 6, 6}, new int[] {130, 70, 3, 3}, 1, 1);
         }
         layer(DType.F64, new int[] {4, 64, 14, 14}, new int[] {64, 64, 3, 3}, 2, 1);
+    }
+
+    /**
+     * The tensor-core kernels (TF32 operands, float32 sums): tolerance 2e-3 of the scale (TF32
+     * rounds each operand to 2^-11 relative; the expected error is near 3e-4); and they are really
+     * taken: the result differs from the FFMA one.
+     */
+    @Test
+    void tf32TensorCoreLayers() {
+        DType f = DType.F32;
+        Tensor[] x = compact(r, f, 8, 64, 14, 14), w = compact(r, f, 64, 64, 3, 3);
+        double[] exact = GPU.conv2d(x[1], w[1], 1, 1).toDoubleArray();
+        Cuda.setConvPrecision("tf32");
+        try {
+            assertEquals("tf32", Cuda.convPrecision());
+            double[] tc = GPU.conv2d(x[1], w[1], 1, 1).toDoubleArray();
+            assertFalse(java.util.Arrays.equals(exact, tc), "tf32 gives the FFMA result bit for bit: the tensor-core kernel did not run");
+            layer(f, new int[] {128, 1, 28, 28}, new int[] {64, 1, 3, 3}, 1, 1, 2e-3);
+            layer(f, new int[] {32, 64, 28, 28}, new int[] {64, 64, 3, 3}, 1, 1, 2e-3);
+            layer(f, new int[] {128, 64, 28, 28}, new int[] {64, 64, 3, 3}, 2, 1, 2e-3);
+            layer(f, new int[] {128, 128, 7, 7}, new int[] {384, 128, 1, 1}, 1, 0, 2e-3);
+            layer(f, new int[] {3, 70, 6, 6}, new int[] {130, 70, 3, 3}, 1, 1, 2e-3);
+            layer(f, new int[] {1, 2, 11, 10}, new int[] {3, 2, 5, 5}, 2, 2, 2e-3);
+        } finally {
+            Cuda.setConvPrecision("fp32");
+        }
+        assertThrows(IllegalArgumentException.class, () -> Cuda.setConvPrecision("bf16"));
     }
 
     @Test
