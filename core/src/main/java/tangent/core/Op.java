@@ -36,7 +36,10 @@ public abstract class Op {
 
     /**
      * The cotangents, given also the residuals the forward saved (see {@link #forwardSaving}; null
-     * when it saved none). Ops that save nothing keep the default, which ignores them.
+     * when it saved none). Ops that save nothing keep the default, which ignores them. A rule may
+     * compute from the residuals (or with a fused kernel) only when nothing differentiates through
+     * it: recording off ({@link GradMode}) and no active tangent on x or gy
+     * ({@link ForwardAD#carriesActiveTangent}); otherwise it must take the composite rule from x.
      */
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor[] saved, Tensor gy, boolean[] needsGrad) {
         return vjp(x, y, gy, needsGrad);

@@ -17,12 +17,13 @@ import jcuda.driver.JCudaDriver;
 import tangent.core.Device;
 import tangent.core.Tensor;
 import tangent.core.backend.Backends;
+import tangent.nn.optim.DeviceKernels;
 
 /**
  * The CUDA backend's entry point: {@link #init()} initialises the driver (JCuda's driver API),
  * makes device 0's primary context current, loads our kernels (PTX compiled from
  * {@code src/main/cuda/*.cu} by nvcc at build time) and registers {@link CudaBackend} for
- * {@link Device#CUDA}. There is no CPU fallback: every failure throws, naming what failed.
+ * {@link Device#CUDA}, and the fused optimizer kernels ({@link CudaOptimKernels}) for nn.optim. There is no CPU fallback: every failure throws, naming what failed.
  *
  * <p>System properties: {@code tangent.cuda.sync=true} synchronises after every kernel launch so
  * that an asynchronous fault is reported with the kernel that caused it (tests use it);
@@ -127,6 +128,7 @@ public final class Cuda {
             throw e;
         }
         Backends.register(CudaBackend.INSTANCE);
+        DeviceKernels.register(Device.CUDA, CudaOptimKernels.INSTANCE);
     }
 
     /**

@@ -11,16 +11,17 @@ import tangent.nn.layers.PositionalEmbedding;
  */
 public final class AdaptiveWeight extends Module {
     public static final int DIM = 128;
-    public final PositionalEmbedding pos = new PositionalEmbedding(DIM);
+    public final PositionalEmbedding pos;
     public final Linear fc;
 
     public AdaptiveWeight(DType dtype) {
+        pos = child("pos", new PositionalEmbedding(DIM));
         fc = child("fc", Linear.zeros(DIM, 1, dtype));
     }
 
     /** t: (B,) -> w(t): (B,). */
     public Tensor forward(Tensor t) {
-        Tensor tt = t.dtype() == fc.weight.dtype() ? t : t.to(fc.weight.dtype());
+        Tensor tt = t.dtype() == fc.weight().dtype() ? t : t.to(fc.weight().dtype());
         return fc.forward(pos.forward(tt)).reshape(t.size(0));
     }
 }

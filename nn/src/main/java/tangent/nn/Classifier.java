@@ -31,34 +31,32 @@ public final class Classifier extends Module {
 
     /** A conv2d layer: weight (O, C, k, k), bias (O). */
     public static final class Conv extends Module {
-        public final Tensor weight, bias;
         final int stride, pad;
 
         Conv(int in, int out, int k, int stride, int pad, Rng rng, DType dt) {
             double bound = 1.0 / Math.sqrt(in * k * k);
-            weight = param("weight", rng.uniform(dt, -bound, bound, out, in, k, k));
-            bias = param("bias", rng.uniform(dt, -bound, bound, out));
+            param("weight", rng.uniform(dt, -bound, bound, out, in, k, k));
+            param("bias", rng.uniform(dt, -bound, bound, out));
             this.stride = stride;
             this.pad = pad;
         }
 
         public Tensor forward(Tensor x) {
-            return F.conv2d(x, weight, bias, stride, pad);
+            return F.conv2d(x, parameter("weight"), parameter("bias"), stride, pad);
         }
     }
 
     /** A linear layer: weight (out, in), bias (out). */
     public static final class Linear extends Module {
-        public final Tensor weight, bias;
 
         Linear(int in, int out, Rng rng, DType dt) {
             double bound = 1.0 / Math.sqrt(in);
-            weight = param("weight", rng.uniform(dt, -bound, bound, out, in));
-            bias = param("bias", rng.uniform(dt, -bound, bound, out));
+            param("weight", rng.uniform(dt, -bound, bound, out, in));
+            param("bias", rng.uniform(dt, -bound, bound, out));
         }
 
         public Tensor forward(Tensor x) {
-            return F.linear(x, weight, bias);
+            return F.linear(x, parameter("weight"), parameter("bias"));
         }
     }
 

@@ -45,10 +45,10 @@ class MlpDenoiserTest {
             dyC = L.tangent(y);
             L.primal(y).mul(w).sum().backward();
         }
-        double[] gC = m.fcIn.weight.grad().toDoubleArray();
+        double[] gC = m.fcIn.weight().grad().toDoubleArray();
         m.zeroGrad();
         m.forward(x, t).mul(w).sum().backward();
-        assertArrayEquals(m.fcIn.weight.grad().toDoubleArray(), gC, 1e-13);
+        assertArrayEquals(m.fcIn.weight().grad().toDoubleArray(), gC, 1e-13);
         Tensor dyS;
         try (var g = GradMode.noGrad()) {
             dyS = ForwardAD.jvp(in -> m.forward(in[0], in[1]), new Tensor[] {x, t}, new Tensor[] {dx, dt})[1];

@@ -146,10 +146,10 @@ class UNetDiffTest {
         assertArrayEquals(new double[3], aw.forward(tt).toDoubleArray(), 0);
         assertArrayEquals(new int[] {1, 128}, aw.namedParameters().get("fc.weight").shape());
         aw.forward(tt).exp().sum().backward();
-        assertEquals(3.0, aw.fc.bias.grad().item(), 1e-12);
+        assertEquals(3.0, aw.fc.bias().grad().item(), 1e-12);
         // weight gradient = sum_b emb(t_b) (exp(0) = 1)
         Tensor emb = aw.pos.forward(tt).sum(0, false);
-        assertArrayEquals(emb.toDoubleArray(), aw.fc.weight.grad().reshape(128).toDoubleArray(), 1e-12);
+        assertArrayEquals(emb.toDoubleArray(), aw.fc.weight().grad().reshape(128).toDoubleArray(), 1e-12);
         Map<String, Tensor> p = aw.namedParameters();
         p.get("fc.weight").copyFrom(Rng_uniform(128));
         DiffCheck.checkParamGrads(aw, () -> aw.forward(tt).exp().mul(aw.forward(tt)).sum(), 3, 1e-6, 1);

@@ -60,7 +60,7 @@ class UNetTest {
         var gn = (tangent.nn.layers.ResBlock) net.up.items().get(0);
         assertEquals(32, gn.norm0.groups); // 128 channels
         assertEquals(8, net.outNorm.groups); // 32 channels
-        assertEquals(1.0, gn.norm0.weight.get(5));
+        assertEquals(1.0, gn.norm0.weight().get(5));
         // init bounds: uniform +-1/sqrt(fan_in)
         double bound = 1 / Math.sqrt(32 * 9);
         double max = 0;

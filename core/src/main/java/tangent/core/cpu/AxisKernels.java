@@ -38,16 +38,7 @@ final class AxisKernels {
             for (int k = 0; k < n; k++) acc += t[p + k * st];
             return acc;
         }
-        double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        int j = 0;
-        for (; j + 3 < n; j += 4) {
-            a0 += t[p + j];
-            a1 += t[p + j + 1];
-            a2 += t[p + j + 2];
-            a3 += t[p + j + 3];
-        }
-        for (; j < n; j++) a0 += t[p + j];
-        return (a0 + a1) + (a2 + a3);
+        return CpuBackend.sumF32(t, p, n);
     }
 
     // ---- pixel norm: rstd = (mean v^2 + eps)^(-1/2), y = v rstd ---------------------------------

@@ -250,7 +250,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Sum of a[p .. p + len) in double with four independent accumulators (a fixed order: thread-count independent). */
-    private static double sumF32(float[] a, int p, int len) {
+    static double sumF32(float[] a, int p, int len) {
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         int j = 0;
         for (; j + 3 < len; j += 4) {
@@ -375,7 +375,12 @@ public final class CpuBackend implements Backend {
         return y;
     }
 
-    /** The two convolutions with the weights made compact once (the GEMMs read the same w array). */
+    /**
+     * The two convolutions with the weights made compact once; the GEMMs read w in place (the CPU
+     * GEMM packs only the im2col side), so nothing about w is repeated but its second read. One
+     * GEMM over both inputs would need them side by side in one array (a copy) and would return
+     * non-compact halves; the per-image results are bit-identical either way.
+     */
     @Override
     public Tensor[] conv2dDual(Tensor x, Tensor dx, Tensor w, Tensor bias, int stride, int pad) {
         Tensor cw = compact(w);

@@ -16,9 +16,10 @@ import tangent.core.Tensor;
  * Bit-exact pins of the CPU fused paths as the ops reach them (group_norm forward, forward+JVP and
  * VJP from the saved statistics; silu forward+JVP and the VJP from the saved derivative; conv2d
  * with bias and its dual form): each case hashes the raw bits of every result for fixed inputs.
- * The expected hashes were computed by the kernels before they moved behind the Backend (the ops
- * called the CPU loops directly), so a change of any bit of the CPU step shows here. Tolerance
- * checks against the composite oracles live in GroupNormTest, SiluBackwardTest, Conv2dBiasTest.
+ * The expected hashes are these kernels' results as first pinned (identical whether the ops call
+ * the loops directly or through Backend.of), so a change of any bit of these paths shows here.
+ * Tolerance checks against the composite oracles live in GroupNormTest, SiluBackwardTest,
+ * Conv2dBiasTest and NormalisationPrimitivesTest.
  */
 class FusedPinsTest {
     /** FNV-1a over the raw bits of every element, row-major. */

@@ -11,7 +11,6 @@ import tangent.core.Tensor;
  */
 public final class Conv2d extends Layer {
     public final int in, out, kernel, stride, pad;
-    public final Tensor weight, bias;
 
     public Conv2d(int in, int out, int kernel, int stride, int pad, DType dtype, Rng rng) {
         this.in = in;
@@ -20,8 +19,8 @@ public final class Conv2d extends Layer {
         this.stride = stride;
         this.pad = pad;
         int fanIn = in * kernel * kernel;
-        weight = param("weight", Init.fanInUniform(rng, dtype, fanIn, out, in, kernel, kernel));
-        bias = param("bias", Init.fanInUniform(rng, dtype, fanIn, out));
+        param("weight", Init.fanInUniform(rng, dtype, fanIn, out, in, kernel, kernel));
+        param("bias", Init.fanInUniform(rng, dtype, fanIn, out));
     }
 
     /** A k x k convolution with stride 1 and "same" padding (k odd). */
@@ -29,8 +28,18 @@ public final class Conv2d extends Layer {
         return new Conv2d(in, out, kernel, 1, kernel / 2, dtype, rng);
     }
 
+    /** The current weight (read through the module: {@link #to} replaces it). */
+    public Tensor weight() {
+        return parameter("weight");
+    }
+
+    /** The current bias. */
+    public Tensor bias() {
+        return parameter("bias");
+    }
+
     @Override
     public Tensor forward(Tensor x) {
-        return F.conv2d(x, weight, bias, stride, pad);
+        return F.conv2d(x, weight(), bias(), stride, pad);
     }
 }

@@ -11,7 +11,6 @@ import tangent.core.Tensor;
 public final class GroupNorm extends Layer {
     public final int channels, groups;
     public final double eps;
-    public final Tensor weight, bias;
 
     public GroupNorm(int channels, int groups, double eps, DType dtype) {
         if (groups <= 0 || channels % groups != 0)
@@ -19,8 +18,8 @@ public final class GroupNorm extends Layer {
         this.channels = channels;
         this.groups = groups;
         this.eps = eps;
-        weight = param("weight", Tensor.ones(dtype, channels));
-        bias = param("bias", Tensor.zeros(dtype, channels));
+        param("weight", Tensor.ones(dtype, channels));
+        param("bias", Tensor.zeros(dtype, channels));
     }
 
     /** The spec's GN(c): min(32, c/4) groups, eps 1e-5. */
@@ -33,8 +32,18 @@ public final class GroupNorm extends Layer {
         return Math.max(1, Math.min(32, channels / 4));
     }
 
+    /** The current weight (read through the module: {@link #to} replaces it). */
+    public Tensor weight() {
+        return parameter("weight");
+    }
+
+    /** The current bias. */
+    public Tensor bias() {
+        return parameter("bias");
+    }
+
     @Override
     public Tensor forward(Tensor x) {
-        return F.groupNorm(x, groups, weight, bias, eps);
+        return F.groupNorm(x, groups, weight(), bias(), eps);
     }
 }

@@ -11,13 +11,12 @@ import tangent.core.Tensor;
  */
 public final class Linear extends Layer {
     public final int in, out;
-    public final Tensor weight, bias;
 
     public Linear(int in, int out, DType dtype, Rng rng) {
         this.in = in;
         this.out = out;
-        weight = param("weight", Init.fanInUniform(rng, dtype, in, out, in));
-        bias = param("bias", Init.fanInUniform(rng, dtype, in, out));
+        param("weight", Init.fanInUniform(rng, dtype, in, out, in));
+        param("bias", Init.fanInUniform(rng, dtype, in, out));
     }
 
     /** A layer with all-zero weight and bias (e.g. the adaptive weight head). */
@@ -28,12 +27,22 @@ public final class Linear extends Layer {
     private Linear(int in, int out, DType dtype) {
         this.in = in;
         this.out = out;
-        weight = param("weight", Tensor.zeros(dtype, out, in));
-        bias = param("bias", Tensor.zeros(dtype, out));
+        param("weight", Tensor.zeros(dtype, out, in));
+        param("bias", Tensor.zeros(dtype, out));
+    }
+
+    /** The current weight (read through the module: {@link #to} replaces it). */
+    public Tensor weight() {
+        return parameter("weight");
+    }
+
+    /** The current bias. */
+    public Tensor bias() {
+        return parameter("bias");
     }
 
     @Override
     public Tensor forward(Tensor x) {
-        return F.linear(x, weight, bias);
+        return F.linear(x, weight(), bias());
     }
 }

@@ -7,32 +7,28 @@ import tangent.core.Tensor;
 /**
  * The spec's sinusoidal embedding of t (B,) -> (B, dim): half = dim/2,
  * freq_i = (1/10000)^(i/half), angle = t * freq_i, emb = concat(cos(angle), sin(angle)).
- * No parameters; differentiable in t (the sCM JVP needs dF/dt).
+ * No parameters; the frequencies are buffers (one per dtype). Differentiable in t (the sCM JVP needs dF/dt).
  */
 public final class PositionalEmbedding extends Layer {
     public final int dim;
-    private final double[] freqs;
-    private Tensor f32, f64;
 
     public PositionalEmbedding(int dim) {
         if (dim < 2 || dim % 2 != 0) throw new IllegalArgumentException("PositionalEmbedding: dim " + dim + " must be even and >= 2");
         this.dim = dim;
         int half = dim / 2;
-        freqs = new double[half];
-        for (int i = 0; i < half; i++) freqs[i] = Math.pow(1.0 / 10000.0, (double) i / half);
+        double[] freqs = new double[half];
+        float[] f = new float[half];
+        for (int i = 0; i < half; i++) {
+            freqs[i] = Math.pow(1.0 / 10000.0, (double) i / half);
+            f[i] = (float) freqs[i];
+        }
+        // buffers (1, half), one per dtype: they move with the module (Module.to)
+        buffer("freqs_f64", Tensor.of(freqs, 1, half));
+        buffer("freqs_f32", Tensor.of(f, 1, half));
     }
 
     private Tensor freqs(DType d) {
-        if (d == DType.F64) {
-            if (f64 == null) f64 = Tensor.of(freqs.clone(), 1, freqs.length);
-            return f64;
-        }
-        if (f32 == null) {
-            float[] f = new float[freqs.length];
-            for (int i = 0; i < f.length; i++) f[i] = (float) freqs[i];
-            f32 = Tensor.of(f, 1, f.length);
-        }
-        return f32;
+        return buffer(d == DType.F64 ? "freqs_f64" : "freqs_f32");
     }
 
     /** t: (B,) -> (B, dim), in t's dtype. */

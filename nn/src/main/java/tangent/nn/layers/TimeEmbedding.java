@@ -16,7 +16,7 @@ public final class TimeEmbedding extends Layer {
     public TimeEmbedding(int dim, int width, DType dtype, Rng rng) {
         this.dim = dim;
         this.width = width;
-        pos = new PositionalEmbedding(dim);
+        pos = child("pos", new PositionalEmbedding(dim));
         fc0 = child("fc0", new Linear(dim, width, dtype, rng));
         fc1 = child("fc1", new Linear(width, width, dtype, rng));
     }

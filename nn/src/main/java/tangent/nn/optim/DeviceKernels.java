@@ -7,7 +7,7 @@ import tangent.core.Tensor;
 
 /**
  * Fused in-place update kernels for parameters that are not on the CPU. A backend module that has
- * them (e.g. tangent-cuda-kernels, registered by the code that moves a model to the GPU) registers
+ * them (tangent-cuda-kernels: tangent.cuda.Cuda.init() registers the CUDA ones) registers
  * an implementation per device; without one, the optimizers fall back to Tensor ops under
  * {@code GradMode.noGrad} written back with {@link Tensor#copyFrom}. The CPU path never uses this.
  */

@@ -7,6 +7,7 @@ import tangent.core.Device;
 import tangent.core.GradMode;
 import tangent.core.Tensor;
 import tangent.core.cpu.CpuStorage;
+import tangent.nn.Devices;
 import tangent.nn.Module;
 
 /**
@@ -21,7 +22,8 @@ import tangent.nn.Module;
  * {@link #copyTo} loads the averaged weights into a model; {@link #swap} exchanges them (call it
  * twice to restore the training weights after sampling).
  *
- * <p>The shadow copies live on the parameters' device. On the CPU the update loops over the
+ * <p>The shadow copies live on the parameters' device (an update moves them there if the model
+ * moved). On the CPU the update loops over the
  * storage (unchanged); elsewhere it uses the device's fused kernel ({@link DeviceKernels}) or,
  * without one, Tensor ops written back with {@link Tensor#copyFrom}.
  */
@@ -85,7 +87,8 @@ public final class Ema {
         for (Map.Entry<String, Tensor> e : shadow.entrySet()) {
             Tensor p = params.get(e.getKey());
             if (p == null) throw new IllegalArgumentException("Ema: the model has no parameter '" + e.getKey() + "'");
-            if (e.getValue().device() != Device.CPU || p.device() != Device.CPU) {
+            follow(e, p);
+            if (p.device() != Device.CPU) {
                 deviceUpdate(e.getValue(), p, beta);
                 continue;
             }
@@ -98,9 +101,6 @@ public final class Ema {
     public static volatile boolean forceTensorOps;
 
     private static void deviceUpdate(Tensor shadow, Tensor p, double beta) {
-        if (shadow.device() != p.device())
-            throw new IllegalStateException("Ema: the shadow copy is on " + shadow.device() + " but the parameter on " + p.device()
-                    + " (create the Ema after moving the model)");
         DeviceKernels k = forceTensorOps ? null : DeviceKernels.of(p.device());
         if (k != null && k.ema(shadow, p, beta)) return;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
@@ -123,10 +123,19 @@ public final class Ema {
         return Collections.unmodifiableMap(shadow);
     }
 
+    /** Moves a shadow copy to its parameter's device if the model moved (Module.to). */
+    private static void follow(Map.Entry<String, Tensor> e, Tensor p) {
+        if (e.getValue().device() != p.device()) e.setValue(Devices.copy(e.getValue(), p.device()));
+    }
+
     /** Writes the averaged weights into the model. */
     public void copyTo(Module model) {
         Map<String, Tensor> params = model.namedParameters();
-        for (Map.Entry<String, Tensor> e : shadow.entrySet()) params.get(e.getKey()).copyFrom(e.getValue());
+        for (Map.Entry<String, Tensor> e : shadow.entrySet()) {
+            Tensor p = params.get(e.getKey());
+            follow(e, p);
+            p.copyFrom(e.getValue());
+        }
     }
 
     /** Exchanges the model's weights and the averaged ones. */
@@ -134,6 +143,7 @@ public final class Ema {
         Map<String, Tensor> params = model.namedParameters();
         for (Map.Entry<String, Tensor> e : shadow.entrySet()) {
             Tensor p = params.get(e.getKey());
+            follow(e, p);
             Tensor tmp = Buffers.copyOf(p);
             p.copyFrom(e.getValue());
             e.getValue().copyFrom(tmp);

@@ -7,6 +7,7 @@ import tangent.core.Device;
 import tangent.core.GradMode;
 import tangent.core.Tensor;
 import tangent.core.cpu.CpuStorage;
+import tangent.nn.Devices;
 import tangent.nn.Module;
 
 /**
@@ -17,7 +18,9 @@ import tangent.nn.Module;
  * <p>Parameters on the CPU are updated by the subclass's loop over their storage (unchanged).
  * Parameters on another device (CUDA) keep their state on that device and are updated by the
  * device's fused kernel ({@link DeviceKernels}) when one is registered, else by Tensor ops
- * computed from the same {@link Coefs} and written back with {@link Tensor#copyFrom}.
+ * computed from the same {@link Coefs} and written back with {@link Tensor#copyFrom}. The moments
+ * follow their parameter: a step moves them to the parameter's device when it changed (see
+ * {@link #rebind} for a model moved by {@link Module#to}).
  */
 public abstract class Optimizer {
     /** Per-parameter state: the number of updates applied, first and second moments (param dtype). */
@@ -78,6 +81,33 @@ public abstract class Optimizer {
         return Collections.unmodifiableMap(params);
     }
 
+    /**
+     * Points this optimizer at new tensors for its parameters, by the names it was built with
+     * (same shapes and dtypes), e.g. after {@link Module#to} replaced them: the moments move to
+     * each new parameter's device, step counts are kept. Names not given keep their tensor.
+     */
+    public void rebind(Map<String, Tensor> moved) {
+        for (Map.Entry<String, Tensor> e : moved.entrySet()) {
+            Tensor old = params.get(e.getKey()), p = e.getValue();
+            if (old == null) throw new IllegalArgumentException(kind() + ": no parameter '" + e.getKey() + "' to rebind");
+            if (!java.util.Arrays.equals(old.shape(), p.shape()) || old.dtype() != p.dtype())
+                throw new IllegalArgumentException(kind() + ": parameter '" + e.getKey() + "' " + java.util.Arrays.toString(p.shape())
+                        + " " + p.dtype() + " does not match " + java.util.Arrays.toString(old.shape()) + " " + old.dtype());
+            Buffers.checkParam(p, "optimizer parameter '" + e.getKey() + "'");
+            params.put(e.getKey(), p);
+            follow(e.getKey(), p);
+        }
+    }
+
+    /** Moves a parameter's moments to its device if they are elsewhere (they follow their parameter). */
+    private State follow(String name, Tensor p) {
+        State s = state.get(name);
+        if (s.m.device() == p.device()) return s;
+        State moved = new State(s.step, Devices.copy(s.m, p.device()), Devices.copy(s.v, p.device()));
+        state.put(name, moved);
+        return moved;
+    }
+
     /** State by parameter name (live objects: checkpoints read and restore them). */
     public Map<String, State> state() {
         return Collections.unmodifiableMap(state);
@@ -93,7 +123,7 @@ public abstract class Optimizer {
             for (Map.Entry<String, Tensor> e : params.entrySet()) {
                 Tensor p = e.getValue();
                 if (p.grad() == null) continue;
-                State s = state.get(e.getKey());
+                State s = follow(e.getKey(), p);
                 s.step++;
                 if (p.device() != Device.CPU) {
                     deviceUpdate(p, p.grad(), s.m, s.v, s.step);

@@ -15,8 +15,8 @@ class LayersTest {
     @Test
     void linearComputesXWtPlusBAndUsesFanInInit() {
         Linear l = new Linear(3, 2, DType.F64, new Rng(1));
-        assertArrayEquals(new int[] {2, 3}, l.weight.shape());
-        double[] w = l.weight.toDoubleArray(), b = l.bias.toDoubleArray();
+        assertArrayEquals(new int[] {2, 3}, l.weight().shape());
+        double[] w = l.weight().toDoubleArray(), b = l.bias().toDoubleArray();
         for (double v : w) assertTrue(Math.abs(v) <= 1 / Math.sqrt(3));
         for (double v : b) assertTrue(Math.abs(v) <= 1 / Math.sqrt(3));
         // weight drawn first, then bias, from the same stream
@@ -32,20 +32,20 @@ class LayersTest {
                 assertEquals(s, y[n * 2 + o], 1e-14);
             }
         Linear z = Linear.zeros(4, 1, DType.F32);
-        assertArrayEquals(new float[4], z.weight.toFloatArray());
+        assertArrayEquals(new float[4], z.weight().toFloatArray());
         assertEquals(java.util.List.of("weight", "bias"), java.util.List.copyOf(l.namedParameters().keySet()));
     }
 
     @Test
     void conv2dIsOihwWithFanInInitAndStride() {
         Conv2d c = new Conv2d(4, 6, 3, 2, 1, DType.F32, new Rng(2));
-        assertArrayEquals(new int[] {6, 4, 3, 3}, c.weight.shape());
+        assertArrayEquals(new int[] {6, 4, 3, 3}, c.weight().shape());
         double bound = 1 / Math.sqrt(36);
-        for (float v : c.weight.toFloatArray()) assertTrue(Math.abs(v) <= bound);
+        for (float v : c.weight().toFloatArray()) assertTrue(Math.abs(v) <= bound);
         assertArrayEquals(new int[] {2, 6, 4, 4}, c.forward(Tensor.zeros(DType.F32, 2, 4, 7, 7)).shape());
         // zero input: output = bias
         float[] y = c.forward(Tensor.zeros(DType.F32, 1, 4, 3, 3)).toFloatArray();
-        assertEquals(c.bias.toFloatArray()[5], y[5 * 4], 0f);
+        assertEquals(c.bias().toFloatArray()[5], y[5 * 4], 0f);
     }
 
     @Test

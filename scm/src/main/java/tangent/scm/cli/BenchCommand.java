@@ -19,7 +19,6 @@ import tangent.nn.optim.RAdam;
 import tangent.cuda.Cuda;
 import tangent.cuda.CudaScope;
 import tangent.scm.train.Checkpoint;
-import tangent.scm.train.OnDevice;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Times the sCT training step (one dual forward, backward, RAdam + EMA) on random data.",
@@ -92,7 +91,7 @@ public final class BenchCommand implements Callable<Integer> {
         Models.check(model);
         tangent.core.Device dev = tangent.core.Device.CUDA;
         try {
-            OnDevice.init(dev);
+            Cuda.init(); // the backend and the optimizers' fused kernels
         } catch (IllegalStateException | LinkageError e) {
             String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new UnsupportedOperationException("--device cuda: no CUDA backend usable on this machine (" + why + "); use --device cpu", e);
@@ -100,8 +99,8 @@ public final class BenchCommand implements Callable<Integer> {
         int n = iters != null ? iters : Models.isImage(model) ? 10 : 50;
         Module net = Models.create(model, DType.F32, 0);
         AdaptiveWeight w = new AdaptiveWeight(DType.F32);
-        OnDevice.moveTo(net, dev);
-        OnDevice.moveTo(w, dev);
+        net.to(dev);
+        w.to(dev);
         RAdam opt = RAdam.scmDefault(new Checkpoint.TrainState(net, w).namedParameters()); // net.*, weight.*, as the trainer
         Ema ema = Ema.fixed(net, 0.999);
         TrigFlow tf = TrigFlow.defaults();
@@ -110,7 +109,7 @@ public final class BenchCommand implements Callable<Integer> {
         int[] shape = new int[Models.sampleShape(model).length + 1];
         shape[0] = batch;
         System.arraycopy(Models.sampleShape(model), 0, shape, 1, shape.length - 1);
-        Tensor x0 = OnDevice.to(rng.uniform(DType.F32, -1, 1, shape), dev);
+        Tensor x0 = Cuda.to(rng.uniform(DType.F32, -1, 1, shape), dev);
         System.out.printf(Locale.ROOT, "bench: sCT step, model %s (%d params), batch %d, device cuda (%s, cc %s), %d warm-up + %d timed steps%n",
                 model, net.parameterCount(), batch, Cuda.deviceName(), Cuda.computeCapability(), warm, n);
         double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
@@ -119,8 +118,8 @@ public final class BenchCommand implements Callable<Integer> {
             try (CudaScope scope = CudaScope.open()) {
                 Cuda.synchronize();
                 long t0 = System.nanoTime();
-                Tensor t = OnDevice.to(tf.sampleTimes(rng, batch, DType.F32), dev);
-                Tensor z = OnDevice.to(rng.normal(DType.F32, shape).mul(tf.sigmaD), dev);
+                Tensor t = Cuda.to(tf.sampleTimes(rng, batch, DType.F32), dev);
+                Tensor z = Cuda.to(rng.normal(DType.F32, shape).mul(tf.sigmaD), dev);
                 Tensor loss = obj.loss(x0, z, t, 20000);   // dual forward (taped F + tangent J), g, loss
                 double lv = loss.item();                    // synchronises
                 long t1 = System.nanoTime();

@@ -43,7 +43,7 @@ class CudaStepTest {
 
     @BeforeAll
     static void init() {
-        OnDevice.init(Device.CUDA);
+        Cuda.init();
     }
 
     interface Net {
@@ -69,19 +69,19 @@ class CudaStepTest {
 
         Module cpuNet = make.make();
         AdaptiveWeight cpuW = new AdaptiveWeight(DType.F32);
-        cpuW.fc.weight.copyFrom(rng.normal(DType.F32, 1, AdaptiveWeight.DIM).mul(0.1)); // a non-trivial weight head
+        cpuW.fc.weight().copyFrom(rng.normal(DType.F32, 1, AdaptiveWeight.DIM).mul(0.1)); // a non-trivial weight head
         Module gpuNet = make.make();
         AdaptiveWeight gpuW = new AdaptiveWeight(DType.F32);
-        gpuW.fc.weight.copyFrom(cpuW.fc.weight);
-        OnDevice.moveTo(gpuNet, Device.CUDA);
-        OnDevice.moveTo(gpuW, Device.CUDA);
+        gpuW.fc.weight().copyFrom(cpuW.fc.weight());
+        gpuNet.to(Device.CUDA);
+        gpuW.to(Device.CUDA);
 
         Tensor lc = new ScmObjective(tf, ScmObjective.Method.SCT, (TimeConditioned) cpuNet, cpuW::forward, null).loss(x0, z, t, step);
         lc.backward();
         double lossCpu = lc.item();
         try (CudaScope scope = CudaScope.open()) {
             Tensor lg = new ScmObjective(tf, ScmObjective.Method.SCT, (TimeConditioned) gpuNet, gpuW::forward, null)
-                    .loss(OnDevice.to(x0, Device.CUDA), OnDevice.to(z, Device.CUDA), OnDevice.to(t, Device.CUDA), step);
+                    .loss(Cuda.to(x0, Device.CUDA), Cuda.to(z, Device.CUDA), Cuda.to(t, Device.CUDA), step);
             assertEquals(Device.CUDA, lg.device());
             lg.backward();
             double lossGpu = lg.item();
@@ -129,8 +129,8 @@ class CudaStepTest {
         Map<String, Tensor> pc = new LinkedHashMap<>(), pg = new LinkedHashMap<>();
         pc.put("a", a.detach().add(0).requiresGrad(true));
         pc.put("b", b.detach().add(0).requiresGrad(true));
-        pg.put("a", OnDevice.to(a, Device.CUDA).requiresGrad(true));
-        pg.put("b", OnDevice.to(b, Device.CUDA).requiresGrad(true));
+        pg.put("a", Cuda.to(a, Device.CUDA).requiresGrad(true));
+        pg.put("b", Cuda.to(b, Device.CUDA).requiresGrad(true));
         Optimizer oc = make.make(pc), og = make.make(pg);
         Optimizer.forceTensorOps = tensorOps;
         try {
@@ -139,7 +139,7 @@ class CudaStepTest {
                     for (String k : pc.keySet()) {
                         Tensor g = rng.normal(DType.F32, pc.get(k).shape()).mul(0.1 * s);
                         pc.get(k).setGrad(g);
-                        pg.get(k).setGrad(OnDevice.to(g, Device.CUDA));
+                        pg.get(k).setGrad(Cuda.to(g, Device.CUDA));
                     }
                     oc.step();
                     og.step();
@@ -172,7 +172,7 @@ class CudaStepTest {
     void emaAndClipOnCudaMatchCpu() {
         for (boolean ops : new boolean[] {false, true}) {
             MlpDenoiser c = new MlpDenoiser(2, 64, 2, DType.F32, 1), g = new MlpDenoiser(2, 64, 2, DType.F32, 1);
-            OnDevice.moveTo(g, Device.CUDA);
+            g.to(Device.CUDA);
             Ema ec = Ema.power(c, 6.94), eg = Ema.power(g, 6.94);
             Ema.forceTensorOps = ops;
             Rng rng = new Rng(2);
@@ -181,7 +181,7 @@ class CudaStepTest {
                     for (Map.Entry<String, Tensor> e : c.namedParameters().entrySet()) {
                         Tensor nv = rng.normal(DType.F32, e.getValue().shape());
                         e.getValue().copyFrom(nv);
-                        g.namedParameters().get(e.getKey()).copyFrom(OnDevice.to(nv, Device.CUDA));
+                        g.namedParameters().get(e.getKey()).copyFrom(Cuda.to(nv, Device.CUDA));
                     }
                     ec.update(c);
                     eg.update(g);
@@ -202,10 +202,10 @@ class CudaStepTest {
         try (CudaScope scope = CudaScope.open()) {
             for (int i = 0; i < 3; i++) {
                 Tensor p = rng.normal(DType.F32, 50 + i).requiresGrad(true);
-                Tensor q = OnDevice.to(p, Device.CUDA).requiresGrad(true);
+                Tensor q = Cuda.to(p, Device.CUDA).requiresGrad(true);
                 Tensor gr = rng.normal(DType.F32, 50 + i);
                 p.setGrad(gr);
-                q.setGrad(OnDevice.to(gr, Device.CUDA));
+                q.setGrad(Cuda.to(gr, Device.CUDA));
                 pc.add(p);
                 pg.add(q);
             }
@@ -222,8 +222,8 @@ class CudaStepTest {
         AdaptiveWeight w = new AdaptiveWeight(DType.F32);
         Module cnet = new UNet(TINY, DType.F32, 1);
         AdaptiveWeight cw = new AdaptiveWeight(DType.F32);
-        OnDevice.moveTo(net, Device.CUDA);
-        OnDevice.moveTo(w, Device.CUDA);
+        net.to(Device.CUDA);
+        w.to(Device.CUDA);
         Map<String, Tensor> params = new LinkedHashMap<>(), cparams = new LinkedHashMap<>();
         net.namedParameters().forEach((k, v) -> params.put("net." + k, v));
         w.namedParameters().forEach((k, v) -> params.put("weight." + k, v));
@@ -237,13 +237,13 @@ class CudaStepTest {
         Rng rng = new Rng(9);
         int[] shape = {4, 2, 8, 8};
         Tensor x0c = rng.uniform(DType.F32, -1, 1, shape);
-        Tensor x0 = OnDevice.to(x0c, Device.CUDA);
+        Tensor x0 = Cuda.to(x0c, Device.CUDA);
         long live2 = -1;
         for (int s = 0; s < 5; s++) {
             Tensor t = tf.sampleTimes(rng, 4, DType.F32), z = rng.normal(DType.F32, shape).mul(tf.sigmaD);
             double lg, lc;
             try (CudaScope scope = CudaScope.open()) {
-                Tensor loss = obj.loss(x0, OnDevice.to(z, Device.CUDA), OnDevice.to(t, Device.CUDA), 20000);
+                Tensor loss = obj.loss(x0, Cuda.to(z, Device.CUDA), Cuda.to(t, Device.CUDA), 20000);
                 lg = loss.item();
                 loss.backward();
                 opt.step();
