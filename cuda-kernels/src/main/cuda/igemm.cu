@@ -95,6 +95,18 @@ __device__ __forceinline__ T load_b(const T* __restrict__ src, const ConvShape& 
     return x_at(src, cs, b, c, oh, ow, r, s);
 }
 
+// acc += a b for mma tile (mi, ni) of a warp's 2 x 4, its fragment registers held in
+// acc[2 mi + r / 2][2 ni + r % 2] (r = 0..3, the m16n8k8 accumulator order)
+template <typename Acc>
+__device__ __forceinline__ void mma_into(Acc& acc, int mi, int ni, const float* af, float b0, float b1) {
+    float c[4] = {acc[2 * mi][2 * ni], acc[2 * mi][2 * ni + 1], acc[2 * mi + 1][2 * ni], acc[2 * mi + 1][2 * ni + 1]};
+    mma_tf32(c, af[0], af[1], af[2], af[3], b0, b1);
+    acc[2 * mi][2 * ni] = c[0];
+    acc[2 * mi][2 * ni + 1] = c[1];
+    acc[2 * mi + 1][2 * ni] = c[2];
+    acc[2 * mi + 1][2 * ni + 1] = c[3];
+}
+
 // MODE 0 forward (out = Y, out2 = dY when DUAL), 1 backward-input (out = gX), 2 backward-weight
 // (out = gW, or partial[z] when gridDim.z > 1). a: W (modes 0, 1) or gY (mode 2); src: X (modes
 // 0, 2) or gY (mode 1); src2: dX (DUAL). kChunk: the K range of each z (a multiple of BK).
@@ -194,20 +206,8 @@ __device__ __forceinline__ void conv_gemm(T* __restrict__ out, T* __restrict__ o
                 for (int mi = 0; mi < 2; mi++)
 #pragma unroll
                     for (int ni = 0; ni < 4; ni++) {
-                        float c4[4] = {acc[2 * mi][2 * ni], acc[2 * mi][2 * ni + 1], acc[2 * mi + 1][2 * ni], acc[2 * mi + 1][2 * ni + 1]};
-                        mma_tf32(c4, af[mi][0], af[mi][1], af[mi][2], af[mi][3], bf[ni][0], bf[ni][1]);
-                        acc[2 * mi][2 * ni] = c4[0];
-                        acc[2 * mi][2 * ni + 1] = c4[1];
-                        acc[2 * mi + 1][2 * ni] = c4[2];
-                        acc[2 * mi + 1][2 * ni + 1] = c4[3];
-                        if (DUAL) {
-                            float d4[4] = {acc2[2 * mi][2 * ni], acc2[2 * mi][2 * ni + 1], acc2[2 * mi + 1][2 * ni], acc2[2 * mi + 1][2 * ni + 1]};
-                            mma_tf32(d4, af[mi][0], af[mi][1], af[mi][2], af[mi][3], bf2[ni][0], bf2[ni][1]);
-                            acc2[2 * mi][2 * ni] = d4[0];
-                            acc2[2 * mi][2 * ni + 1] = d4[1];
-                            acc2[2 * mi + 1][2 * ni] = d4[2];
-                            acc2[2 * mi + 1][2 * ni + 1] = d4[3];
-                        }
+                        mma_into(acc, mi, ni, af[mi], bf[ni][0], bf[ni][1]);
+                        if constexpr (DUAL) mma_into(acc2, mi, ni, af[mi], bf2[ni][0], bf2[ni][1]);
                     }
             }
         } else {
