@@ -97,7 +97,9 @@ sanitize() {
     echo "== compute-sanitizer --tool $tool on CudaKernelSmokeTest" | tee -a "$out/sanitizer.log"
     local extra=()
     [[ $tool == racecheck ]] && extra=(--racecheck-report hazard)
-    timeout "$lim" compute-sanitizer --tool "$tool" "${extra[@]}" --target-processes all --error-exitcode 97 \
+    local cs=$(command -v compute-sanitizer || ls /usr/local/cuda*/bin/compute-sanitizer 2>/dev/null | head -1)
+    if [[ -z $cs ]]; then checks+=("FAIL  compute-sanitizer $tool  (not found)"); fail=1; return; fi
+    timeout "$lim" "$cs" --tool "$tool" "${extra[@]}" --target-processes all --error-exitcode 97 \
         "$java" "${jopts[@]}" -Dtangent.cuda.sync=true "${junit[@]}" --select-class tangent.cuda.CudaKernelSmokeTest \
         >>"$out/sanitizer.log" 2>&1
     local rc=$?
