@@ -23,13 +23,14 @@ rm -rf "$dev/lib"
 mkdir -p "$dev/lib"
 cp core/"$build"/tangent-core-*.jar cuda-kernels/"$build"/tangent-cuda-kernels-*.jar nn/"$build"/tangent-nn-*.jar \
     scm/"$build"/tangent-scm-*.jar scm/"$build"/lib/picocli-*.jar "$dev/lib/"
+listing=$(unzip -l "$dev"/lib/tangent-cuda-kernels-0*.jar)
 for m in elementwise reduce gemm conv optim norm act igemm rng; do
-    unzip -l "$dev"/lib/tangent-cuda-kernels-0*.jar | grep -q "tangent/cuda/$m.sm90.ptx" || { echo "prepare.sh: $m.sm90.ptx is missing from the jar" >&2; exit 1; }
+    grep -q "tangent/cuda/$m.sm90.ptx" <<<"$listing" || { echo "prepare.sh: $m.sm90.ptx is missing from the jar" >&2; exit 1; }
 done
 (cd cuda-kernels/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-cuda-kernels-tests.jar" .)
 (cd scm/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-scm-tests.jar" tangent)  # classes only (no test data)
 unzip -l "$dev/lib/tangent-scm-tests.jar" | grep -c 'tangent/scm/train/CudaStepTest.class' >/dev/null || { echo "prepare.sh: CudaStepTest missing from the scm test jar" >&2; exit 1; }
-unzip -l "$dev/lib/tangent-cuda-kernels-tests.jar" | grep -q 'tangent/cuda/CudaKernelSmokeTest.class' || { echo "prepare.sh: CudaKernelSmokeTest (run.sh's sanitizer target) missing from the test jar" >&2; exit 1; }
+grep -q 'tangent/cuda/CudaKernelSmokeTest.class' <<<"$(unzip -l "$dev/lib/tangent-cuda-kernels-tests.jar")" || { echo "prepare.sh: CudaKernelSmokeTest (run.sh's sanitizer target) missing from the test jar" >&2; exit 1; }
 command -v python3 >/dev/null && for f in benchmarks/pytorch/sct_step.py benchmarks/jax/sct_step.py; do
     python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])" "$f" || { echo "prepare.sh: $f does not parse" >&2; exit 1; }
 done
