@@ -23,10 +23,17 @@ rm -rf "$dev/lib"
 mkdir -p "$dev/lib"
 cp core/"$build"/tangent-core-*[0-9].jar cuda-kernels/"$build"/tangent-cuda-kernels-*[0-9].jar nn/"$build"/tangent-nn-*[0-9].jar \
     scm/"$build"/tangent-scm-*[0-9].jar scm/"$build"/lib/picocli-*.jar "$dev/lib/"
-unzip -l "$dev"/lib/tangent-cuda-kernels-*[0-9].jar | grep -c 'tangent/cuda/gemm.sm90.ptx' >/dev/null || { echo "prepare.sh: the PTX is missing from the jar" >&2; exit 1; }
+listing=$(unzip -l "$dev"/lib/tangent-cuda-kernels-*[0-9].jar)
+for m in elementwise reduce gemm conv optim norm act igemm rng; do
+    grep -q "tangent/cuda/$m.sm90.ptx" <<<"$listing" || { echo "prepare.sh: $m.sm90.ptx is missing from the jar" >&2; exit 1; }
+done
 (cd cuda-kernels/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-cuda-kernels-tests.jar" .)
 (cd scm/"$build"/test-classes && jar cf "$root/$dev/lib/tangent-scm-tests.jar" tangent)  # classes only (no test data)
 unzip -l "$dev/lib/tangent-scm-tests.jar" | grep -c 'tangent/scm/train/CudaStepTest.class' >/dev/null || { echo "prepare.sh: CudaStepTest missing from the scm test jar" >&2; exit 1; }
+grep -q 'tangent/cuda/CudaKernelSmokeTest.class' <<<"$(unzip -l "$dev/lib/tangent-cuda-kernels-tests.jar")" || { echo "prepare.sh: CudaKernelSmokeTest (run.sh's sanitizer target) missing from the test jar" >&2; exit 1; }
+command -v python3 >/dev/null && for f in benchmarks/pytorch/sct_step.py benchmarks/jax/sct_step.py; do
+    python3 -c "import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])" "$f" || { echo "prepare.sh: $f does not parse" >&2; exit 1; }
+done
 cp "$m2/org/jcuda/jcuda/$jcuda/jcuda-$jcuda.jar" "$dev/lib/"
 /work/shared/device/slim-jcuda-natives.sh "$m2/org/jcuda/jcuda-natives/$jcuda/jcuda-natives-$jcuda-linux-x86_64.jar" \
     "$dev/lib/jcuda-natives-$jcuda-linux-x86_64-slim.jar" >/dev/null
@@ -47,4 +54,5 @@ echo "== .device contents"
 du -sh "$dev" "$dev"/jre "$dev"/lib/* "$dev"/junit-platform-console-standalone.jar
 total=$(du -sm "$dev" | cut -f1)
 (( total < 60 )) || { echo "prepare.sh: .device is ${total} MiB, too big for the 64 MiB carry limit" >&2; exit 1; }
-echo "ready: carry .device and run: bash cuda-kernels/device/run.sh   (cuda tests of cuda-kernels and scm, then bench)"
+echo "ready: on the GPU machine, one call with carry [.device] and timeout_s 560: OUT=\$OUT bash cuda-kernels/device/run.sh"
+echo "       (cuda tests, bench fmnist-s b128, PyTorch/JAX references, compute-sanitizer; about 8 minutes)"

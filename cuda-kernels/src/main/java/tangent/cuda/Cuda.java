@@ -33,7 +33,7 @@ public final class Cuda {
     private Cuda() {}
 
     /** The kernel modules, one per src/main/cuda/NAME.cu. */
-    static final String[] MODULES = {"elementwise", "reduce", "gemm", "conv", "optim"};
+    static final String[] MODULES = {"elementwise", "reduce", "gemm", "conv", "optim", "norm", "act", "igemm", "rng"};
 
     static final boolean SYNC = Boolean.getBoolean("tangent.cuda.sync");
 
@@ -152,6 +152,22 @@ public final class Cuda {
             s.close();
             d.close();
         }
+    }
+
+    /**
+     * How float32 convolutions multiply: "fp32" (FFMA, exact float32; the default) or "tf32" (tensor
+     * cores: operands rounded to TF32, 10-bit mantissa, float32 accumulation; relative error near
+     * 3e-4). Also -Dtangent.cuda.precision=tf32. float64 is unaffected.
+     */
+    public static void setConvPrecision(String precision) {
+        if (!precision.equals("fp32") && !precision.equals("tf32"))
+            throw new IllegalArgumentException("precision '" + precision + "': use fp32 or tf32");
+        CudaConv.tf32 = precision.equals("tf32");
+    }
+
+    /** "fp32" or "tf32": see {@link #setConvPrecision}. */
+    public static String convPrecision() {
+        return CudaConv.tf32 ? "tf32" : "fp32";
     }
 
     /** The device's name, e.g. "NVIDIA H100 80GB HBM3" (initialises). */

@@ -16,6 +16,7 @@ import tangent.core.Shape;
 import tangent.core.Tensor;
 import tangent.core.backend.Backend;
 import tangent.core.backend.BinaryFn;
+import tangent.core.backend.Broadcast;
 import tangent.core.backend.ReduceFn;
 import tangent.core.backend.UnaryFn;
 import tangent.core.cpu.CpuBackend;
@@ -31,9 +32,13 @@ import tangent.core.cpu.CpuBackend;
  *       (deterministic, no atomics)</li>
  *   <li>gemm.cu: batched GEMM, 128x128 tiles with 8x8 register blocks, transA/transB, rank-2
  *       operands broadcast (batch stride 0); float32 accumulates in float</li>
- *   <li>conv.cu: im2col / col2im (gather, no atomics) around the GEMM; backwardWeight forms one
- *       partial product per image and sums them with the deterministic reduction;
- *       upsample2x, sumPool2x</li>
+ *   <li>igemm.cu ({@link CudaConv}): conv2d as implicit GEMMs with the batch folded in (forward with
+ *       the bias, the dual forward reading W once, backward-input, split-K backward-weight summed in
+ *       a fixed order); the default</li>
+ *   <li>conv.cu: im2col / col2im (gather, no atomics) around the GEMM, selected by
+ *       -Dtangent.cuda.conv=im2col; upsample2x, sumPool2x</li>
+ *   <li>norm.cu, act.cu ({@link CudaFused}): Backend's fused primitives (group_norm, pixel_norm,
+ *       silu and softmax with their tangents; the statistics they save have x's dtype)</li>
  * </ul>
  * Every output is a new {@link CudaStorage}: it joins the current {@link CudaScope}, or belongs to
  * the caller. Temporaries (compact copies, im2col buffers) are closed before returning.
@@ -42,6 +47,11 @@ public final class CudaBackend implements Backend {
     public static final CudaBackend INSTANCE = new CudaBackend();
 
     private static final int THREADS = 256;
+    /**
+     * Convolutions as implicit GEMMs (igemm.cu, {@link CudaConv}); -Dtangent.cuda.conv=im2col selects
+     * im2col with the batched GEMM (conv.cu + gemm.cu) instead.
+     */
+    static final boolean IMPLICIT_CONV = !"im2col".equals(System.getProperty("tangent.cuda.conv"));
     /** Largest im2col buffer (elements); convolutions of bigger batches run in chunks of images. */
     static long colLimit = 1L << 26;
 
@@ -79,7 +89,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** x when compact, else a compact copy (the caller closes it when it is not x). */
-    private Tensor compact(Tensor x) {
+    Tensor compact(Tensor x) {
         st("compact", x);
         if (x.isCompact()) return x;
         Tensor y = alloc(x.dtype(), x.shape());
@@ -126,19 +136,6 @@ public final class CudaBackend implements Backend {
     /** 1-D grid-stride launch over n elements. */
     static void launch1d(String kernel, long n, Supplier<String> shapes, Object... args) {
         launch(kernel, blocks(n), 1, 1, THREADS, shapes, args);
-    }
-
-    /** Strides of a tensor of shape s broadcast (NumPy, aligned right) to out; 0 on broadcast dims. */
-    static int[] broadcastStrides(int[] s, int[] strides, int[] out) {
-        int[] r = new int[out.length];
-        int off = out.length - s.length;
-        if (off < 0) throw new IllegalArgumentException("cannot broadcast " + Shape.str(s) + " to " + Shape.str(out));
-        for (int i = 0; i < s.length; i++) {
-            if (s[i] == out[i + off]) r[i + off] = strides[i];
-            else if (s[i] == 1) r[i + off] = 0;
-            else throw new IllegalArgumentException("cannot broadcast " + Shape.str(s) + " to " + Shape.str(out));
-        }
-        return r;
     }
 
     static final int MAXR = 8;
@@ -344,8 +341,8 @@ public final class CudaBackend implements Backend {
         long n = y.numel();
         if (n > 0)
             launch1d(k, n, shapes("fn", fn, "a", a, "b", b, "out", outShape), fn.ordinal(), ptr(k, y), ptr(k, a), ptr(k, b),
-                    idx(k, outShape, broadcastStrides(a.shape(), a.strides(), outShape),
-                            broadcastStrides(b.shape(), b.strides(), outShape), y.strides()), n);
+                    idx(k, outShape, Broadcast.strides(a.shape(), a.strides(), outShape),
+                            Broadcast.strides(b.shape(), b.strides(), outShape), y.strides()), n);
         return y;
     }
 
@@ -360,9 +357,9 @@ public final class CudaBackend implements Backend {
         long n = y.numel();
         if (n > 0)
             launch1d(k, n, shapes("cond", cond, "a", a, "b", b, "out", outShape), ptr(k, y), ptr(k, cond), ptr(k, a), ptr(k, b),
-                    idx(k, outShape, broadcastStrides(cond.shape(), cond.strides(), outShape),
-                            broadcastStrides(a.shape(), a.strides(), outShape),
-                            broadcastStrides(b.shape(), b.strides(), outShape), y.strides()), n);
+                    idx(k, outShape, Broadcast.strides(cond.shape(), cond.strides(), outShape),
+                            Broadcast.strides(a.shape(), a.strides(), outShape),
+                            Broadcast.strides(b.shape(), b.strides(), outShape), y.strides()), n);
         return y;
     }
 
@@ -486,6 +483,28 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor w, int stride, int pad) {
+        return IMPLICIT_CONV ? CudaConv.forward(x, null, w, null, stride, pad)[0] : conv2dIm2col(x, w, stride, pad);
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
+        if (IMPLICIT_CONV) return CudaConv.forward(x, null, w, bias, stride, pad)[0];
+        return Backend.super.conv2d(x, w, bias, stride, pad);
+    }
+
+    @Override
+    public Tensor[] conv2dDual(Tensor x, Tensor dx, Tensor w, Tensor bias, int stride, int pad) {
+        if (!IMPLICIT_CONV) return null;
+        if (dx == null) return new Tensor[] {conv2d(x, w, bias, stride, pad), zeros(x.dtype(), outShape(x.shape(), w.shape(), stride, pad))};
+        return CudaConv.forward(x, dx, w, bias, stride, pad);
+    }
+
+    private static int[] outShape(int[] xs, int[] ws, int stride, int pad) {
+        return new int[] {xs[0], ws[0], outSize(xs[2], ws[2], stride, pad), outSize(xs[3], ws[3], stride, pad)};
+    }
+
+    /** conv2d through im2col (gather) and the batched GEMM, image chunk by image chunk. */
+    Tensor conv2dIm2col(Tensor x, Tensor w, int stride, int pad) {
         int[] xs = x.shape(), ws = w.shape();
         int B = xs[0], C = xs[1], H = xs[2], W = xs[3], O = ws[0], kh = ws[2], kw = ws[3];
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad);
@@ -526,6 +545,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
+        if (IMPLICIT_CONV) return CudaConv.backwardInput(gy, w, xShape, stride, pad);
+        return conv2dBackwardInputIm2col(gy, w, xShape, stride, pad);
+    }
+
+    /** The adjoint through the GEMM and col2im (gather, no atomics). */
+    Tensor conv2dBackwardInputIm2col(Tensor gy, Tensor w, int[] xShape, int stride, int pad) {
         int[] ws = w.shape(), gs = gy.shape();
         int B = xShape[0], C = xShape[1], H = xShape[2], W = xShape[3], O = ws[0], kh = ws[2], kw = ws[3];
         int Ho = gs[2], Wo = gs[3];
@@ -567,6 +592,12 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
+        if (IMPLICIT_CONV) return CudaConv.backwardWeight(x, gy, wShape, stride, pad);
+        return conv2dBackwardWeightIm2col(x, gy, wShape, stride, pad);
+    }
+
+    /** One GEMM per image into (B, O, R) partials over im2col, then the deterministic sum over B. */
+    Tensor conv2dBackwardWeightIm2col(Tensor x, Tensor gy, int[] wShape, int stride, int pad) {
         int[] xs = x.shape(), gs = gy.shape();
         int B = xs[0], C = xs[1], H = xs[2], W = xs[3], O = wShape[0], kh = wShape[2], kw = wShape[3];
         int Ho = gs[2], Wo = gs[3];
@@ -642,5 +673,50 @@ public final class CudaBackend implements Backend {
             closeIfTemp(c, x);
         }
         return y;
+    }
+
+    // ---- fused primitives (norm.cu, act.cu through CudaFused) -------------------------------
+
+    @Override
+    public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        Tensor[] r = CudaFused.groupNorm(x, null, gamma, beta, null, null, groups, eps, false);
+        return new Tensor[] {r[0], r[2], r[3]};
+    }
+
+    @Override
+    public Tensor[] groupNormJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups, double eps) {
+        return CudaFused.groupNorm(x, dx, gamma, beta, dgamma, dbeta, groups, eps, true);
+    }
+
+    @Override
+    public Tensor[] groupNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma, boolean wantBeta,
+                                      int groups) {
+        return CudaFused.groupNormBackward(x, gamma, mean, rstd, gy, wantGamma, wantBeta, groups);
+    }
+
+    @Override
+    public Tensor[] siluJvp(Tensor x, Tensor dx, boolean wantDerivative) {
+        return CudaFused.siluJvp(x, dx, wantDerivative);
+    }
+
+    @Override
+    public Tensor[] pixelNorm(Tensor v, int axis, double eps) {
+        Tensor[] r = CudaFused.pixelNorm(v, null, axis, eps, false);
+        return new Tensor[] {r[0], r[2]};
+    }
+
+    @Override
+    public Tensor[] pixelNormJvp(Tensor v, Tensor dv, int axis, double eps) {
+        return CudaFused.pixelNorm(v, dv, axis, eps, true);
+    }
+
+    @Override
+    public Tensor pixelNormBackward(Tensor v, Tensor rstd, Tensor gy, int axis) {
+        return CudaFused.pixelNormBackward(v, rstd, gy, axis);
+    }
+
+    @Override
+    public Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
+        return CudaFused.softmax(x, dx, axis, true);
     }
 }

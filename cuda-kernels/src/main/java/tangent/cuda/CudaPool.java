@@ -31,7 +31,7 @@ public final class CudaPool {
     }
 
     private static final Map<Long, ArrayDeque<Block>> FREE = new HashMap<>();
-    private static long inUseBytes, cachedBytes, deviceAllocs, reuses, liveBlocks;
+    private static long inUseBytes, peakInUseBytes, cachedBytes, deviceAllocs, reuses, liveBlocks;
 
     static long sizeClass(long bytes) {
         if (bytes <= 512) return 512;
@@ -61,6 +61,7 @@ public final class CudaPool {
             b = new Block(p, size);
         }
         inUseBytes += size;
+        peakInUseBytes = Math.max(peakInUseBytes, inUseBytes);
         liveBlocks++;
         return b;
     }
@@ -87,6 +88,11 @@ public final class CudaPool {
         return inUseBytes;
     }
 
+    /** The most bytes held by open storages at any time (size classes, i.e. as allocated). */
+    public static synchronized long peakInUseBytes() {
+        return peakInUseBytes;
+    }
+
     /** Bytes in the free lists, ready for reuse. */
     public static synchronized long cachedBytes() {
         return cachedBytes;
@@ -108,7 +114,7 @@ public final class CudaPool {
     }
 
     public static synchronized String stats() {
-        return String.format("pool: %.1f MiB in use in %d blocks, %.1f MiB cached, %d cuMemAlloc calls, %d reuses",
-                inUseBytes / 1048576.0, liveBlocks, cachedBytes / 1048576.0, deviceAllocs, reuses);
+        return String.format("pool: %.1f MiB in use in %d blocks (peak %.1f MiB), %.1f MiB cached, %d cuMemAlloc calls, %d reuses",
+                inUseBytes / 1048576.0, liveBlocks, peakInUseBytes / 1048576.0, cachedBytes / 1048576.0, deviceAllocs, reuses);
     }
 }

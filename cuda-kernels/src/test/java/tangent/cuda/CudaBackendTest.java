@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import static tangent.cuda.CudaTesting.*;
 
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,24 +22,8 @@ import tangent.core.backend.UnaryFn;
  * functions are within 2 ulp, the CPU computes some in double); products scale with K.
  */
 @Tag("cuda")
-class CudaBackendTest {
+class CudaBackendTest extends CudaScopedTest {
     private final Random r = new Random(42);
-    private CudaScope scope;
-
-    @BeforeAll
-    static void init() {
-        Cuda.init();
-    }
-
-    @BeforeEach
-    void open() {
-        scope = CudaScope.open();
-    }
-
-    @AfterEach
-    void closeScope() {
-        scope.close();
-    }
 
     static double rtol(DType dt) {
         return dt == DType.F32 ? 1e-6 : 1e-12;
@@ -265,7 +246,13 @@ class CudaBackendTest {
         long saved = CudaBackend.colLimit;
         CudaBackend.colLimit = 3 * 27 * 63; // forces chunks of a few images
         try {
-            conv(DType.F64, new int[] {7, 3, 7, 9}, new int[] {5, 3, 3, 3}, 1, 1, 1e-12);
+            int[] xs = {7, 3, 7, 9}, ws = {5, 3, 3, 3};
+            Tensor[] x = compact(r, DType.F64, xs), w = compact(r, DType.F64, ws), gy = compact(r, DType.F64, 7, 5, 7, 9);
+            scaled("chunked im2col conv2d", CPU.conv2d(x[0], w[0], 1, 1), GPU.conv2dIm2col(x[1], w[1], 1, 1), 1e-12);
+            scaled("chunked im2col backward-input", CPU.conv2dBackwardInput(gy[0], w[0], xs, 1, 1),
+                    GPU.conv2dBackwardInputIm2col(gy[1], w[1], xs, 1, 1), 1e-12);
+            scaled("chunked im2col backward-weight", CPU.conv2dBackwardWeight(x[0], gy[0], ws, 1, 1),
+                    GPU.conv2dBackwardWeightIm2col(x[1], gy[1], ws, 1, 1), 1e-12);
         } finally {
             CudaBackend.colLimit = saved;
         }

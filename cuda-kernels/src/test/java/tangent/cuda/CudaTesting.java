@@ -78,7 +78,14 @@ final class CudaTesting {
     /** max |cpu - gpu| <= tol * max(1, max |cpu|). */
     static void scaled(String what, Tensor cpu, Tensor gpu, double tol) {
         assertArrayEquals(cpu.shape(), gpu.shape(), what + ": shape");
-        double[] a = cpu.toDoubleArray(), b = gpu.toDoubleArray();
+        scaled(what, cpu.toDoubleArray(), gpu, tol);
+    }
+
+    /** max |ref - gpu| <= tol * max(1, max |ref|), for a reference computed on the host. */
+    static void scaled(String what, double[] a, Tensor gpu, double tol) {
+        assertNotNull(gpu, what + ": missing output");
+        double[] b = gpu.toDoubleArray();
+        assertEquals(a.length, b.length, what + ": length");
         double scale = 1, worst = 0;
         int at = -1;
         for (double v : a) scale = Math.max(scale, Math.abs(v));

@@ -1,5 +1,7 @@
 package tangent.core.cpu;
 
+import tangent.core.backend.Broadcast;
+
 /**
  * Walks an n-d index space as rows: all dimensions but the last form the row index, the last is
  * the inner loop. Dimensions are first coalesced (merged where every operand's strides allow), so
@@ -67,12 +69,8 @@ final class StridedRows {
         return off;
     }
 
-    /** Strides of a tensor broadcast to outShape (0 along broadcast dimensions). */
+    /** Strides of a tensor broadcast to outShape (0 along broadcast dimensions): {@link Broadcast#strides}. */
     static int[] broadcastStrides(int[] shape, int[] strides, int[] outShape) {
-        int[] out = new int[outShape.length];
-        int lead = outShape.length - shape.length;
-        for (int i = lead; i < outShape.length; i++)
-            out[i] = shape[i - lead] == 1 && outShape[i] != 1 ? 0 : strides[i - lead];
-        return out;
+        return Broadcast.strides(shape, strides, outShape);
     }
 }

@@ -19,7 +19,7 @@ import tangent.core.backend.Backend;
  * vjp:     gx = conv2d_backward_input(gy, w), gw = conv2d_backward_weight(x, gy),
  *          gb = sum of gy over (B, Ho, Wo)
  * cpu:     CpuBackend.conv2d, CpuBackend.conv2dDual
- * cuda:    im2col_* (conv.cu), gemm_* (gemm.cu), binary_* (elementwise.cu)
+ * cuda:    conv_fwd_* (igemm.cu), conv_dual_* (igemm.cu), im2col_* (conv.cu), gemm_* (gemm.cu)
  * }</pre>
  */
 public final class Conv2d extends Op {

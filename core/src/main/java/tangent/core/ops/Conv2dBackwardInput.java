@@ -17,7 +17,7 @@ import tangent.core.backend.Backend;
  * jvp:     dgx = bi(dgy, w) + bi(gy, dw)
  * vjp:     g_gy = conv2d(g, w), g_w = conv2d_backward_weight(g, gy)
  * cpu:     CpuBackend.conv2dBackwardInput
- * cuda:    gemm_* (gemm.cu), col2im_* (conv.cu)
+ * cuda:    conv_bwd_input_* (igemm.cu), gemm_* (gemm.cu), col2im_* (conv.cu)
  * }</pre>
  */
 public final class Conv2dBackwardInput extends Op {

@@ -15,7 +15,7 @@ import tangent.core.backend.Backend;
  * jvp:     dgw = bw(dx, gy) + bw(x, dgy)
  * vjp:     g_x = conv2d_backward_input(gy, g), g_gy = conv2d(x, g)
  * cpu:     CpuBackend.conv2dBackwardWeight
- * cuda:    im2col_* (conv.cu), gemm_* (gemm.cu)
+ * cuda:    conv_bwd_weight_* (igemm.cu), conv_splitk_sum (igemm.cu), im2col_* (conv.cu), gemm_* (gemm.cu)
  * }</pre>
  */
 public final class Conv2dBackwardWeight extends Op {

@@ -21,7 +21,7 @@ import tangent.core.backend.Backend;
  * jvp:     dy = gamma lin(dx) + dgamma xhat + dbeta
  * vjp:     gx = lin(gamma gy), ggamma = sum_(B, spatial) gy xhat, gbeta = sum_(B, spatial) gy
  * cpu:     CpuBackend.groupNorm, CpuBackend.groupNormJvp, CpuBackend.groupNormBackward
- * cuda:    none (the composite: reduce_*, binary_*, unary_* kernels)
+ * cuda:    group_norm_fwd_* (norm.cu), group_norm_bwd_* (norm.cu), group_norm_colsum_* (norm.cu)
  * }</pre>
  * Fused kernels (the inputs' {@link Backend#groupNorm}, {@link Backend#groupNormJvp},
  * {@link Backend#groupNormBackward}) do the forward, the forward+JVP and the VJP in one pass per

@@ -16,7 +16,7 @@ import tangent.core.backend.Backend;
  * jvp:     dy = r (dv - y mean(y dv))          (mean along the axis)
  * vjp:     gv = r (gy - y mean(y gy))          (the Jacobian is symmetric)
  * cpu:     CpuBackend.pixelNorm, CpuBackend.pixelNormJvp, CpuBackend.pixelNormBackward
- * cuda:    none (the composite: reduce_*, binary_*, unary_* kernels)
+ * cuda:    pixel_norm_fwd_* (norm.cu), pixel_norm_bwd_* (norm.cu)
  * }</pre>
  * Fused kernels: the inputs' {@link Backend#pixelNorm} (returns y and r; the tape node keeps r
  * for the VJP), {@link Backend#pixelNormJvp} and {@link Backend#pixelNormBackward}; the VJP takes

@@ -15,7 +15,7 @@ import tangent.core.backend.UnaryFn;
  * jvp:     dy = f'(x) dx
  * vjp:     gx = f'(x) gy
  * cpu:     CpuBackend.unary, CpuBackend.siluJvp (silu's value, tangent and derivative in one pass)
- * cuda:    unary_* (elementwise.cu)
+ * cuda:    unary_* (elementwise.cu), silu_jvp_* (act.cu)
  * }</pre>
  */
 public final class Unary extends Op {
