@@ -14,7 +14,7 @@ import tangent.core.backend.Backend;
  * jvp:     dy = y (dx - sum(y dx))             (sums along the axis)
  * vjp:     gx = y (gy - sum(y gy))
  * cpu:     CpuBackend.softmaxJvp (forward+JVP; the forward is the composite's kernels)
- * cuda:    softmax_fwd_* (act.cu) (forward+JVP; the VJP is the rule's kernels)
+ * cuda:    softmax_fwd_* (act.cu), softmax_vjp_* (act.cu)
  * }</pre>
  * The forward is {@link #composite} (primitives, under no-grad); the forward+JVP is the inputs'
  * {@link Backend#softmaxJvp} when the backend has it (and fused is on). The rules are written
