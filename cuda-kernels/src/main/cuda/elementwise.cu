@@ -1,7 +1,7 @@
 // Elementwise kernels: fill, strided copy with dtype conversion, unary (UnaryFn), binary with
 // broadcasting (BinaryFn), where. Operands are strided views described by an Idx; outputs of
 // unary/binary/where are compact (written at the linear index). Function codes are the Java enum
-// ordinals (checked by KernelCodesTest).
+// ordinals (checked by CudaBuildTest).
 #include "common.cuh"
 
 // UnaryFn ordinals
