@@ -99,9 +99,57 @@ public final class Conv2dKernels {
                         if (hi < 0 || hi >= H) continue;
                         int o = row + i * Wo;
                         int dst = gxOff + (c * H + hi) * W + jlo * stride + q - pad;
-                        for (int j = jlo; j < jhi; j++, dst += stride) gx[dst] += cols[o + j];
+                        if (stride == 1) {
+                            addInto(gx, dst, cols, o + jlo, jhi - jlo);
+                        } else {
+                            for (int j = jlo; j < jhi; j++, dst += stride) gx[dst] += cols[o + j];
+                        }
                     }
                 }
+    }
+
+    /**
+     * {@link #col2imFast} for stride 1 and Wo == W (e.g. 3x3 pad 1): output pixel l = i*W + j of cols
+     * row (c, p, q) adds into gx plane c at l + (p - pad)*W + (q - pad), so a row's valid output rows
+     * are one contiguous, vectorisable add. The row's out-of-image columns (j + q - pad outside
+     * [0, W)) are first set to +0 in cols; the add then also passes over them, landing on the edge
+     * of a neighbouring row or plane of the same image (never outside it: the range is clipped to the
+     * image) and changing nothing there, because every gx sum starts at +0 and so is never -0, and
+     * s + (+0) == s bit for bit. Each gx element receives its terms in the (c, p, q) order of
+     * col2imFast: identical results. Overwrites the out-of-image entries of cols.
+     */
+    private static void col2imSameWidth(float[] cols, int colsOff, int C, int H, int W, int kh, int kw, int pad,
+                                        int Ho, float[] gx, int gxOff) {
+        int L = Ho * W, plane = H * W, img = C * plane;
+        for (int c = 0; c < C; c++)
+            for (int p = 0; p < kh; p++)
+                for (int q = 0; q < kw; q++) {
+                    int row = colsOff + ((c * kh + p) * kw + q) * L;
+                    int dp = p - pad, dq = q - pad;
+                    int jlo = Math.max(0, -dq), jhi = Math.min(W, W - dq); // valid output columns
+                    int ilo = Math.max(0, -dp), ihi = Math.min(Ho, H - dp); // valid output rows
+                    if (jlo >= jhi || ilo >= ihi) continue;
+                    if (jlo > 0 || jhi < W) {
+                        for (int i = ilo; i < ihi; i++) {
+                            int o = row + i * W;
+                            for (int j = 0; j < jlo; j++) cols[o + j] = 0f;
+                            for (int j = jhi; j < W; j++) cols[o + j] = 0f;
+                        }
+                    }
+                    // gx index (relative to the image) of output pixel l: c*plane + dp*W + dq + l
+                    int rel = c * plane + dp * W + dq;
+                    int la = Math.max(ilo * W, -rel), lb = Math.min(ihi * W, img - rel);
+                    if (la < lb) addInto(gx, gxOff + rel + la, cols, row + la, lb - la);
+                }
+    }
+
+    /** dst[d + t] += src[s + t] for t < n (Vector API when available; the same float adds either way). */
+    private static void addInto(float[] dst, int d, float[] src, int s, int n) {
+        if (GemmF32.simd) {
+            ConvSimd.addInto(dst, d, src, s, n);
+            return;
+        }
+        for (int t = 0; t < n; t++) dst[d + t] += src[s + t];
     }
 
     /** First output column j with j*stride + q - pad >= 0. */
@@ -208,7 +256,11 @@ public final class Conv2dKernels {
                     for (int i = 0; i < n; i++) {
                         int gxo = (b0 + i) * C * H * W;
                         java.util.Arrays.fill(gx, gxo, gxo + C * H * W, 0f);
-                        col2imFast(cols, i * CK * L, C, H, W, kh, kw, stride, pad, Ho, Wo, gx, gxo);
+                        if (stride == 1 && Wo == W) {
+                            col2imSameWidth(cols, i * CK * L, C, H, W, kh, kw, pad, Ho, gx, gxo);
+                        } else {
+                            col2imFast(cols, i * CK * L, C, H, W, kh, kw, stride, pad, Ho, Wo, gx, gxo);
+                        }
                     }
                 }
             }

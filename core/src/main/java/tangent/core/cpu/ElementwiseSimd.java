@@ -29,6 +29,9 @@ final class ElementwiseSimd {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
 
     private static final float LOG2E = 1.44269504088896341f;
+    /** 1.5 * 2^23: for |v| < 2^22, (v + ROUND) - ROUND is v rounded to the nearest integer. */
+    private static final float ROUND = 12582912f;
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
     private static final float LN2_HI = 0.693359375f, LN2_LO = -2.12194440e-4f; // ln 2 = LN2_HI + LN2_LO
 
     /**
@@ -38,9 +41,13 @@ final class ElementwiseSimd {
      */
     static FloatVector expNonPositive(FloatVector y) {
         y = y.max(-104f);
-        // n = round(y log2 e): y log2 e <= 0, so truncating (v - 0.5) rounds to nearest
-        FloatVector nf = y.mul(LOG2E).sub(0.5f).convert(VectorOperators.F2I, 0).reinterpretAsInts()
-                .convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        // n = round(y log2 e): y log2 e <= 0, so truncating v = y log2 e - 0.5 (in [-151, -0.5]) rounds
+        // to nearest. Truncation of v < 0 is its ceiling: rint(v) = (v + ROUND) - ROUND, plus one where
+        // that is below v. (JDK 17's C2 has no vector float-to-int conversion: a convert() here would
+        // run lane by lane on boxed vectors; these are exactly rounded float operations instead.)
+        FloatVector v = y.mul(LOG2E).sub(0.5f);
+        FloatVector rv = v.add(ROUND).sub(ROUND);
+        FloatVector nf = rv.blend(rv.add(1f), rv.lt(v));
         FloatVector r = nf.fma(FloatVector.broadcast(S, -LN2_HI), y);
         r = nf.fma(FloatVector.broadcast(S, -LN2_LO), r);
         FloatVector poly = FloatVector.broadcast(S, 1.9875691500e-4f);
@@ -51,7 +58,8 @@ final class ElementwiseSimd {
         poly = poly.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
         FloatVector er = poly.mul(r.mul(r)).add(r).add(1f);
         // 2^n = 2^n1 2^n2 with n1 = n / 2, n2 = n - n1, both >= -75: normal floats
-        jdk.incubator.vector.IntVector n = nf.convert(VectorOperators.F2I, 0).reinterpretAsInts();
+        // the integer n sits in the low mantissa bits of nf + ROUND (ulp 1 on [2^23, 2^24))
+        jdk.incubator.vector.IntVector n = nf.add(ROUND).reinterpretAsInts().sub(ROUND_BITS);
         jdk.incubator.vector.IntVector n1 = n.lanewise(VectorOperators.ASHR, 1), n2 = n.sub(n1);
         FloatVector s1 = n1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         FloatVector s2 = n2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
@@ -66,36 +74,77 @@ final class ElementwiseSimd {
         return new FloatVector[] {p.blend(q, neg), q.blend(p, neg)};
     }
 
+    /*
+     * Each kernel runs whole vectors only; a last partial vector goes through the same loop on
+     * zero-padded copies (lanes are independent, so it gets the same bits as in a full vector).
+     * On JDK 17 masked loads and stores are slow paths (run lane by lane on boxed vectors), and a
+     * second, masked copy of the arithmetic in the same method would push C2 past its inlining
+     * budget, after which the vector operations are no longer intrinsified and each one allocates.
+     */
+
     /** o[i] = silu(a[off + i]) for i in [lo, hi). */
     static void silu(float[] a, int off, float[] o, int lo, int hi) {
-        for (int i = lo; i < hi; i += S.length()) {
-            VectorMask<Float> m = S.indexInRange(i, hi);
-            FloatVector x = FloatVector.fromArray(S, a, off + i, m);
-            x.mul(sigmoid(x)[0]).intoArray(o, i, m);
+        int n = hi - lo, full = S.loopBound(n), r = n - full;
+        siluVectors(a, off + lo, o, lo, full);
+        if (r == 0) return;
+        float[] ta = new float[S.length()], to = new float[S.length()];
+        System.arraycopy(a, off + lo + full, ta, 0, r);
+        siluVectors(ta, 0, to, 0, S.length());
+        System.arraycopy(to, 0, o, lo + full, r);
+    }
+
+    private static void siluVectors(float[] a, int pa, float[] o, int po, int n) {
+        for (int j = 0; j < n; j += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, pa + j);
+            x.mul(sigmoid(x)[0]).intoArray(o, po + j);
         }
     }
 
     /** o[po + j] = b[pb + j] silu'(a[pa + j]) for j in [0, n). */
     static void siluBackward(float[] a, int pa, float[] b, int pb, float[] o, int po, int n) {
+        int full = S.loopBound(n), r = n - full;
+        siluBackwardVectors(a, pa, b, pb, o, po, full);
+        if (r == 0) return;
+        float[] ta = new float[S.length()], tb = new float[S.length()], to = new float[S.length()];
+        System.arraycopy(a, pa + full, ta, 0, r);
+        System.arraycopy(b, pb + full, tb, 0, r);
+        siluBackwardVectors(ta, 0, tb, 0, to, 0, S.length());
+        System.arraycopy(to, 0, o, po + full, r);
+    }
+
+    private static void siluBackwardVectors(float[] a, int pa, float[] b, int pb, float[] o, int po, int n) {
         for (int j = 0; j < n; j += S.length()) {
-            VectorMask<Float> m = S.indexInRange(j, n);
-            FloatVector x = FloatVector.fromArray(S, a, pa + j, m);
+            FloatVector x = FloatVector.fromArray(S, a, pa + j);
             FloatVector[] s = sigmoid(x);
-            FloatVector g = s[0].mul(x.mul(s[1]).add(1f));
-            FloatVector.fromArray(S, b, pb + j, m).mul(g).intoArray(o, po + j, m);
+            FloatVector g = s[0].mul(x.mul(s[1]).add(1f)); // silu'(x) = s (1 + x (1 - s))
+            FloatVector.fromArray(S, b, pb + j).mul(g).intoArray(o, po + j);
         }
     }
 
     /** y = silu(x), dy = t silu'(x) and, when der != null, der = silu'(x), for i in [lo, hi). */
     static void siluForwardJvp(float[] a, int off, float[] t, int toff, float[] y, float[] dy, float[] der, int lo, int hi) {
-        for (int i = lo; i < hi; i += S.length()) {
-            VectorMask<Float> m = S.indexInRange(i, hi);
-            FloatVector x = FloatVector.fromArray(S, a, off + i, m);
+        int n = hi - lo, full = S.loopBound(n), r = n - full;
+        siluForwardJvpVectors(a, off + lo, t, toff + lo, y, dy, der, lo, full);
+        if (r == 0) return;
+        int v = S.length();
+        float[] ta = new float[v], tt = new float[v], ty = new float[v], tdy = new float[v], tder = der == null ? null : new float[v];
+        System.arraycopy(a, off + lo + full, ta, 0, r);
+        System.arraycopy(t, toff + lo + full, tt, 0, r);
+        siluForwardJvpVectors(ta, 0, tt, 0, ty, tdy, tder, 0, v);
+        System.arraycopy(ty, 0, y, lo + full, r);
+        System.arraycopy(tdy, 0, dy, lo + full, r);
+        if (der != null) System.arraycopy(tder, 0, der, lo + full, r);
+    }
+
+    private static void siluForwardJvpVectors(float[] a, int pa, float[] t, int pt, float[] y, float[] dy, float[] der,
+                                              int po, int n) {
+        for (int j = 0; j < n; j += S.length()) {
+            FloatVector x = FloatVector.fromArray(S, a, pa + j);
             FloatVector[] s = sigmoid(x);
             FloatVector g = s[0].mul(x.mul(s[1]).add(1f));
-            x.mul(s[0]).intoArray(y, i, m);
-            FloatVector.fromArray(S, t, toff + i, m).mul(g).intoArray(dy, i, m);
-            if (der != null) g.intoArray(der, i, m);
+            x.mul(s[0]).intoArray(y, po + j);
+            FloatVector.fromArray(S, t, pt + j).mul(g).intoArray(dy, po + j);
+            if (der != null) g.intoArray(der, po + j);
         }
     }
 }

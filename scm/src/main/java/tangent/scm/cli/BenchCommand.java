@@ -76,6 +76,9 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "dual_forward_ms: %.1f   (one forward carrying tangents: F taped, J untaped; plus g and the loss)%n", median(fwd));
         System.out.printf(Locale.ROOT, "backward_ms:     %.1f%n", median(bwd));
         System.out.printf(Locale.ROOT, "optimizer_ms:    %.1f   (RAdam + EMA)%n", median(upd));
+        double[] sorted = tot.clone();
+        Arrays.sort(sorted);
+        System.out.printf(Locale.ROOT, "step_min_ms: %.1f   step_max_ms: %.1f%n", sorted[0], sorted[sorted.length - 1]);
         System.out.printf(Locale.ROOT, "step_ms: %.1f%n", median(tot));
         return 0;
     }
