@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import tangent.scm.ScmObjective;
 import tangent.scm.TrigFlow;
 import tangent.scm.eval.ClassifierTraining;
+import tangent.scm.metrics.ToyMetrics;
 import tangent.scm.train.Trainer;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
@@ -101,12 +102,33 @@ public final class TrainCommand implements Callable<Integer> {
         Map<String, Double> m = r.metrics();
         for (Map.Entry<String, Double> e : m.entrySet())
             System.out.printf(Locale.ROOT, "  %-24s %.6g%n", e.getKey(), e.getValue());
-        if (m.containsKey("sw_2step")) {
-            double fl = m.get("sw_floor_data_vs_data");
-            System.out.printf(Locale.ROOT, "sliced W1 vs fresh data: 2-step %.4f, 1-step %.4f (data-to-data floor %.4f; 2-step = %.2fx floor)%n",
-                    m.get("sw_2step"), m.get("sw_1step"), fl, m.get("sw_2step") / fl);
-        }
+        printQuality(m);
         return 0;
+    }
+
+    /** The 2-D quality lines, for each sampler (2-step, 1-step, or the teacher's ODE): what the picture shows, in numbers. */
+    static void printQuality(Map<String, Double> m) {
+        java.util.List<String> names = m.containsKey("sw_ode") ? java.util.List.of("ode") : java.util.List.of("2step", "1step");
+        if (!m.containsKey("sw_" + names.get(0))) return;
+        StringBuilder sb = new StringBuilder();
+        if (m.containsKey("support_" + names.get(0))) {
+            sb.append("on the checkerboard's squares (data: 100%):");
+            for (String k : names) sb.append(String.format(Locale.ROOT, " %s %.1f%%", k, 100 * m.get("support_" + k)));
+            sb.append('\n');
+        }
+        if (m.containsKey("near_mode_" + names.get(0))) {
+            sb.append(String.format(Locale.ROOT, "within 3 sigma of a mode (data: %.1f%%):", 100 * ToyMetrics.MODE_SHARE_OF_DATA));
+            for (String k : names) sb.append(String.format(Locale.ROOT, " %s %.1f%% (%d of 8 modes)", k, 100 * m.get("near_mode_" + k), m.get("modes_" + k).intValue()));
+            sb.append('\n');
+        }
+        for (String[] d : new String[][] {{"sw", "sliced W1", "%.4f"}, {"mmd", "MMD^2 (h " + ToyMetrics.MMD_BANDWIDTH + ")", "%.5f"}, {"energy", "energy distance", "%.5f"}}) {
+            double fl = m.get(d[0] + "_floor_data_vs_data");
+            sb.append(d[1]).append(" vs fresh data:");
+            for (String k : names)
+                sb.append(String.format(Locale.ROOT, " %s " + d[2] + " (%.2fx)", k, m.get(d[0] + "_" + k), m.get(d[0] + "_" + k) / fl));
+            sb.append(String.format(Locale.ROOT, "; data-to-data floor " + d[2] + "%n", fl));
+        }
+        System.out.print(sb);
     }
 
     /** bin/scm with no arguments. */
