@@ -51,6 +51,12 @@ public final class TrainCommand implements Callable<Integer> {
     int every;
     @Option(names = "--ema", description = "EMA decay of the sampling weights (default: 0.999; 0.995 for the 2-D MLP).")
     Double emaDecay;
+    @Option(names = "--ema-kind", defaultValue = "fixed", description = "fixed (decay --ema) or power (EDM2's power EMA, width --ema-std) (default: ${DEFAULT-VALUE}).")
+    String emaKind;
+    @Option(names = "--ema-std", defaultValue = "0.05", description = "Relative width of the power EMA, in (0, 0.288) (default: ${DEFAULT-VALUE}, as EDM2).")
+    double emaStd;
+    @Option(names = "--lr-schedule", defaultValue = "constant", description = "constant or cosine (from --lr down to 0 at step --steps; resuming with other --steps follows another curve) (default: ${DEFAULT-VALUE}).")
+    String lrSchedule;
     @Option(names = "--warmup", description = "Tangent warmup H: r = min(1, step/H) (default: 10000 as in the spec; 1000 for the 2-D MLP).")
     Double warmup;
     @Option(names = "--sigma-d", defaultValue = "0.5", description = "sigma_d (default: ${DEFAULT-VALUE}).")
@@ -86,6 +92,15 @@ public final class TrainCommand implements Callable<Integer> {
         c.dataDir = data;
         c.every = every;
         c.emaDecay = emaDecay != null ? emaDecay : c.model.equals("mlp") ? DEFAULT_TOY_EMA : 0.999;
+        c.emaKind = switch (emaKind) {
+            case "fixed" -> tangent.nn.optim.Ema.Kind.FIXED;
+            case "power" -> tangent.nn.optim.Ema.Kind.POWER;
+            default -> throw new IllegalArgumentException("--ema-kind: unknown kind '" + emaKind + "' (fixed, power)");
+        };
+        if (!(emaStd > 0 && emaStd < Math.sqrt(1.0 / 12)))
+            throw new IllegalArgumentException("--ema-std must be in (0, 0.288), got " + emaStd);
+        c.emaStd = emaStd;
+        c.lrSchedule = Trainer.LrSchedule.parse(lrSchedule);
         c.warmup = warmup != null ? warmup : c.model.equals("mlp") ? DEFAULT_TOY_WARMUP : ScmObjective.WARMUP_H;
         TrigFlow d = TrigFlow.defaults();
         c.trigFlow = new TrigFlow(sigmaD, pMean, pStd, Math.atan(TrigFlow.SIGMA_MAX / sigmaD), d.tMid);
@@ -93,8 +108,11 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     static int run(Trainer.Config c) throws Exception {
-        System.out.printf(Locale.ROOT, "train %s: model %s, dataset %s, %d steps, batch %d, lr %g, EMA %g, warmup H %g, %s%n",
-                c.method.name().toLowerCase(Locale.ROOT), c.model, c.dataset, c.steps, c.batch, c.lr, c.emaDecay, c.warmup, c.trigFlow);
+        String ema = c.emaKind == tangent.nn.optim.Ema.Kind.POWER ? String.format(Locale.ROOT, "power EMA std %g", c.emaStd)
+                : String.format(Locale.ROOT, "EMA %g", c.emaDecay);
+        System.out.printf(Locale.ROOT, "train %s: model %s, dataset %s, %d steps, batch %d, lr %g (%s), %s, warmup H %g, %s%n",
+                c.method.name().toLowerCase(Locale.ROOT), c.model, c.dataset, c.steps, c.batch, c.lr, c.lrSchedule.name().toLowerCase(Locale.ROOT),
+                ema, c.warmup, c.trigFlow);
         long t0 = System.nanoTime();
         Trainer.Result r = new Trainer(c, System.out).run();
         System.out.printf(Locale.ROOT, "done in %.1f s; outputs in %s (samples.png, loss.png, checkpoint.safetensors, metrics.json)%n",

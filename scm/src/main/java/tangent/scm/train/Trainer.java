@@ -50,6 +50,9 @@ public final class Trainer {
         public Path dataDir;
         public int every = 0; // 0: about 10 times per run
         public double emaDecay = 0.999;
+        /** FIXED: beta = emaDecay every update; POWER: EDM2's power EMA of relative width {@link #emaStd}. */
+        public Ema.Kind emaKind = Ema.Kind.FIXED;
+        public double emaStd = 0.05;
         /** Learning-rate schedule over the run: constant, or cosine from lr down to {@link #lrFloor} lr at the last step. */
         public LrSchedule lrSchedule = LrSchedule.CONSTANT;
         public double lrFloor = 0.0;
@@ -144,7 +147,7 @@ public final class Trainer {
         }
         state = new Checkpoint.TrainState(net, weight);   // parameters net.*, then weight.*
         opt = new RAdam(state.namedParameters(), c.lr, 0.9, 0.99, 1e-8, 0, false);   // the spec's RAdam (nn.optim)
-        ema = Ema.fixed(net, c.emaDecay);
+        ema = c.emaKind == Ema.Kind.POWER ? Ema.powerFromStd(net, c.emaStd) : Ema.fixed(net, c.emaDecay);
         ema.copyTo(emaNet);
         objective = new ScmObjective(c.trigFlow, c.method, (TimeConditioned) net, weight::forward, (TimeConditioned) teacherNet)
                 .warmupSteps(c.warmup);
@@ -317,7 +320,8 @@ public final class Trainer {
         meta.put("scm.batch", Integer.toString(c.batch));
         meta.put("scm.lr", Double.toString(c.lr));
         meta.put("scm.seed", Long.toString(c.seed));
-        meta.put("scm.ema_decay", Double.toString(c.emaDecay));
+        if (c.emaKind == Ema.Kind.POWER) meta.put("scm.ema_std", Double.toString(c.emaStd));
+        else meta.put("scm.ema_decay", Double.toString(c.emaDecay));
         meta.put("scm.warmup", Double.toString(c.warmup));
         meta.put("scm.trigflow", c.trigFlow.toString());
         Checkpoint.save(ckptFile, state, opt, ema, step, rng, l, meta);
