@@ -28,6 +28,11 @@ public final class SampleCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device;
+    @Option(names = "--class", paramLabel = "K", description = "A class-conditional checkpoint: draw class K only (default: every class; a .png of images has one row per class).")
+    Integer cls;
+    @Option(names = "--guidance", defaultValue = "1.0", paramLabel = "W",
+            description = "A class-conditional teacher: the classifier-free guidance scale of its ODE (1: conditional; default: ${DEFAULT-VALUE}).")
+    double guidance;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .npy or .png.")
     Path out;
 
@@ -35,10 +40,21 @@ public final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Devices.require(device);
         int k = steps != null ? steps : sampler;
-        Tensor x = Checkpoint.sample(checkpoint, k, n, seed);
+        int classes = Checkpoint.loadEma(checkpoint).classes();
+        int cols = (int) Math.ceil(Math.sqrt(n));
+        int[] labels = null;
+        if (cls != null) {
+            labels = new int[n];
+            java.util.Arrays.fill(labels, cls);
+        } else if (classes > 0 && out.toString().endsWith(".png")) {
+            cols = (n + classes - 1) / classes;   // one row per class
+            labels = new int[n];
+            for (int i = 0; i < n; i++) labels[i] = Math.min(classes - 1, i / cols);
+        }
+        Tensor x = Checkpoint.sample(checkpoint, k, n, seed, labels, guidance);
         int[] s = x.shape();
         if (out.toString().endsWith(".png")) {
-            if (s.length == 4) Png.write(out, Png.imageGrid(x.toFloatArray(), n, s[2], s[3], (int) Math.ceil(Math.sqrt(n)), 1, 128, 3));
+            if (s.length == 4) Png.write(out, Png.imageGrid(x.toFloatArray(), n, s[2], s[3], cols, 1, 128, 3));
             else Plots.scatterPanels(out, List.of(k + "-step"), List.of(x.toDoubleArray()));
         } else {
             Npy.writeFloat32(out, x.toFloatArray(), s);

@@ -57,6 +57,12 @@ public final class TrainCommand implements Callable<Integer> {
     double emaStd;
     @Option(names = "--lr-schedule", defaultValue = "constant", description = "constant or cosine (from --lr down to 0 at step --steps; resuming with other --steps follows another curve) (default: ${DEFAULT-VALUE}).")
     String lrSchedule;
+    @Option(names = "--conditional", description = "Class-conditional: a label embedding added to the time embedding (the dataset's classes: fmnist 10, checkerboard's squares 8, eight_gaussians' modes 8, two_moons 2).")
+    boolean conditional;
+    @Option(names = "--label-dropout", defaultValue = "0.1", description = "Teacher, --conditional: probability of training on the null label, for classifier-free guidance (default: ${DEFAULT-VALUE}).")
+    double labelDropout;
+    @Option(names = "--guidance", defaultValue = "1.0", paramLabel = "W", description = "--conditional: the guidance scale of sCD's teacher (and of a teacher's pictures) (default: ${DEFAULT-VALUE}).")
+    double guidance;
     @Option(names = "--warmup", description = "Tangent warmup H: r = min(1, step/H) (default: 10000 as in the spec; 1000 for the 2-D MLP).")
     Double warmup;
     @Option(names = "--sigma-d", defaultValue = "0.5", description = "sigma_d (default: ${DEFAULT-VALUE}).")
@@ -101,6 +107,9 @@ public final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ema-std must be in (0, 0.288), got " + emaStd);
         c.emaStd = emaStd;
         c.lrSchedule = Trainer.LrSchedule.parse(lrSchedule);
+        c.classes = conditional ? -1 : 0;
+        c.labelDropout = labelDropout;
+        c.guidance = guidance;
         c.warmup = warmup != null ? warmup : c.model.equals("mlp") ? DEFAULT_TOY_WARMUP : ScmObjective.WARMUP_H;
         TrigFlow d = TrigFlow.defaults();
         c.trigFlow = new TrigFlow(sigmaD, pMean, pStd, Math.atan(TrigFlow.SIGMA_MAX / sigmaD), d.tMid);

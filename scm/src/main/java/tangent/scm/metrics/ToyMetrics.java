@@ -49,6 +49,31 @@ public final class ToyMetrics {
         return (double) on / n;
     }
 
+    /**
+     * The class (as {@link Toy2d#sampleLabeled} numbers them) of the region a point lies in, or -1:
+     * checkerboard, the filled square 2 col + row / 2; eight_gaussians, the mode within
+     * {@link #MODE_RADIUS}; two_moons has no regions here (-1).
+     */
+    public static int classOf(String toy, double x, double y) {
+        if (toy.equals("checkerboard")) {
+            if (!onCheckerboard(x, y)) return -1;
+            int col = Math.min(3, (int) Math.floor(x / CHECKER_CELL + 2)), row = Math.min(3, (int) Math.floor(y / CHECKER_CELL + 2));
+            return 2 * col + row / 2;
+        }
+        if (toy.equals("eight_gaussians")) return nearestMode(new double[] {x, y}, MODE_RADIUS)[0];
+        return -1;
+    }
+
+    /** Share of samples that land in the region of the class they were asked for ({@link #classOf}); NaN for two_moons. */
+    public static double classMatch(String toy, double[] pts, int[] labels) {
+        int n = count(pts);
+        if (labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " points");
+        if (toy.equals("two_moons")) return Double.NaN;
+        int hit = 0;
+        for (int i = 0; i < n; i++) if (classOf(toy, pts[2 * i], pts[2 * i + 1]) == labels[i]) hit++;
+        return (double) hit / n;
+    }
+
     /** The centre of mode k (0..7) of the eight Gaussians: radius sqrt(2 (1 - sigma^2)), angle k pi/4. */
     public static double[] modeCentre(int k) {
         double s = Toy2d.EIGHT_GAUSSIANS_SIGMA, r = Math.sqrt(2 * (1 - s * s)), a = k * Math.PI / 4;

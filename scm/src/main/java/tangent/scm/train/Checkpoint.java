@@ -32,6 +32,8 @@ public final class Checkpoint {
 
     public static final String FILE = "checkpoint.safetensors";
     public static final String MODEL = "scm.model", DATASET = "scm.dataset", METHOD = "scm.method";
+    /** Metadata of a class-conditional run: its number of classes K (absent: unconditional). */
+    public static final String CLASSES = "scm.classes";
     private static final String LOSSES = "losses", DATA_RNG = "data";
 
     /** What the trainer optimizes: the network ({@code net}) and the adaptive weight head ({@code weight}). */
@@ -78,8 +80,12 @@ public final class Checkpoint {
         tangent.nn.Checkpoint.loadEmaWeights(SafeTensors.read(file), net, Map.of(MODEL, model));
     }
 
-    /** The sampling network (EMA weights) of a checkpoint, with its model name. */
-    public record Sampler(String model, Module module, TimeConditioned net, String method) {}
+    /** The sampling network (EMA weights) of a checkpoint, with its model name and number of classes (0: unconditional). */
+    public record Sampler(String model, Module module, TimeConditioned net, String method, int classes) {
+        public Sampler(String model, Module module, TimeConditioned net, String method) {
+            this(model, module, net, method, 0);
+        }
+    }
 
     public static Sampler loadEma(Path file) throws IOException {
         SafeTensors.Loaded ck = SafeTensors.read(file);
@@ -88,10 +94,16 @@ public final class Checkpoint {
         if (model == null) throw new tangent.nn.Checkpoint.MismatchException(file, "not an scm checkpoint (no '" + MODEL + "' in its metadata)");
         if (!Models.NAMES.contains(model))
             throw new tangent.nn.Checkpoint.MismatchException(file, "unknown model '" + model + "'; valid: " + String.join(", ", Models.NAMES));
-        Module m = Models.create(model, DType.F32, 0);
+        int classes;
+        try {
+            classes = Integer.parseInt(meta.getOrDefault(CLASSES, "0"));
+        } catch (NumberFormatException e) {
+            throw new tangent.nn.Checkpoint.MismatchException(file, "metadata '" + CLASSES + "' is not a number: " + meta.get(CLASSES));
+        }
+        Module m = Models.create(model, DType.F32, 0, classes);
         tangent.nn.Checkpoint.loadEmaWeights(ck, m, null);
         m.train(false);
-        return new Sampler(model, m, (TimeConditioned) m, meta.getOrDefault(METHOD, "sct"));
+        return new Sampler(model, m, (TimeConditioned) m, meta.getOrDefault(METHOD, "sct"), classes);
     }
 
     /**
@@ -101,7 +113,32 @@ public final class Checkpoint {
      * samples as (n, 2) in the toy's data units (not clamped).
      */
     public static Tensor sample(Path file, int steps, int n, long seed) throws IOException {
-        Sampler s = loadEma(file);
+        return sample(file, steps, n, seed, null, 1.0);
+    }
+
+    /**
+     * As {@link #sample(Path, int, int, long)} from a class-conditional checkpoint: sample i of class
+     * labels[i] (labels null: i mod K, every class alike); a teacher's ODE follows its drift guided at
+     * scale {@code guidance} ({@link tangent.scm.Guidance}); a student learnt its guidance in training.
+     */
+    public static Tensor sample(Path file, int steps, int n, long seed, int[] labels, double guidance) throws IOException {
+        Sampler s0 = loadEma(file);
+        Sampler s = s0;
+        if (s0.classes() > 0) {
+            int[] y = labels;
+            if (y == null) {
+                y = new int[n];
+                for (int i = 0; i < n; i++) y[i] = i % s0.classes();
+            }
+            for (int v : y)
+                if (v < 0 || v >= s0.classes())
+                    throw new IllegalArgumentException("--class " + v + ": the checkpoint's classes are 0.." + (s0.classes() - 1));
+            tangent.nn.ClassConditioned cn = (tangent.nn.ClassConditioned) s0.module();
+            TimeConditioned view = s0.method().equals("teacher") ? tangent.scm.Guidance.guided(cn, y, guidance) : cn.withLabels(y);
+            s = new Sampler(s0.model(), s0.module(), view, s0.method(), s0.classes());
+        } else if (labels != null) {
+            throw new IllegalArgumentException("--class: " + file + " is an unconditional model (train with --conditional)");
+        }
         TrigFlow tf = TrigFlow.defaults();
         int[] shape = concat(n, Models.sampleShape(s.model()));
         Rng rng = new Rng(seed);

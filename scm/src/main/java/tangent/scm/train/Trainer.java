@@ -58,6 +58,12 @@ public final class Trainer {
         public double lrFloor = 0.0;
         public double warmup = ScmObjective.WARMUP_H;
         public TrigFlow trigFlow = TrigFlow.defaults();
+        /** Class-conditional: the data's number of classes (e.g. 8 for eight_gaussians; -1: the dataset's); 0: unconditional. */
+        public int classes = 0;
+        /** Teacher: probability of dropping a label to the null label (classifier-free guidance). */
+        public double labelDropout = 0.1;
+        /** sCD: guidance scale w of the teacher the student learns; pictures and ODE samples of a teacher use it too. */
+        public double guidance = 1.0;
         public int samplePoints = 2000; // 2-D: points per scatter panel / metrics
         public int odeSteps = 16;       // teacher pictures: DDIM steps
         public boolean quiet;
@@ -116,23 +122,28 @@ public final class Trainer {
         if (c.batch < 1) throw new IllegalArgumentException("--batch must be >= 1, got " + c.batch);
         if (!(c.lr > 0)) throw new IllegalArgumentException("--lr must be > 0, got " + c.lr);
         boolean toy = !c.dataset.equals("fmnist");
-        if (toy != c.model.startsWith("mlp"))
+        if (toy != c.model.equals("mlp"))
             throw new IllegalArgumentException(toy
                     ? "dataset '" + c.dataset + "' is 2-D: use --model mlp"
                     : "dataset 'fmnist' is 1x28x28 images: use --model fmnist-xs or fmnist-s (not " + c.model + ")");
         data = DataSource.open(c.dataset, c.dataDir);
-        net = Models.create(c.model, DType.F32, c.seed);
-        emaNet = Models.create(c.model, DType.F32, c.seed);
+        if (c.classes < 0) c.classes = data.classes();
+        if (c.classes != 0 && c.classes != data.classes())
+            throw new IllegalArgumentException("--classes: dataset '" + c.dataset + "' has " + data.classes() + " classes, not " + c.classes);
+        net = Models.create(c.model, DType.F32, c.seed, c.classes);
+        emaNet = Models.create(c.model, DType.F32, c.seed, c.classes);
         emaNet.train(false);
         weight = new AdaptiveWeight(DType.F32);
         ckptFile = c.out.resolve(Checkpoint.FILE);
+        if (!(c.labelDropout >= 0 && c.labelDropout <= 1))
+            throw new IllegalArgumentException("--label-dropout must be in [0, 1], got " + c.labelDropout);
 
         if (c.method == ScmObjective.Method.SCD && c.teacher == null)
             throw new IllegalArgumentException("--method scd needs --teacher CKPT (a checkpoint of a --method teacher run)");
         if (c.teacher != null) {
             try {
                 if (c.method == ScmObjective.Method.SCD) {
-                    teacherNet = Models.create(c.model, DType.F32, c.seed);
+                    teacherNet = Models.create(c.model, DType.F32, c.seed, c.classes);
                     Checkpoint.loadEmaInto(c.teacher, teacherNet, c.model);
                     teacherNet.train(false);
                 } else {
@@ -150,7 +161,7 @@ public final class Trainer {
         ema = c.emaKind == Ema.Kind.POWER ? Ema.powerFromStd(net, c.emaStd) : Ema.fixed(net, c.emaDecay);
         ema.copyTo(emaNet);
         objective = new ScmObjective(c.trigFlow, c.method, (TimeConditioned) net, weight::forward, (TimeConditioned) teacherNet)
-                .warmupSteps(c.warmup);
+                .warmupSteps(c.warmup).labelDropout(c.labelDropout).guidance(c.guidance);
         rng = new Rng(c.seed * 0x9E3779B97F4A7C15L + 12345, 0);
         Files.createDirectories(c.out);
         if (c.resume) {
@@ -178,8 +189,13 @@ public final class Trainer {
         if (step >= c.steps) log.println("already at step " + step + " of " + c.steps + "; nothing to train");
         try (Progress progress = c.quiet ? null : new Progress(c.method.name().toLowerCase(Locale.ROOT), c.steps, Math.max(1, c.steps / 20))) {
             while (step < c.steps) {
-                Tensor x0 = data.batch(c.batch, rng, DType.F32);
-                Tensor loss = objective.loss(x0, rng, step);   // warmup r = min(1, step / H), step counted from 0
+                Tensor loss;   // warmup r = min(1, step / H), step counted from 0
+                if (c.classes > 0) {
+                    DataSource.Labeled b = data.labeledBatch(c.batch, rng, DType.F32);
+                    loss = objective.loss(b.x(), b.labels(), rng, step);
+                } else {
+                    loss = objective.loss(data.batch(c.batch, rng, DType.F32), rng, step);
+                }
                 double v = loss.item();
                 if (!Double.isFinite(v))
                     throw new DivergedException(String.format(Locale.ROOT,
@@ -217,15 +233,31 @@ public final class Trainer {
         return c.method == ScmObjective.Method.TEACHER;
     }
 
+    /** Labels 0, 1, ..., K-1, 0, 1, ... for n samples of a class-conditional model (every class alike), else null. */
+    private int[] sampleLabels(int n) {
+        if (c.classes == 0) return null;
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) y[i] = i % c.classes;
+        return y;
+    }
+
+    /** The EMA network as the samplers see it: with the labels of {@link #sampleLabels}, a teacher guided at {@link Config#guidance}. */
+    private TimeConditioned samplingNet(int n) {
+        if (c.classes == 0) return emaF();
+        tangent.nn.ClassConditioned cn = (tangent.nn.ClassConditioned) emaNet;
+        return teacherMode() ? tangent.scm.Guidance.guided(cn, sampleLabels(n), c.guidance) : cn.withLabels(sampleLabels(n));
+    }
+
     /** 2-D samples in data units, from the EMA network: {1-step, 2-step} or {ODE} for a teacher. */
     private List<double[]> toySamples(int n, long seed) {
         TrigFlow tf = c.trigFlow;
+        TimeConditioned f = samplingNet(n);
         List<double[]> out = new ArrayList<>();
         if (teacherMode()) {
-            out.add(DataSource.Toy.toData(Samplers.teacherOde(tf, emaF(), new Rng(seed), c.odeSteps, Samplers.OdeSolver.HEUN, DType.F32, n, 2)));
+            out.add(DataSource.Toy.toData(Samplers.teacherOde(tf, f, new Rng(seed), c.odeSteps, Samplers.OdeSolver.HEUN, DType.F32, n, 2)));
         } else {
-            out.add(DataSource.Toy.toData(Samplers.oneStep(tf, emaF(), new Rng(seed), DType.F32, n, 2)));
-            out.add(DataSource.Toy.toData(Samplers.twoStep(tf, emaF(), new Rng(seed), DType.F32, n, 2)));
+            out.add(DataSource.Toy.toData(Samplers.oneStep(tf, f, new Rng(seed), DType.F32, n, 2)));
+            out.add(DataSource.Toy.toData(Samplers.twoStep(tf, f, new Rng(seed), DType.F32, n, 2)));
         }
         return out;
     }
@@ -251,10 +283,10 @@ public final class Trainer {
             int h = shape[2], w = shape[3];
             float[] grid;
             if (teacherMode()) {
-                grid = Samplers.teacherOde(c.trigFlow, emaF(), new Rng(4242), c.odeSteps, Samplers.OdeSolver.DDIM, DType.F32, Checkpoint.concat(2 * n, data.sampleShape())).toFloatArray();
+                grid = Samplers.teacherOde(c.trigFlow, samplingNet(2 * n), new Rng(4242), c.odeSteps, Samplers.OdeSolver.DDIM, DType.F32, Checkpoint.concat(2 * n, data.sampleShape())).toFloatArray();
             } else {
-                float[] a = Samplers.oneStep(c.trigFlow, emaF(), new Rng(4242), DType.F32, shape).toFloatArray();
-                float[] b = Samplers.twoStep(c.trigFlow, emaF(), new Rng(4242), DType.F32, shape).toFloatArray();
+                float[] a = Samplers.oneStep(c.trigFlow, samplingNet(n), new Rng(4242), DType.F32, shape).toFloatArray();
+                float[] b = Samplers.twoStep(c.trigFlow, samplingNet(n), new Rng(4242), DType.F32, shape).toFloatArray();
                 grid = new float[a.length + b.length];
                 System.arraycopy(a, 0, grid, 0, a.length);         // rows 1-2: 1-step
                 System.arraycopy(b, 0, grid, a.length, b.length);  // rows 3-4: 2-step (same first noise)
@@ -292,6 +324,8 @@ public final class Trainer {
                 m.put("sw" + names.get(i), SlicedWasserstein.distance(s.get(i), fresh, 256, 5));
             m.putAll(ToyMetrics.floors(fresh, fresh2));
             for (int i = 0; i < names.size(); i++) m.putAll(ToyMetrics.of(c.dataset, s.get(i), fresh, names.get(i)));
+            if (c.classes > 0)
+                for (int i = 0; i < names.size(); i++) m.put("class_match" + names.get(i), ToyMetrics.classMatch(c.dataset, s.get(i), sampleLabels(n)));
         }
         return m;
     }
@@ -324,6 +358,8 @@ public final class Trainer {
         else meta.put("scm.ema_decay", Double.toString(c.emaDecay));
         meta.put("scm.warmup", Double.toString(c.warmup));
         meta.put("scm.trigflow", c.trigFlow.toString());
+        if (c.classes > 0) meta.put(Checkpoint.CLASSES, Integer.toString(c.classes));
+        if (c.classes > 0 && c.method != ScmObjective.Method.TEACHER) meta.put("scm.guidance", Double.toString(c.guidance));
         Checkpoint.save(ckptFile, state, opt, ema, step, rng, l, meta);
     }
 
