@@ -60,6 +60,10 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Classifier weights (.safetensors) instead of the committed ones.")
     Path classifier;
 
+    @Option(names = "--class", paramLabel = "K",
+            description = "Per-class FD: score against the test images of class K only (samples from sample --class K).")
+    Integer cls;
+
     @Option(names = "--no-floor", description = "Skip the floor (saves a few seconds).")
     boolean noFloor;
 
@@ -89,6 +93,13 @@ public final class EvalCommand implements Callable<Integer> {
             if (s.n() < 1000)
                 out.println("note: " + s.n() + " images is few for a 128-d Gaussian fit; FD is biased upwards (use 10000)");
             out.flush();
+            if (cls != null) {
+                double[] r = fe.fdOfClass(s.images(), s.n(), cls);
+                if (!noFloor) out.printf(Locale.ROOT, "floor (class %d: real training images vs test images): %.4f%n", cls, r[1]);
+                out.printf(Locale.ROOT, "FD (class %d): %.4f%n", cls, r[0]);
+                out.flush();
+                return 0;
+            }
             if (!noFloor) {
                 FrechetEval.Floor floor = fe.floorWithCount();
                 out.printf(Locale.ROOT, "floor (%d real training images vs test set): %.4f%n", floor.n(), floor.fd());
