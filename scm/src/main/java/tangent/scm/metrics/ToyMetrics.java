@@ -51,8 +51,9 @@ public final class ToyMetrics {
 
     /**
      * The class (as {@link Toy2d#sampleLabeled} numbers them) of the region a point lies in, or -1:
-     * checkerboard, the filled square 2 col + row / 2; eight_gaussians, the mode within
-     * {@link #MODE_RADIUS}; two_moons has no regions here (-1).
+     * checkerboard, the filled square 2 col + row / 2 (-1 between squares); eight_gaussians, the
+     * nearest centre (its sector: how sharp the samples are is {@link #nearModeShare}'s business);
+     * two_moons has no regions here (-1).
      */
     public static int classOf(String toy, double x, double y) {
         if (toy.equals("checkerboard")) {
@@ -60,7 +61,7 @@ public final class ToyMetrics {
             int col = Math.min(3, (int) Math.floor(x / CHECKER_CELL + 2)), row = Math.min(3, (int) Math.floor(y / CHECKER_CELL + 2));
             return 2 * col + row / 2;
         }
-        if (toy.equals("eight_gaussians")) return nearestMode(new double[] {x, y}, MODE_RADIUS)[0];
+        if (toy.equals("eight_gaussians")) return nearestMode(new double[] {x, y}, Double.POSITIVE_INFINITY)[0];
         return -1;
     }
 

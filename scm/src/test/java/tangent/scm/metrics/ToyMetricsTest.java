@@ -82,6 +82,26 @@ class ToyMetricsTest {
     }
 
     @Test
+    void classOfARegion() {
+        double h = C / 2;
+        assertEquals(0, ToyMetrics.classOf("checkerboard", -2 * C + h, -2 * C + h));   // (col 0, row 0)
+        assertEquals(1, ToyMetrics.classOf("checkerboard", -2 * C + h, h));            // (0, 2)
+        assertEquals(2, ToyMetrics.classOf("checkerboard", -C + h, -C + h));           // (1, 1)
+        assertEquals(7, ToyMetrics.classOf("checkerboard", C + h, C + h));             // (3, 3)
+        assertEquals(-1, ToyMetrics.classOf("checkerboard", -C + h, -2 * C + h));      // (1, 0): empty
+        // the labels Toy2d gives agree with the regions, for every point of the data
+        for (String toy : new String[] {"checkerboard", "eight_gaussians"}) {
+            Toy2d.Labeled d = Toy2d.sampleLabeled(toy, 3000, 8);
+            assertArrayEquals(Toy2d.sample(toy, 3000, 8), d.points());
+            assertEquals(1.0, ToyMetrics.classMatch(toy, d.points(), d.labels()), toy.equals("checkerboard") ? 0 : 1e-3);
+        }
+        double[] c6 = ToyMetrics.modeCentre(6);
+        assertEquals(6, ToyMetrics.classOf("eight_gaussians", 0.5 * c6[0], 0.5 * c6[1]));   // far from the centre, in its sector
+        assertEquals(0.5, ToyMetrics.classMatch("eight_gaussians", new double[] {c6[0], c6[1], c6[0], c6[1]}, new int[] {6, 5}), 0);
+        assertTrue(Double.isNaN(ToyMetrics.classMatch("two_moons", new double[] {0, 0}, new int[] {0})));
+    }
+
+    @Test
     void energyDistanceByHand() {
         // point masses at a and b: 2|a - b| - 0 - 0
         assertEquals(2 * 5, ToyMetrics.energyDistance(new double[] {0, 0}, new double[] {3, 4}), 1e-12);
