@@ -141,28 +141,23 @@ public final class ToyMetrics {
 
     /** (1 / (n m)) sum_ij exp(g |a_i - b_j|^2), 2-D. */
     static double meanKernel(double[] a, double[] b, double g) {
-        int n = count(a), m = count(b);
-        double s = 0;
-        for (int i = 0; i < n; i++) {
-            double ax = a[2 * i], ay = a[2 * i + 1], row = 0;
-            for (int j = 0; j < m; j++) {
-                double dx = ax - b[2 * j], dy = ay - b[2 * j + 1];
-                row += Math.exp(g * (dx * dx + dy * dy));
-            }
-            s += row;
-        }
-        return s / ((double) n * m);
+        return meanOverPairs(a, b, d2 -> Math.exp(g * d2));
     }
 
     /** (1 / (n m)) sum_ij |a_i - b_j| over all pairs, 2-D. */
     static double meanDistance(double[] a, double[] b) {
+        return meanOverPairs(a, b, Math::sqrt);
+    }
+
+    /** (1 / (n m)) sum_ij f(|a_i - b_j|^2) over all pairs of two 2-D point sets. */
+    private static double meanOverPairs(double[] a, double[] b, java.util.function.DoubleUnaryOperator f) {
         int n = count(a), m = count(b);
         double s = 0;
         for (int i = 0; i < n; i++) {
             double ax = a[2 * i], ay = a[2 * i + 1], row = 0;
             for (int j = 0; j < m; j++) {
                 double dx = ax - b[2 * j], dy = ay - b[2 * j + 1];
-                row += Math.sqrt(dx * dx + dy * dy);
+                row += f.applyAsDouble(dx * dx + dy * dy);
             }
             s += row;
         }
