@@ -358,7 +358,6 @@ public final class Trainer {
         else meta.put("scm.ema_decay", Double.toString(c.emaDecay));
         meta.put("scm.warmup", Double.toString(c.warmup));
         meta.put("scm.trigflow", c.trigFlow.toString());
-        if (c.classes > 0) meta.put(Checkpoint.CLASSES, Integer.toString(c.classes));
         if (c.classes > 0 && c.method != ScmObjective.Method.TEACHER) meta.put("scm.guidance", Double.toString(c.guidance));
         Checkpoint.save(ckptFile, state, opt, ema, step, rng, l, meta);
     }
@@ -369,6 +368,7 @@ public final class Trainer {
         m.put(Checkpoint.MODEL, c.model);
         m.put(Checkpoint.DATASET, c.dataset);
         m.put(Checkpoint.METHOD, c.method.name().toLowerCase(Locale.ROOT));
+        if (c.classes > 0) m.put(Checkpoint.CLASSES, Integer.toString(c.classes));
         return m;
     }
 
