@@ -5,6 +5,7 @@ import tangent.core.F;
 import tangent.core.Rng;
 import tangent.core.Tensor;
 import tangent.nn.layers.GroupNorm;
+import tangent.nn.layers.LabelEmbedding;
 import tangent.nn.layers.Linear;
 import tangent.nn.layers.ModuleList;
 import tangent.nn.layers.PixelNorm;
@@ -14,6 +15,7 @@ import tangent.nn.layers.TimeEmbedding;
  * F(x, t) for low-dimensional toy data, x (B, D): the U-Net's time conditioning on an MLP.
  * <pre>
  * e = emb(t)                                          # positional (dim = width) -> Linear -> SiLU -> Linear -> SiLU, width E = width
+ * e = e + label(y)                                    # class-conditional only: LabelEmbedding (K + 1, width), y = K: no class
  * h = fc_in(x)                                        # Linear D -> width
  * per block i:  u = fc0(SiLU(norm0(h)))               # Linear width -> width
  *               s, b = split(affine(e));  u = pnorm(s) * norm1(u) + pnorm(b)
@@ -21,15 +23,18 @@ import tangent.nn.layers.TimeEmbedding;
  * out = fc_out(SiLU(out_norm(h)))                     # Linear width -> D
  * </pre>
  * Norms are GroupNorm(width) with min(32, width/4) groups. Names: emb.*, fc_in.*, blocks.{i}.{norm0,fc0,affine,norm1,fc1}.*,
- * out_norm.*, fc_out.*.
+ * out_norm.*, fc_out.*, and label.weight when class-conditional (drawn last, so the other weights
+ * equal the unconditional network's of the same seed).
  */
-public final class MlpDenoiser extends Module implements TimeConditioned {
+public final class MlpDenoiser extends Module implements ClassConditioned {
     public final int dataDim, width;
     public final DType dtype;
     public final TimeEmbedding emb;
     public final Linear fcIn, fcOut;
     public final ModuleList blocks;
     public final GroupNorm outNorm;
+    /** The class embedding, or null for an unconditional network. */
+    public final LabelEmbedding label;
     private final PixelNorm pnorm = new PixelNorm(1, 1e-8);
 
     /** A float32 denoiser for 2-D data, width 128, 3 blocks. */
@@ -39,6 +44,12 @@ public final class MlpDenoiser extends Module implements TimeConditioned {
 
     /** A denoiser for dataDim-dimensional data with numBlocks residual blocks of the given width, weights from {@code new Rng(seed)}. */
     public MlpDenoiser(int dataDim, int width, int numBlocks, DType dtype, long seed) {
+        this(dataDim, width, numBlocks, 0, dtype, seed);
+    }
+
+    /** classes: K for a class-conditional network (labels 0..K, K = no class), 0 for an unconditional one. */
+    public MlpDenoiser(int dataDim, int width, int numBlocks, int classes, DType dtype, long seed) {
+        if (classes < 0) throw new IllegalArgumentException("MlpDenoiser: classes must be >= 0, got " + classes);
         this.dataDim = dataDim;
         this.width = width;
         this.dtype = dtype;
@@ -49,6 +60,12 @@ public final class MlpDenoiser extends Module implements TimeConditioned {
         for (int i = 0; i < numBlocks; i++) blocks.add(new Block(width, dtype, rng));
         outNorm = child("out_norm", GroupNorm.forChannels(width, dtype));
         fcOut = child("fc_out", new Linear(width, dataDim, dtype, rng));
+        label = classes > 0 ? child("label", new LabelEmbedding(classes, width, dtype, rng)) : null;
+    }
+
+    @Override
+    public int classes() {
+        return label == null ? 0 : label.classes;
     }
 
     /** One residual block of the denoiser. */
@@ -65,13 +82,13 @@ public final class MlpDenoiser extends Module implements TimeConditioned {
         }
     }
 
-    /** x: (B, D), t: (B,) -> (B, D). */
+    /** x: (B, D), t: (B,), labels (B,) or null -> (B, D). */
     @Override
-    public Tensor forward(Tensor x, Tensor t) {
+    public Tensor forward(Tensor x, Tensor t, int[] labels) {
         if (x.dim() != 2 || x.size(1) != dataDim || t.dim() != 1 || t.size(0) != x.size(0))
             throw new IllegalArgumentException("MlpDenoiser: x must be (B, " + dataDim + ") and t (B,), got x "
                     + java.util.Arrays.toString(x.shape()) + " and t " + java.util.Arrays.toString(t.shape()));
-        Tensor e = emb.forward(t.dtype() == dtype ? t : t.to(dtype));
+        Tensor e = LabelEmbedding.addTo(emb.forward(t.dtype() == dtype ? t : t.to(dtype)), label, labels, "MlpDenoiser");
         Tensor h = fcIn.forward(x);
         for (tangent.nn.Module m : blocks.items()) {
             Block b = (Block) m;

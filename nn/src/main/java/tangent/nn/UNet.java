@@ -13,6 +13,7 @@ import tangent.core.Tensor;
 import tangent.nn.layers.Conv2d;
 import tangent.nn.layers.Dropout;
 import tangent.nn.layers.GroupNorm;
+import tangent.nn.layers.LabelEmbedding;
 import tangent.nn.layers.ModuleList;
 import tangent.nn.layers.ResBlock;
 import tangent.nn.layers.TimeEmbedding;
@@ -39,7 +40,7 @@ import tangent.nn.layers.Upsample;
  * <p>Dropout layers share one {@link Rng} ({@link #dropoutRng()}), split from the init seed;
  * replace it with {@link #setDropoutRng} (e.g. when resuming a checkpoint).
  */
-public final class UNet extends Module implements TimeConditioned {
+public final class UNet extends Module implements ClassConditioned {
     public final UNetConfig config;
     public final DType dtype;
     public final TimeEmbedding emb;
@@ -47,6 +48,8 @@ public final class UNet extends Module implements TimeConditioned {
     public final ModuleList down, mid, up;
     public final GroupNorm outNorm;
     public final Conv2d outConv;
+    /** The class embedding (K + 1, 4 ch) added to the time embedding, or null for an unconditional network. */
+    public final LabelEmbedding label;
     private Rng dropoutRng;
 
     /** A float32 network with weights from seed. */
@@ -56,6 +59,16 @@ public final class UNet extends Module implements TimeConditioned {
 
     /** A network of the given dtype with weights drawn from {@code new Rng(seed)}. */
     public UNet(UNetConfig config, DType dtype, long seed) {
+        this(config, 0, dtype, seed);
+    }
+
+    /**
+     * classes: K for a class-conditional network (labels 0..K, K = no class; parameter label.weight
+     * (K + 1, 4 ch) drawn after all others, so the rest equals the unconditional network of the
+     * same seed), 0 for an unconditional one.
+     */
+    public UNet(UNetConfig config, int classes, DType dtype, long seed) {
+        if (classes < 0) throw new IllegalArgumentException("UNet: classes must be >= 0, got " + classes);
         this.config = config;
         this.dtype = dtype;
         Rng rng = new Rng(seed);
@@ -97,16 +110,22 @@ public final class UNet extends Module implements TimeConditioned {
         }
         outNorm = child("out_norm", GroupNorm.forChannels(c, dtype));
         outConv = child("out_conv", Conv2d.same(c, config.channels(), 3, dtype, rng));
+        label = classes > 0 ? child("label", new LabelEmbedding(classes, e, dtype, rng)) : null;
     }
 
-    /** x: (B, C, res, res) (already divided by sigma_d), t: (B,) -> (B, C, res, res). */
     @Override
-    public Tensor forward(Tensor x, Tensor t) {
+    public int classes() {
+        return label == null ? 0 : label.classes;
+    }
+
+    /** x: (B, C, res, res) (already divided by sigma_d), t: (B,), labels (B,) or null -> (B, C, res, res). */
+    @Override
+    public Tensor forward(Tensor x, Tensor t, int[] labels) {
         int[] s = x.shape();
         if (s.length != 4 || s[1] != config.channels() || t.dim() != 1 || t.size(0) != s[0])
             throw new IllegalArgumentException("UNet: x must be (B, " + config.channels() + ", H, W) and t (B,), got x "
                     + Arrays.toString(s) + " and t " + Arrays.toString(t.shape()));
-        Tensor e = emb.forward(t.dtype() == dtype ? t : t.to(dtype));
+        Tensor e = LabelEmbedding.addTo(emb.forward(t.dtype() == dtype ? t : t.to(dtype)), label, labels, "UNet");
         Tensor h = convIn.forward(x);
         Deque<Tensor> skips = new ArrayDeque<>();
         skips.push(h);

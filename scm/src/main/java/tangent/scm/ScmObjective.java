@@ -6,6 +6,7 @@ import tangent.core.ForwardAD;
 import tangent.core.GradMode;
 import tangent.core.Rng;
 import tangent.core.Tensor;
+import tangent.nn.ClassConditioned;
 import tangent.nn.TimeConditioned;
 
 /**
@@ -48,6 +49,7 @@ public final class ScmObjective {
     private final TimeConditioned teacher;
     private double warmupSteps = WARMUP_H;
     private double normC = NORM_C;
+    private double labelDropout = 0.1, guidance = 1.0;
 
     /**
      * @param net     F_theta, the network being trained
@@ -75,6 +77,20 @@ public final class ScmObjective {
         return this;
     }
 
+    /** Teacher training with labels: the probability of replacing a label by the null label (default 0.1). */
+    public ScmObjective labelDropout(double p) {
+        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("label dropout must be in [0, 1], got " + p);
+        this.labelDropout = p;
+        return this;
+    }
+
+    /** sCD with labels: the guidance scale w of the teacher the student learns (default 1: the conditional teacher). */
+    public ScmObjective guidance(double w) {
+        if (!Double.isFinite(w)) throw new IllegalArgumentException("guidance scale must be finite, got " + w);
+        this.guidance = w;
+        return this;
+    }
+
     public Method method() {
         return method;
     }
@@ -91,8 +107,29 @@ public final class ScmObjective {
         return loss(x0, z, t, step);
     }
 
+    /**
+     * The loss of a class-conditional network on a labelled batch (labels (B,) in 0..K-1): the
+     * teacher sees each label dropped to the null label with probability {@link #labelDropout}; sCT
+     * and sCD students learn F(., ., y), sCD's velocity coming from the teacher guided at scale
+     * {@link #guidance} ({@link Guidance#guided}).
+     */
+    public Tensor loss(Tensor x0, int[] labels, Rng rng, long step) {
+        if (!(net instanceof ClassConditioned cnet) || cnet.classes() < 1)
+            throw new IllegalArgumentException("labels need a class-conditional network");
+        int b = x0.size(0);
+        Tensor t = tf.sampleTimes(rng, b, x0.dtype());
+        Tensor z = rng.normal(x0.dtype(), x0.shape()).mul(tf.sigmaD);
+        int[] y = method == Method.TEACHER ? Guidance.dropLabels(labels, cnet.classes(), labelDropout, rng) : labels;
+        TimeConditioned teacherView = method == Method.SCD ? Guidance.guided((ClassConditioned) teacher, labels, guidance) : null;
+        return loss(x0, z, t, step, cnet.withLabels(y), teacherView);
+    }
+
     /** The loss for given noise z (already scaled by sigma_d) and times t (B,): a taped scalar. */
     public Tensor loss(Tensor x0, Tensor z, Tensor t, long step) {
+        return loss(x0, z, t, step, net, teacher);
+    }
+
+    private Tensor loss(Tensor x0, Tensor z, Tensor t, long step, TimeConditioned net, TimeConditioned teacher) {
         Tensor xt, v;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             xt = TrigFlow.interpolate(x0, z, t);                 // x_t = cos t x0 + sin t z
@@ -105,7 +142,7 @@ public final class ScmObjective {
             Tensor f = net.forward(xt.div(tf.sigmaD), t);
             return diffusionLoss(f, v, w, tf.sigmaD);
         }
-        return consistencyLoss(xt, v, t, w, warmup(step, warmupSteps));
+        return consistencyLoss(net, xt, v, t, w, warmup(step, warmupSteps));
     }
 
     /** w(t) as (B,). */
@@ -114,7 +151,7 @@ public final class ScmObjective {
         return w.dim() == 1 ? w : w.reshape(t.size(0));
     }
 
-    private Tensor consistencyLoss(Tensor xt, Tensor v, Tensor t, Tensor w, double r) {
+    private Tensor consistencyLoss(TimeConditioned net, Tensor xt, Tensor v, Tensor t, Tensor w, double r) {
         int rank = xt.dim();
         Tensor cs;
         try (GradMode.Scope ignored = GradMode.noGrad()) {

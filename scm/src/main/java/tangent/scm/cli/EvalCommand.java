@@ -60,6 +60,10 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Classifier weights (.safetensors) instead of the committed ones.")
     Path classifier;
 
+    @Option(names = "--class", paramLabel = "K",
+            description = "Per-class FD: score against the test images of class K only (samples from sample --class K).")
+    Integer cls;
+
     @Option(names = "--no-floor", description = "Skip the floor (saves a few seconds).")
     boolean noFloor;
 
@@ -73,6 +77,8 @@ public final class EvalCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--sampler must be 1 or 2 (a teacher checkpoint: ODE steps >= 1), got "
                     + sampler);
         if (numSamples < 2) throw new CommandLine.ParameterException(cl, "--num-samples must be >= 2, got " + numSamples);
+        if (cls != null && (cls < 0 || cls > 9))
+            throw new CommandLine.ParameterException(cl, "--class must be in 0..9 (Fashion-MNIST), got " + cls);
         if (checkpoint != null) {
             // the images (float32) and their 128-d features (float64) are held at once for the Frechet fit
             Memory.requireArray("-n " + numSamples, 784L * numSamples, "use a smaller -n (10000 is the usual FD)");
@@ -85,7 +91,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (samples != null) {
             s = SampleFiles.read(samples);
         } else {
-            s = CheckpointSamples.draw(checkpoint, sampler, numSamples, seed);
+            s = CheckpointSamples.draw(checkpoint, sampler, numSamples, seed, cls);
         }
         FrechetEval fe = new FrechetEval(c, data);
         out.println("samples: " + (samples != null ? samples : checkpoint + " (sampler " + sampler + ", seed " + seed + ")")
@@ -93,6 +99,13 @@ public final class EvalCommand implements Callable<Integer> {
         if (s.n() < 1000)
             out.println("note: " + s.n() + " images is few for a 128-d Gaussian fit; FD is biased upwards (use 10000)");
         out.flush();
+        if (cls != null) {
+            double[] r = fe.fdOfClass(s.images(), s.n(), cls);
+            if (!noFloor) out.printf(Locale.ROOT, "floor (class %d: real training images vs test images): %.4f%n", cls, r[1]);
+            out.printf(Locale.ROOT, "FD (class %d): %.4f%n", cls, r[0]);
+            out.flush();
+            return 0;
+        }
         if (!noFloor) {
             FrechetEval.Floor floor = fe.floorWithCount();
             out.printf(Locale.ROOT, "floor (%d real training images vs test set): %.4f%n", floor.n(), floor.fd());

@@ -5,12 +5,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code bin/scm}: with no arguments runs the main job (sCT from scratch on a 2-D toy, under a
- * minute on 2 CPU cores, pictures in runs/default); otherwise one of the subcommands.
+ * {@code bin/scm}: with no arguments runs the main job (sCT from scratch on a 2-D toy, about a
+ * minute on 2 cores, pictures in runs/default); otherwise one of the subcommands.
  */
 @Command(name = "scm", mixinStandardHelpOptions = true, version = "tangent-scm 0.1.0",
         description = {"Continuous-time consistency models (sCT/sCD on TrigFlow) on the JVM.",
-                "With no arguments: the main job, sCT from scratch on the 2-D checkerboard (under a minute on 2 cores)."},
+                "With no arguments: the main job, sCT from scratch on the 2-D checkerboard (about a minute on 2 cores)."},
         subcommands = {TrainCommand.class, SampleCommand.class, EvalCommand.class, InfoCommand.class,
                 GradcheckCommand.class, BenchCommand.class, GraphCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {

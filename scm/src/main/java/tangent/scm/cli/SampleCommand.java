@@ -41,6 +41,11 @@ public final class SampleCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device;
+    @Option(names = "--class", paramLabel = "K", description = "A class-conditional checkpoint: draw class K only (default: every class; a .png of images has one row per class).")
+    Integer cls;
+    @Option(names = "--guidance", defaultValue = "1.0", paramLabel = "W",
+            description = "A class-conditional teacher: the classifier-free guidance scale of its ODE (1: conditional; default: ${DEFAULT-VALUE}).")
+    double guidance;
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Output .npy or .png (a new file, or one sample writes).")
     Path out;
 
@@ -50,6 +55,7 @@ public final class SampleCommand implements Callable<Integer> {
         int k = steps != null ? steps : sampler;
         String opt = steps != null ? "--steps" : "--sampler";
         if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
+        TrainCommand.finite("--guidance", guidance);
         boolean png = checkOut(out, checkpoint);
         Checkpoint.EmaNet net = Checkpoint.loadEma(checkpoint);
         Sampler s;
@@ -59,6 +65,17 @@ public final class SampleCommand implements Callable<Integer> {
             throw new IllegalArgumentException(opt + " " + k + ": " + e.getMessage() + " (checkpoint " + checkpoint + " is a "
                     + net.method() + " run)");
         }
+        int cols = (int) Math.ceil(Math.sqrt(n));
+        int[] labels = null;
+        if (cls != null) {
+            labels = Checkpoint.labels(net, tangent.scm.Guidance.constant(n, cls), n);   // a one-line error for a bad --class
+        } else if (net.classes() > 0 && png) {
+            cols = (n + net.classes() - 1) / net.classes();   // one row per class
+            labels = new int[n];
+            for (int i = 0; i < n; i++) labels[i] = Math.min(net.classes() - 1, i / cols);
+        }
+        int[] y = labels;
+        int gridCols = cols;
         int[] rest = Models.sampleShape(net.model());
         long elems = 1;
         for (int d : rest) elems *= d;
@@ -71,8 +88,8 @@ public final class SampleCommand implements Callable<Integer> {
             if (n > max) throw new IllegalArgumentException("-n " + n + ": a .png holds at most " + max + (net.isImage() ? " images" : " points")
                     + "; write a .npy for more");
             float[] all = new float[(int) (n * per)];
-            draw(net, s, (at, v) -> System.arraycopy(v, 0, all, (int) (at * per), v.length));
-            if (net.isImage()) Png.write(out, Png.imageGrid(all, n, rest[1], rest[2], (int) Math.ceil(Math.sqrt(n)), 1, 128, 3));
+            draw(net, s, y, (at, v) -> System.arraycopy(v, 0, all, (int) (at * per), v.length));
+            if (net.isImage()) Png.write(out, Png.imageGrid(all, n, rest[1], rest[2], gridCols, 1, 128, 3));
             else Plots.scatterPanels(out, List.of(s.label()), List.of(toDoubles(all)));
         } else {
             byte[] head = Npy.headerFloat32(shape);
@@ -84,7 +101,7 @@ public final class SampleCommand implements Callable<Integer> {
                         + Memory.human(free) + " free");
             AtomicFiles.writeChannel(out, ch -> {
                 AtomicFiles.writeFully(ch, ByteBuffer.wrap(head));
-                draw(net, s, (at, v) -> {
+                draw(net, s, y, (at, v) -> {
                     ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
                     b.asFloatBuffer().put(v);
                     AtomicFiles.writeFully(ch, b);
@@ -100,10 +117,10 @@ public final class SampleCommand implements Callable<Integer> {
     }
 
     /** The samples in chunks (memory flat in n), in the data range, refusing non-finite ones; a progress bar on stdout. */
-    private void draw(Checkpoint.EmaNet net, Sampler s, FloatSink sink) throws IOException {
+    private void draw(Checkpoint.EmaNet net, Sampler s, int[] labels, FloatSink sink) throws IOException {
         int chunks = (n + Checkpoint.CHUNK - 1) / Checkpoint.CHUNK;
         try (Progress p = new Progress("sample", n, (long) Checkpoint.CHUNK * Math.max(1, chunks / 10)).counting("samples")) {
-            Checkpoint.drawChunks(net, s, n, seed, (at, x) -> {
+            Checkpoint.drawChunks(net, s, n, seed, labels, guidance, (at, x) -> {
                 float[] v = Checkpoint.toDataRange(net, x).toFloatArray();
                 for (int i = 0; i < v.length; i++)
                     if (!Float.isFinite(v[i]))

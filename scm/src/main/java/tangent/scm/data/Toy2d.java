@@ -47,19 +47,39 @@ public final class Toy2d {
      * @throws IllegalArgumentException for an unknown name (message lists valid names) or n &lt; 0
      */
     public static double[] sample(String name, int n, long seed) {
+        return sampleLabeled(name, n, seed).points();
+    }
+
+    /** Points with the class each came from (see {@link #classes}); the points equal {@link #sample}'s. */
+    public record Labeled(double[] points, int[] labels) {}
+
+    /**
+     * The number of classes of a toy, for class-conditional models: checkerboard 8 (the filled
+     * squares, numbered column by column from the bottom left), eight_gaussians 8 (the modes, k at
+     * angle k pi/4), two_moons 2 (0 upper, 1 lower).
+     */
+    public static int classes(String name) {
+        check(name);
+        return name.equals("two_moons") ? 2 : 8;
+    }
+
+    /** Like {@link #sample(String, int, long)}, with each point's class. */
+    public static Labeled sampleLabeled(String name, int n, long seed) {
         if (n < 0) throw new IllegalArgumentException("n must be >= 0, got " + n);
+        check(name);
         Random rng = new Random(seed);
-        switch (name == null ? "" : name) {
-            case "checkerboard":
-                return checkerboard(n, rng);
-            case "eight_gaussians":
-                return eightGaussians(n, rng);
-            case "two_moons":
-                return twoMoons(n, rng);
-            default:
-                throw new IllegalArgumentException("unknown toy distribution '" + name + "'; valid names: "
-                    + String.join(", ", NAMES));
-        }
+        int[] labels = new int[n];
+        double[] pts = switch (name) {
+            case "checkerboard" -> checkerboard(n, rng, labels);
+            case "eight_gaussians" -> eightGaussians(n, rng, labels);
+            default -> twoMoons(n, rng, labels);
+        };
+        return new Labeled(pts, labels);
+    }
+
+    private static void check(String name) {
+        if (!NAMES.contains(name == null ? "" : name))
+            throw new IllegalArgumentException("unknown toy distribution '" + name + "'; valid names: " + String.join(", ", NAMES));
     }
 
     /** Like {@link #sample(String, int, long)} but as float[] (same numbers rounded to float). */
@@ -70,7 +90,7 @@ public final class Toy2d {
         return f;
     }
 
-    private static double[] checkerboard(int n, Random rng) {
+    private static double[] checkerboard(int n, Random rng, int[] labels) {
         final double scale = Math.sqrt(3.0) / 2.0;
         double[] out = new double[2 * n];
         for (int i = 0; i < n; i++) {
@@ -78,18 +98,20 @@ public final class Toy2d {
             int col = Math.min(3, (int) Math.floor(x + 2.0)); // 0..3
             int row = 2 * rng.nextInt(2) + (col & 1); // rows with (row + col) even
             double y = row - 2.0 + rng.nextDouble();
+            labels[i] = 2 * col + row / 2;
             out[2 * i] = x * scale;
             out[2 * i + 1] = y * scale;
         }
         return out;
     }
 
-    private static double[] eightGaussians(int n, Random rng) {
+    private static double[] eightGaussians(int n, Random rng, int[] labels) {
         final double s = EIGHT_GAUSSIANS_SIGMA;
         final double r = Math.sqrt(2.0 * (1.0 - s * s));
         double[] out = new double[2 * n];
         for (int i = 0; i < n; i++) {
             int k = rng.nextInt(8);
+            labels[i] = k;
             double a = k * Math.PI / 4.0;
             out[2 * i] = r * Math.cos(a) + s * rng.nextGaussian();
             out[2 * i + 1] = r * Math.sin(a) + s * rng.nextGaussian();
@@ -97,7 +119,7 @@ public final class Toy2d {
         return out;
     }
 
-    private static double[] twoMoons(int n, Random rng) {
+    private static double[] twoMoons(int n, Random rng, int[] labels) {
         final double s = TWO_MOONS_NOISE;
         final double varX = 0.75 + s * s;
         final double d = 4.0 / Math.PI - 0.5;
@@ -106,6 +128,7 @@ public final class Toy2d {
         double[] out = new double[2 * n];
         for (int i = 0; i < n; i++) {
             boolean upper = rng.nextBoolean();
+            labels[i] = upper ? 0 : 1;
             double t = rng.nextDouble() * Math.PI;
             double x, y;
             if (upper) {

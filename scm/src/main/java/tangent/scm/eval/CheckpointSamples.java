@@ -19,6 +19,11 @@ public final class CheckpointSamples {
     private CheckpointSamples() {}
 
     public static SampleFiles.Samples draw(Path checkpoint, int steps, int n, long seed) throws IOException {
+        return draw(checkpoint, steps, n, seed, null);
+    }
+
+    /** As {@link #draw(Path, int, int, long)}; cls non-null and a class-conditional checkpoint: every sample of class cls. */
+    public static SampleFiles.Samples draw(Path checkpoint, int steps, int n, long seed, Integer cls) throws IOException {
         if (!Files.isRegularFile(checkpoint)) throw new IOException("checkpoint " + checkpoint + ": not found");
         Checkpoint.EmaNet s = Checkpoint.loadEma(checkpoint);
         boolean teacher = s.method().equals("teacher");
@@ -38,7 +43,8 @@ public final class CheckpointSamples {
                     + " Fashion-MNIST images");
         float[] out = new float[Math.multiplyExact(n, 784)];
         long[] outside = {0};
-        Checkpoint.drawChunks(s, sampler, n, seed, (at, x) -> {
+        int[] labels = cls != null && s.classes() > 0 ? Checkpoint.labels(s, tangent.scm.Guidance.constant(n, cls), n) : null;
+        Checkpoint.drawChunks(s, sampler, n, seed, labels, 1.0, (at, x) -> {
             float[] v = x.toFloatArray();
             for (int i = 0; i < v.length; i++) {
                 float c = v[i];

@@ -149,6 +149,37 @@ public final class FrechetEval {
         return floor = v;
     }
 
+    /**
+     * Per-class FD: the given images against the test images of class {@code cls} (1,000 in
+     * Fashion-MNIST), and its floor: the first {@code FLOOR_N} training images' members of that class
+     * against the same. For samples of a class-conditional model drawn with {@code sample --class}.
+     */
+    public double[] fdOfClass(float[] images, int n, int cls) throws IOException {
+        if (cls < 0 || cls > 9) throw new IllegalArgumentException("--class must be in 0..9 (Fashion-MNIST), got " + cls);
+        Gaussian test = fit(ofClass(FashionMnist.load(dataDir, FashionMnist.Split.TEST), cls));
+        FashionMnist.Dataset train = FashionMnist.load(dataDir, FashionMnist.Split.TRAIN, FLOOR_N);
+        Gaussian trainFit = fit(ofClass(train, cls));
+        return new double[] {FrechetDistance.distance(fit(images, n), test), FrechetDistance.distance(trainFit, test)};
+    }
+
+    private Gaussian fit(FashionMnist.Dataset d) {
+        return fit(d.images(), d.n());
+    }
+
+    /** The images of one class, as a dataset. */
+    static FashionMnist.Dataset ofClass(FashionMnist.Dataset d, int cls) {
+        int px = FashionMnist.PIXELS, k = 0;
+        for (int i = 0; i < d.n(); i++) if (d.labels()[i] == cls) k++;
+        float[] img = new float[k * px];
+        int[] lab = new int[k];
+        for (int i = 0, j = 0; i < d.n(); i++)
+            if (d.labels()[i] == cls) {
+                System.arraycopy(d.images(), i * px, img, j * px, px);
+                lab[j++] = cls;
+            }
+        return new FashionMnist.Dataset(img, lab, k);
+    }
+
     private String key() throws IOException {
         return FashionMnist.resolveDir(dataDir).toAbsolutePath().normalize().toString();
     }

@@ -16,8 +16,13 @@ public final class Models {
 
     /** A network that is both a {@link Module} (parameters) and a {@link TimeConditioned} F(x, t). */
     public static <M extends Module & TimeConditioned> M create(String name, DType dtype, long seed) {
+        return create(name, dtype, seed, 0);
+    }
+
+    /** classes: K for a class-conditional network (a label embedding added to the time embedding), 0 for an unconditional one. */
+    public static <M extends Module & TimeConditioned> M create(String name, DType dtype, long seed, int classes) {
         @SuppressWarnings("unchecked")
-        M m = (M) (name.equals("mlp") ? new MlpDenoiser(2, 128, 3, dtype, seed) : new UNet(config(name), dtype, seed));
+        M m = (M) (name.equals("mlp") ? new MlpDenoiser(2, 128, 3, classes, dtype, seed) : new UNet(config(name), classes, dtype, seed));
         return m;
     }
 

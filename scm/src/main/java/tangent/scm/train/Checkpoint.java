@@ -37,6 +37,8 @@ public final class Checkpoint {
 
     public static final String FILE = "checkpoint.safetensors";
     public static final String MODEL = "scm.model", DATASET = "scm.dataset", METHOD = "scm.method", SIGMA_D = "scm.sigma_d";
+    /** Metadata of a class-conditional run: its number of classes K (absent: unconditional). */
+    public static final String CLASSES = "scm.classes";
     public static final List<String> METHODS = List.of("teacher", "sct", "scd");
     private static final String LOSSES = "losses", DATA_RNG = "data";
 
@@ -79,7 +81,7 @@ public final class Checkpoint {
     /**
      * Loads the EMA weights of a teacher checkpoint of the given model into net (the fixed teacher of
      * sCD, or the start of a distillation); validated first (a {@code --method teacher} run of that
-     * model whose sigma_d is the run's), net unchanged on a mismatch.
+     * model whose sigma_d and number of classes are the run's), net unchanged on a mismatch.
      */
     public static void loadTeacherInto(Path file, Module net, String model, double sigmaD) throws IOException {
         SafeTensors.Loaded ck = SafeTensors.read(file);
@@ -92,15 +94,37 @@ public final class Checkpoint {
         if (tsd != sigmaD)
             throw new tangent.nn.CheckpointIO.MismatchException(file, "the teacher was trained with sigma_d " + tsd
                     + " but this run has --sigma-d " + sigmaD);
-        checkNames(ck, model);
+        int classes = classes(file, meta), want = net instanceof tangent.nn.ClassConditioned cn ? cn.classes() : 0;
+        if (classes != want)
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "the teacher has " + classes + " classes (metadata '" + CLASSES
+                    + "') but this run's model has " + want + (want == 0 ? " (add --conditional)" : ""));
+        checkNames(ck, model, classes);
         tangent.nn.CheckpointIO.loadEmaWeights(ck, net, null);
     }
 
-    /** The sampling network (EMA weights) of a checkpoint: model name, network, method and the run's TrigFlow. */
-    public record EmaNet(String model, Module module, TimeConditioned net, String method, TrigFlow trigFlow) {
+    /**
+     * The sampling network (EMA weights) of a checkpoint: model name, network, method, the run's
+     * TrigFlow and its number of classes (0: unconditional).
+     */
+    public record EmaNet(String model, Module module, TimeConditioned net, String method, TrigFlow trigFlow, int classes) {
+        public EmaNet(String model, Module module, TimeConditioned net, String method, TrigFlow trigFlow) {
+            this(model, module, net, method, trigFlow, 0);
+        }
+
         /** The sampler for this network: 1 or 2 consistency steps, or for a teacher DDIM steps of its ODE. */
         public Sampler sampler(int steps) {
             return Sampler.forMethod(method, steps);
+        }
+
+        /**
+         * The network conditioned on one chunk's labels: a teacher's ODE drift guided at scale
+         * {@code guidance} ({@link tangent.scm.Guidance}), a student with its labels (it learnt its
+         * guidance in training). Unconditional: the network itself (labels must be null).
+         */
+        public TimeConditioned conditioned(int[] labels, double guidance) {
+            if (classes == 0) return net;
+            tangent.nn.ClassConditioned cn = (tangent.nn.ClassConditioned) module;
+            return method.equals("teacher") ? tangent.scm.Guidance.guided(cn, labels, guidance) : cn.withLabels(labels);
         }
 
         public boolean isImage() {
@@ -120,11 +144,25 @@ public final class Checkpoint {
             throw new tangent.nn.CheckpointIO.MismatchException(file, "unknown method '" + method + "' in metadata '" + METHOD
                     + "'; valid: " + String.join(", ", METHODS));
         TrigFlow tf = trigFlow(file, meta);
-        checkNames(ck, model);
-        Module m = Models.create(model, DType.F32, 0);
+        int classes = classes(file, meta);
+        checkNames(ck, model, classes);
+        Module m = Models.create(model, DType.F32, 0, classes);
         tangent.nn.CheckpointIO.loadEmaWeights(ck, m, null);
         m.train(false);
-        return new EmaNet(model, m, (TimeConditioned) m, method, tf);
+        return new EmaNet(model, m, (TimeConditioned) m, method, tf, classes);
+    }
+
+    /** The run's number of classes from metadata {@code scm.classes} (absent: 0, unconditional). */
+    static int classes(Path file, Map<String, String> meta) throws tangent.nn.CheckpointIO.MismatchException {
+        String v = meta.getOrDefault(CLASSES, "0");
+        int k;
+        try {
+            k = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            k = -1;
+        }
+        if (k < 0) throw new tangent.nn.CheckpointIO.MismatchException(file, "metadata '" + CLASSES + "' is '" + v + "', not a number >= 0");
+        return k;
     }
 
     /**
@@ -152,7 +190,12 @@ public final class Checkpoint {
      * Rng and the loss history. Anything else is refused, as {@code --resume} does.
      */
     static void checkNames(SafeTensors.Loaded ck, String model) throws tangent.nn.CheckpointIO.MismatchException {
-        Module net = Models.create(model, DType.F32, 0);
+        checkNames(ck, model, 0);
+    }
+
+    /** As {@link #checkNames(SafeTensors.Loaded, String)} for a model of the given number of classes (0: unconditional). */
+    static void checkNames(SafeTensors.Loaded ck, String model, int classes) throws tangent.nn.CheckpointIO.MismatchException {
+        Module net = Models.create(model, DType.F32, 0, classes);
         Set<String> known = new HashSet<>(List.of("state.step", "state.ema_updates", "rng." + DATA_RNG, "extra." + LOSSES));
         for (String n : new TrainState(net, new AdaptiveWeight(DType.F32)).namedParameters().keySet()) {
             known.add(n);
@@ -176,17 +219,53 @@ public final class Checkpoint {
 
     /**
      * Draws n samples from s in chunks of {@link #CHUNK} from one {@code Rng(seed)} stream, float32,
-     * without gradients, in the model's space (see {@link #toDataRange}).
+     * without gradients, in the model's space (see {@link #toDataRange}); a class-conditional
+     * network draws every class alike (sample i of class i mod K).
      */
     public static void drawChunks(EmaNet s, Sampler sampler, int n, long seed, ChunkSink sink) throws IOException {
+        drawChunks(s, sampler, n, seed, null, 1.0, sink);
+    }
+
+    /**
+     * As {@link #drawChunks(EmaNet, Sampler, int, long, ChunkSink)}, sample i of class labels[i]
+     * (labels null: i mod K; checked first by {@link #labels}); each chunk's network is
+     * {@link EmaNet#conditioned} on that chunk's labels at the given guidance scale.
+     */
+    public static void drawChunks(EmaNet s, Sampler sampler, int n, long seed, int[] labels, double guidance, ChunkSink sink)
+            throws IOException {
+        int[] y = labels(s, labels, n);
         int[] rest = Models.sampleShape(s.model());
         Rng rng = new Rng(seed);
         try (var g = GradMode.noGrad()) {
             for (int at = 0; at < n; at += CHUNK) {
                 int m = Math.min(CHUNK, n - at);
-                sink.accept(at, sampler.draw(s.trigFlow(), s.net(), rng, DType.F32, concat(m, rest)));
+                TimeConditioned net = y == null ? s.net() : s.conditioned(Arrays.copyOfRange(y, at, at + m), guidance);
+                sink.accept(at, sampler.draw(s.trigFlow(), net, rng, DType.F32, concat(m, rest)));
             }
         }
+    }
+
+    /**
+     * The n labels to draw for s: null for an unconditional network (labels must be null: a
+     * one-line error naming --class otherwise); for a class-conditional one labels (n of them,
+     * each in 0..K-1) or, if null, i mod K.
+     */
+    public static int[] labels(EmaNet s, int[] labels, int n) {
+        if (s.classes() == 0) {
+            if (labels != null)
+                throw new IllegalArgumentException("--class: the checkpoint holds an unconditional model (train with --conditional for classes)");
+            return null;
+        }
+        if (labels == null) {
+            int[] y = new int[n];
+            for (int i = 0; i < n; i++) y[i] = i % s.classes();
+            return y;
+        }
+        if (labels.length != n) throw new IllegalArgumentException(labels.length + " labels for " + n + " samples");
+        for (int v : labels)
+            if (v < 0 || v >= s.classes())
+                throw new IllegalArgumentException("--class " + v + ": the checkpoint's classes are 0.." + (s.classes() - 1));
+        return labels;
     }
 
     /** Images clamped to [-1, 1] (the data range, as eval does); 2-D points back to the toy's data units (not clamped). */
@@ -199,14 +278,24 @@ public final class Checkpoint {
      * {@link #drawChunks} and {@link #toDataRange}: images (n, C, H, W), 2-D points (n, 2).
      */
     public static Tensor sample(Path file, int steps, int n, long seed) throws IOException {
+        return sample(file, steps, n, seed, null, 1.0);
+    }
+
+    /**
+     * As {@link #sample(Path, int, int, long)} from a class-conditional checkpoint: sample i of class
+     * labels[i] (labels null: i mod K, every class alike); a teacher's ODE follows its drift guided at
+     * scale {@code guidance} ({@link tangent.scm.Guidance}); a student learnt its guidance in training.
+     */
+    public static Tensor sample(Path file, int steps, int n, long seed, int[] labels, double guidance) throws IOException {
         EmaNet s = loadEma(file);
         Sampler sampler = s.sampler(steps);
+        labels(s, labels, n);
         int[] shape = concat(n, Models.sampleShape(s.model()));
         int per = 1;
         for (int d : Models.sampleShape(s.model())) per *= d;
         int perSample = per;
         float[] out = new float[Math.multiplyExact(n, per)];
-        drawChunks(s, sampler, n, seed, (at, x) -> System.arraycopy(toDataRange(s, x).toFloatArray(), 0, out, at * perSample,
+        drawChunks(s, sampler, n, seed, labels, guidance, (at, x) -> System.arraycopy(toDataRange(s, x).toFloatArray(), 0, out, at * perSample,
                 x.size(0) * perSample));
         return Tensor.of(out, shape);
     }

@@ -16,6 +16,15 @@ public interface DataSource {
     /** A batch (B, sampleShape...) in the model's space. */
     Tensor batch(int b, Rng rng, DType dtype);
 
+    /** A batch with each sample's class (0..classes()-1): the same draws from rng as {@link #batch}. */
+    Labeled labeledBatch(int b, Rng rng, DType dtype);
+
+    /** The number of classes a class-conditional model of this data learns. */
+    int classes();
+
+    /** A batch and its labels (B,). */
+    record Labeled(Tensor x, int[] labels) {}
+
     int[] sampleShape();
 
     boolean isImage();
@@ -43,9 +52,20 @@ public interface DataSource {
 
         @Override
         public Tensor batch(int b, Rng rng, DType dtype) {
-            double[] p = fresh(b, rng.split().seed());
+            return labeledBatch(b, rng, dtype).x();
+        }
+
+        @Override
+        public Labeled labeledBatch(int b, Rng rng, DType dtype) {
+            Toy2d.Labeled d = Toy2d.sampleLabeled(name, b, rng.split().seed());
+            double[] p = d.points();
             for (int i = 0; i < p.length; i++) p[i] *= SCALE;
-            return Tensor.of(p, b, 2).to(dtype);
+            return new Labeled(Tensor.of(p, b, 2).to(dtype), d.labels());
+        }
+
+        @Override
+        public int classes() {
+            return Toy2d.classes(name);
         }
 
         /** Data-space points (unit std), interleaved x, y. */
@@ -86,11 +106,25 @@ public interface DataSource {
 
         @Override
         public Tensor batch(int b, Rng rng, DType dtype) {
+            return labeledBatch(b, rng, dtype).x();
+        }
+
+        @Override
+        public Labeled labeledBatch(int b, Rng rng, DType dtype) {
             int px = FashionMnist.PIXELS;
             float[] out = new float[b * px];
+            int[] labels = new int[b];
             double[] u = rng.uniformArray(b, 0, data.n());
-            for (int i = 0; i < b; i++) System.arraycopy(data.images(), (int) u[i] * px, out, i * px, px);
-            return Tensor.of(out, b, 1, FashionMnist.SIDE, FashionMnist.SIDE).to(dtype);
+            for (int i = 0; i < b; i++) {
+                System.arraycopy(data.images(), (int) u[i] * px, out, i * px, px);
+                labels[i] = data.labels()[(int) u[i]];
+            }
+            return new Labeled(Tensor.of(out, b, 1, FashionMnist.SIDE, FashionMnist.SIDE).to(dtype), labels);
+        }
+
+        @Override
+        public int classes() {
+            return 10;
         }
 
         @Override

@@ -65,7 +65,7 @@ class MainCliTest {
         Path out = dir.resolve("run");
         Run t = run("train", "--dataset", "two_moons", "--steps", "4", "--batch", "8", "--out", out.toString());
         assertEquals(0, t.rc(), t.err());
-        assertTrue(t.out().contains("sw_2step"), t.out());
+        assertTrue(t.out().contains("sw_2step") && t.out().contains("MMD^2 (h 0.2) vs fresh data: 2step"), t.out());
         Run s = run("sample", "--checkpoint", out.resolve("checkpoint.safetensors").toString(), "--sampler", "2",
                 "-n", "10", "--out", dir.resolve("s.npy").toString());
         assertEquals(0, s.rc(), s.err());

@@ -84,6 +84,21 @@ class FrechetEvalTest {
         assertTrue(fe.fd(noise, 200) > 5 * floor);
     }
 
+    @Test
+    void perClassFdOnTinyDataset() throws Exception {
+        Path dir = TinyFashion.write(tmp.resolve("fm"), 300, 200);
+        FrechetEval fe = new FrechetEval(new Classifier(2), dir);
+        FashionMnist.Dataset test = FashionMnist.load(dir, FashionMnist.Split.TEST);
+        FashionMnist.Dataset three = FrechetEval.ofClass(test, 3);
+        assertTrue(three.n() > 2);
+        for (int i = 0; i < three.n(); i++) assertEquals(3, three.labels()[i]);
+        // the test images of class 3 score 0 against class 3; against class 5 they do not
+        double[] same = fe.fdOfClass(three.images(), three.n(), 3), other = fe.fdOfClass(three.images(), three.n(), 5);
+        assertEquals(0.0, same[0], 1e-6);
+        assertTrue(other[0] > 0 && same[1] > 0 && Double.isFinite(same[1]), other[0] + " " + same[1]);
+        assertThrows(IllegalArgumentException.class, () -> fe.fdOfClass(three.images(), three.n(), 10));
+    }
+
     private static float[] toF(double[] d) {
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) f[i] = (float) d[i];

@@ -10,33 +10,43 @@ import org.junit.jupiter.api.io.TempDir;
 import tangent.scm.ScmObjective;
 
 /**
- * sCT from scratch on a 2-D toy with the MLP denoiser (the main job's settings, fewer steps):
- * the 2-step samples reach a sliced Wasserstein-1 distance within 3x the data-to-data floor.
- * About 1-2 minutes on 2 cores.
+ * sCT from scratch on the checkerboard with the MLP denoiser: the main job itself (1500 steps at
+ * batch 256, lr 2e-3 with a cosine decay, EMA 0.995, tangent warmup 1000, seed 0). Gated on what a
+ * person sees: the share of 1- and 2-step samples on the board's filled squares (the data: 100%;
+ * uniform noise over the board: 50%), and the Gaussian-kernel MMD against its data-to-data floor.
+ * The thresholds are set from recorded runs (README, "Sample quality") with a margin, and fail the
+ * round blobs of a model that lands 75% on the squares.
  */
 @Tag("quality")
 class ToySctQualityTest {
     @Test
-    void sctFromScratchReachesThreeTimesTheDataFloor(@TempDir Path dir) throws Exception {
+    void sctFromScratchLandsOnTheSquares(@TempDir Path dir) throws Exception {
         Trainer.Config c = new Trainer.Config();
         c.method = ScmObjective.Method.SCT;
         c.model = "mlp";
         c.dataset = "checkerboard";
         c.steps = QUALITY_STEPS;
-        c.batch = 128;
-        c.lr = 1e-3;
+        c.batch = 256;
+        c.lr = 2e-3;
+        c.lrSchedule = Trainer.LrSchedule.COSINE;
         c.emaDecay = 0.995;
         c.warmup = 1000;
         c.seed = 0;
         c.out = dir;
         c.every = c.steps;
+        c.quiet = true;
         long t0 = System.nanoTime();
         Map<String, Double> m = new Trainer(c, System.out).run().metrics();
-        double floor = m.get("sw_floor_data_vs_data"), sw2 = m.get("sw_2step");
-        System.out.printf("ToySctQualityTest: %d steps in %.1f s; SW1 2-step %.4f, 1-step %.4f, floor %.4f (2-step = %.2fx floor)%n",
-                c.steps, (System.nanoTime() - t0) / 1e9, sw2, m.get("sw_1step"), floor, sw2 / floor);
-        assertTrue(sw2 < 3 * floor, "2-step SW1 " + sw2 + " should be within 3x the data floor " + floor);
+        double s1 = m.get("support_1step"), s2 = m.get("support_2step");
+        double mmd2 = m.get("mmd_2step") / m.get("mmd_floor_data_vs_data");
+        System.out.printf("ToySctQualityTest: %d steps in %.1f s; on the squares 1-step %.4f, 2-step %.4f; MMD 2-step %.2fx floor; SW1 2-step %.2fx floor%n",
+                c.steps, (System.nanoTime() - t0) / 1e9, s1, s2, mmd2, m.get("sw_2step") / m.get("sw_floor_data_vs_data"));
+        assertTrue(s2 >= MIN_SUPPORT_2STEP, "2-step samples on the squares: " + s2 + " < " + MIN_SUPPORT_2STEP);
+        assertTrue(s1 >= MIN_SUPPORT_1STEP, "1-step samples on the squares: " + s1 + " < " + MIN_SUPPORT_1STEP);
+        assertTrue(mmd2 <= MAX_MMD_RATIO, "2-step MMD " + mmd2 + "x its data floor > " + MAX_MMD_RATIO);
     }
 
-    static final int QUALITY_STEPS = 2000;
+    static final int QUALITY_STEPS = 1500;
+    // measured (seed 0, 2 cores): 1-step 0.813, 2-step 0.8075, MMD 4.78x; the old main job: 0.76 / 0.74
+    static final double MIN_SUPPORT_2STEP = 0.78, MIN_SUPPORT_1STEP = 0.78, MAX_MMD_RATIO = 6;
 }

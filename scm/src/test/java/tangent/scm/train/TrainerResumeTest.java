@@ -60,6 +60,8 @@ class TrainerResumeTest {
             assertTrue(Files.size(dir.resolve("b").resolve(f)) > 0, f);
         String metrics = Files.readString(dir.resolve("b/metrics.json"));
         assertTrue(metrics.contains("\"sw_2step\"") && metrics.contains("\"sw_floor_data_vs_data\""), metrics);
+        for (String k : List.of("near_mode_1step", "modes_2step", "mmd_2step", "mmd_floor_data_vs_data", "energy_2step", "energy_floor_data_vs_data"))
+            assertTrue(metrics.contains("\"" + k + "\""), k + " in " + metrics);
     }
 
     @Test
