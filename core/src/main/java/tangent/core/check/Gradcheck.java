@@ -257,12 +257,9 @@ public final class Gradcheck {
             for (int i = 0; i < x.length; i++) if (diff[i]) in[i] = level.dual(leaves[i], u[i]);
             Tensor y = f.apply(in);
             Tensor[] g = y.requiresGrad() ? Autograd.grad(y, differentiable(leaves, diff), v, false) : null;
-            for (int i = 0, w = 0; i < x.length; i++) {
-                if (!diff[i]) continue;
-                Tensor gi = g == null ? null : g[w];
-                w++;
-                jvpOfVjp = concat(jvpOfVjp, gi == null ? new double[x[i].numel()] : level.tangent(gi).toDoubleArray());
-            }
+            if (g != null)
+                for (int w = 0; w < g.length; w++) if (g[w] != null) g[w] = level.tangent(g[w]);
+            jvpOfVjp = flatten(g, x, diff);
         }
         Tensor[] xp = x.clone(), xm = x.clone();
         try (GradMode.Scope off = GradMode.noGrad()) {
@@ -281,12 +278,7 @@ public final class Gradcheck {
             Tensor[] leaves = leaves(x, diff);
             Tensor s = ForwardAD.jvp(f, leaves, u, true)[1].mul(v).sum();
             Tensor[] g = s.requiresGrad() ? Autograd.grad(s, differentiable(leaves, diff), null, false) : null;
-            for (int i = 0, w = 0; i < x.length; i++) {
-                if (!diff[i]) continue;
-                Tensor gi = g == null ? null : g[w];
-                w++;
-                vjpOfJvp = concat(vjpOfJvp, gi == null ? new double[x[i].numel()] : gi.toDoubleArray());
-            }
+            vjpOfJvp = flatten(g, x, diff);
         }
         double[] vjpOfJvpFd = new double[0];
         double[] vv = v.toDoubleArray();
@@ -312,17 +304,24 @@ public final class Gradcheck {
 
     /** The first-order engine VJP J(x)^T v, flattened over the differentiable inputs. */
     private static double[] flatVjp(Function<Tensor[], Tensor> f, Tensor[] x, boolean[] diff, Tensor v) {
-        double[] out = new double[0];
         try (GradMode.Scope on = GradMode.enableGrad()) {
             Tensor[] leaves = leaves(x, diff);
             Tensor y = f.apply(leaves);
-            Tensor[] g = y.requiresGrad() ? Autograd.grad(y, differentiable(leaves, diff), v, false) : null;
-            for (int i = 0, w = 0; i < x.length; i++) {
-                if (!diff[i]) continue;
-                Tensor gi = g == null ? null : g[w];
-                w++;
-                out = concat(out, gi == null ? new double[x[i].numel()] : gi.toDoubleArray());
-            }
+            return flatten(y.requiresGrad() ? Autograd.grad(y, differentiable(leaves, diff), v, false) : null, x, diff);
+        }
+    }
+
+    /**
+     * g (one entry per differentiable input, in order; g or an entry null = zeros) flattened into
+     * one array over the differentiable inputs of x.
+     */
+    private static double[] flatten(Tensor[] g, Tensor[] x, boolean[] diff) {
+        double[] out = new double[0];
+        for (int i = 0, w = 0; i < x.length; i++) {
+            if (!diff[i]) continue;
+            Tensor gi = g == null ? null : g[w];
+            w++;
+            out = concat(out, gi == null ? new double[x[i].numel()] : gi.toDoubleArray());
         }
         return out;
     }
