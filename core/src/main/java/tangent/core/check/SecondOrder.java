@@ -115,7 +115,7 @@ public final class SecondOrder {
         return num / den;
     }
 
-    /** sum_i <a_i, b_i>. */
+    /** sum_i &lt;a_i, b_i&gt;. */
     public static double dot(Tensor[] a, Tensor[] b) {
         double s = 0;
         for (int i = 0; i < a.length; i++) {
