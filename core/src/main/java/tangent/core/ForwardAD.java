@@ -145,7 +145,7 @@ public final class ForwardAD {
 
     /**
      * (f(primals), J_f(primals) tangents): returns {y, dy}. A null tangent means zero. y keeps its
-     * place on the tape when recording is on; dy is never recorded.
+     * place on the tape when recording is on; dy is not recorded (the createGraph form records it).
      */
     public static Tensor[] jvp(Function<Tensor[], Tensor> f, Tensor[] primals, Tensor[] tangents) {
         return jvp(f, primals, tangents, false);
