@@ -14,11 +14,16 @@ Two ways to get (F, J), as in issue 9's table:
 --precision fp32 turns TF32 off for matmuls and cuDNN convolutions (exact float32); tf32 turns it on.
 Random data (as bench), fixed seeds. Prints per-step times, the peak device memory and, last,
 `step_ms: x` (median). Runs on the CPU too (--device cpu; --model tiny for a quick check).
+--mode sample times 1-step sampling instead, as `bench --mode sample`: under no_grad,
+  x = cos(t_max) sigma_d eps - sin(t_max) sigma_d F(eps, t_max), t_max = arctan(80 / sigma_d);
+step_ms is then the median time per batch, and images_per_s is printed.
+`bin/scm bench --torch` runs this script beside its own measurement.
 
   python3 benchmarks/pytorch/sct_step.py --model fmnist-s --batch 128 --device cuda --ad fwad
 """
 import argparse
 import math
+import os
 import statistics
 import sys
 import time
@@ -102,7 +107,10 @@ def main():
     ap.add_argument("--precision", default="fp32", choices=["fp32", "tf32"])
     ap.add_argument("--warmup-steps", type=int, default=5)
     ap.add_argument("--iters", type=int, default=20)
+    ap.add_argument("--mode", default="step", choices=["step", "sample"])
+    ap.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: all cores)")
     a = ap.parse_args()
+    torch.set_num_threads(a.threads)
     if a.device == "cuda" and not torch.cuda.is_available():
         sys.exit("sct_step.py: --device cuda but torch sees no CUDA device (torch " + torch.__version__ + ")")
     tf32 = a.precision == "tf32"
@@ -120,9 +128,12 @@ def main():
     opt = torch.optim.RAdam(params, lr=1e-4, betas=(0.9, 0.99), eps=1e-8)
     ema = [p.detach().clone() for p in net.parameters()]
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "cpu"
-    print(f"torch {torch.__version__}, {name}, model {a.model} ({n} params), batch {a.batch}, ad {a.ad}, {a.precision}")
+    print(f"torch {torch.__version__}, {name}, {torch.get_num_threads()} threads, mode {a.mode}, model {a.model} ({n} params), batch {a.batch}, ad {a.ad}, {a.precision}")
 
     gen = torch.Generator(device=dev).manual_seed(1)
+    if a.mode == "sample":
+        sample(net, a, C, res, dev, gen)
+        return
     times, losses = [], []
     for step in range(a.warmup_steps + a.iters):
         x0 = torch.rand(a.batch, C, res, res, device=dev, generator=gen) * 2 - 1
@@ -151,6 +162,29 @@ def main():
     print(f"step_min_ms: {min(times):.2f}   step_max_ms: {max(times):.2f}")
     print(f"peak_mem_mib: {peak:.1f}")
     print(f"step_ms: {statistics.median(times):.2f}")
+
+
+def sample(net, a, C, res, dev, gen):
+    t_max = math.atan(80.0 / SIGMA_D)
+    times = []
+    with torch.no_grad():
+        for step in range(a.warmup_steps + a.iters):
+            eps = torch.randn(a.batch, C, res, res, device=dev, generator=gen)
+            t = torch.full((a.batch,), t_max, device=dev)
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            x = math.cos(t_max) * SIGMA_D * eps - math.sin(t_max) * SIGMA_D * net(eps, t)
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
+            if step >= a.warmup_steps:
+                times.append((time.perf_counter() - t0) * 1e3)
+            if not torch.isfinite(x).all():
+                sys.exit(f"sct_step.py: a sample is not finite at batch {step}")
+    med = statistics.median(times)
+    print(f"images_per_s: {a.batch / (med / 1e3):.1f}")
+    print(f"step_min_ms: {min(times):.2f}   step_max_ms: {max(times):.2f}")
+    print(f"step_ms: {med:.2f}")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,10 @@ import tangent.core.cpu.Conv2dKernels;
 
 /**
  * float32 3x3 stride-1 pad-1 convolution, C -> C channels, batch B, H x H images ("B x C x H").
- * Work per call (all three kernels) = 2 B C^2 H^2 9 FLOP: both "32x64x28" and "32x128x14" are
- * 1849.7 MFLOP, so GFLOP/s = 1849.7 / (score in ms).
+ * Work per call (all three kernels) = 2 B C^2 H^2 9 FLOP: "32x64x28" and "32x128x14" (the issue's
+ * shapes) are 1849.7 MFLOP, so GFLOP/s = 1849.7 / (score in ms). "32x32x28", "32x64x14" and
+ * "32x64x7" are the 3x3 convolutions fmnist-xs runs most (7, 7 and 11 per forward at batch 32):
+ * 462.4, 462.4 and 115.6 MFLOP. benchmarks/pytorch/kernels.py times the same shapes in PyTorch.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -24,7 +26,7 @@ import tangent.core.cpu.Conv2dKernels;
 // --add-modules: float32 kernels use the Vector API when present (Gemm.f32Kernels() says which ran)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules", "jdk.incubator.vector"})
 public class ConvBench {
-    @Param({"32x64x28", "32x128x14"})
+    @Param({"32x64x28", "32x128x14", "32x32x28", "32x64x14", "32x64x7"})
     public String shape;
 
     int B, C, H;

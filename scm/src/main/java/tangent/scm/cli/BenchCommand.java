@@ -11,6 +11,7 @@ import tangent.core.Tensor;
 import tangent.nn.AdaptiveWeight;
 import tangent.nn.Module;
 import tangent.nn.TimeConditioned;
+import tangent.scm.Samplers;
 import tangent.scm.ScmObjective;
 import tangent.scm.TrigFlow;
 import tangent.scm.models.Models;
@@ -21,9 +22,13 @@ import tangent.cuda.CudaScope;
 import tangent.scm.train.Checkpoint;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Times the sCT training step (one dual forward, backward, RAdam + EMA) on random data.",
-                "Prints the median of each part over the measured steps; the last line is step_ms: <median>."})
+        description = {"Times the sCT training step (one dual forward, backward, RAdam + EMA) on random data,",
+                "or (--mode sample) 1-step sampling. Prints the median of each part over the measured steps;",
+                "the last line is step_ms: <median>. --torch also runs the same work in PyTorch",
+                "(benchmarks/pytorch/sct_step.py) in this run and prints the ratio."})
 public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--mode", defaultValue = "step", description = "step (the sCT training step) or sample (1-step sampling: one forward without grad; images/s) (default: ${DEFAULT-VALUE}).")
+    String mode;
     @Option(names = "--model", defaultValue = "fmnist-xs", description = "fmnist-xs, fmnist-s, cifar-m or mlp (default: ${DEFAULT-VALUE}).")
     String model;
     @Option(names = "--batch", defaultValue = "32", description = "Batch size (default: ${DEFAULT-VALUE}).")
@@ -34,22 +39,101 @@ public final class BenchCommand implements Callable<Integer> {
     int warm;
     @Option(names = "--iters", description = "Timed steps (default: 10 for U-Nets, 50 for mlp).")
     Integer iters;
+    @Option(names = "--torch", description = "Also time the same work in PyTorch (needs python3 with torch; TANGENT_PYTHON picks the interpreter) and print the ratio.")
+    boolean torch;
+    @Option(names = "--rounds", defaultValue = "1", description = "With --torch: alternate tangent and PyTorch this many times (default: ${DEFAULT-VALUE}); the ratio is the median over rounds.")
+    int rounds;
 
     @Override
     public Integer call() {
-        if (device.equals("cuda")) return callCuda();
+        if (!mode.equals("step") && !mode.equals("sample"))
+            throw new IllegalArgumentException("--mode must be step or sample, got '" + mode + "'");
+        if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+        if (device.equals("cuda")) {
+            if (torch || !mode.equals("step")) throw new IllegalArgumentException("--device cuda: only --mode step, without --torch (run benchmarks/pytorch/sct_step.py on the GPU machine)");
+            return callCuda();
+        }
         Devices.require(device);
         Models.check(model);
-        int n = iters != null ? iters : Models.isImage(model) ? 10 : 50;
+        if (!torch) {
+            run();
+            return 0;
+        }
+        if (!Models.isImage(model)) throw new IllegalArgumentException("--torch: the PyTorch reference has the U-Nets only, not --model " + model);
+        TorchReference ref = TorchReference.locate();   // a one-line error when python3 or torch is missing
+        double[] ours = new double[rounds], theirs = new double[rounds], ratio = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            ours[r] = run();
+            theirs[r] = ref.run(mode, model, batch, warm, iterations());
+            ratio[r] = ours[r] / theirs[r];
+            System.out.printf(Locale.ROOT, "round %d: tangent %.1f ms, torch %.1f ms, ratio %.2f%n", r + 1, ours[r], theirs[r], ratio[r]);
+        }
+        System.out.printf(Locale.ROOT, "torch: %s%n", ref.version());
+        System.out.printf(Locale.ROOT, "torch_step_ms: %.1f%n", median(theirs));
+        System.out.printf(Locale.ROOT, "tangent_step_ms: %.1f%n", median(ours));
+        System.out.printf(Locale.ROOT, "ratio: %.2f   (tangent / torch, median of %d round%s; under 1: tangent is faster)%n",
+                median(ratio), rounds, rounds == 1 ? "" : "s");
+        return 0;
+    }
+
+    private int iterations() {
+        return iters != null ? iters : Models.isImage(model) ? 10 : 50;
+    }
+
+    /** One timed run on the CPU; returns the median time per step (ms). */
+    private double run() {
+        return mode.equals("sample") ? runSample() : runStep();
+    }
+
+    /**
+     * 1-step sampling of a freshly initialised network (the weights do not change the work):
+     * x = cos(t_max) sigma_d eps - sin(t_max) sigma_d F(eps, t_max), one forward without grad.
+     */
+    private double runSample() {
+        int n = iterations();
+        Module net = Models.create(model, DType.F32, 0);
+        TrigFlow tf = TrigFlow.defaults();
+        Rng rng = new Rng(1);
+        int[] shape = batchShape();
+        System.out.printf(Locale.ROOT, "bench: 1-step sampling, model %s (%d params), batch %d, device %s, %d cores, %d warm-up + %d timed batches%n",
+                model, net.parameterCount(), batch, device, Runtime.getRuntime().availableProcessors(), warm, n);
+        double[] tot = new double[n];
+        for (int i = -warm; i < n; i++) {
+            Tensor eps = Samplers.noise(rng, DType.F32, shape);
+            long t0 = System.nanoTime();
+            Tensor x = Samplers.oneStep(tf, (TimeConditioned) net, eps);
+            long t1 = System.nanoTime();
+            double sum = x.sum().item();
+            if (!Double.isFinite(sum)) throw new IllegalStateException("bench: the samples' sum became " + sum);
+            if (i >= 0) tot[i] = (t1 - t0) / 1e6;
+        }
+        double med = median(tot);
+        double[] sorted = tot.clone();
+        Arrays.sort(sorted);
+        System.out.printf(Locale.ROOT, "images_per_s: %.1f%n", batch / (med / 1e3));
+        System.out.printf(Locale.ROOT, "step_min_ms: %.1f   step_max_ms: %.1f%n", sorted[0], sorted[sorted.length - 1]);
+        System.out.printf(Locale.ROOT, "step_ms: %.1f%n", med);
+        return med;
+    }
+
+    private int[] batchShape() {
+        int[] sample = Models.sampleShape(model);
+        int[] shape = new int[sample.length + 1];
+        shape[0] = batch;
+        System.arraycopy(sample, 0, shape, 1, sample.length);
+        return shape;
+    }
+
+    /** One timed run of the sCT step; returns its median (ms). */
+    private double runStep() {
+        int n = iterations();
         Module net = Models.create(model, DType.F32, 0);
         AdaptiveWeight w = new AdaptiveWeight(DType.F32);
         RAdam opt = RAdam.scmDefault(new Checkpoint.TrainState(net, w).namedParameters()); // net.*, weight.*, as the trainer
         Ema ema = Ema.fixed(net, 0.999);
         ScmObjective obj = new ScmObjective(TrigFlow.defaults(), ScmObjective.Method.SCT, (TimeConditioned) net, w::forward, null);
         Rng rng = new Rng(1);
-        int[] shape = new int[Models.sampleShape(model).length + 1];
-        shape[0] = batch;
-        System.arraycopy(Models.sampleShape(model), 0, shape, 1, shape.length - 1);
+        int[] shape = batchShape();
         Tensor x0 = rng.uniform(DType.F32, -1, 1, shape);
         System.out.printf(Locale.ROOT, "bench: sCT step, model %s (%d params), batch %d, device %s, %d cores, %d warm-up + %d timed steps%n",
                 model, net.parameterCount(), batch, device, Runtime.getRuntime().availableProcessors(), warm, n);
@@ -80,7 +164,7 @@ public final class BenchCommand implements Callable<Integer> {
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "step_min_ms: %.1f   step_max_ms: %.1f%n", sorted[0], sorted[sorted.length - 1]);
         System.out.printf(Locale.ROOT, "step_ms: %.1f%n", median(tot));
-        return 0;
+        return median(tot);
     }
 
     /**
@@ -99,7 +183,7 @@ public final class BenchCommand implements Callable<Integer> {
             String why = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
             throw new UnsupportedOperationException("--device cuda: no CUDA backend usable on this machine (" + why + "); use --device cpu", e);
         }
-        int n = iters != null ? iters : Models.isImage(model) ? 10 : 50;
+        int n = iterations();
         Module net = Models.create(model, DType.F32, 0);
         AdaptiveWeight w = new AdaptiveWeight(DType.F32);
         net.to(dev);

@@ -1,0 +1,56 @@
+package tangent.scm.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bench --mode sample, and bench --torch: the PyTorch reference runs in the same process tree and
+ * the printed ratio is tangent's median over PyTorch's. Skipped (not passed) without python3 and
+ * torch; CI installs python3-torch.
+ */
+class BenchTorchTest {
+    static double value(String out, String key) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(key) + ": ([0-9.]+)").matcher(out);
+        assertTrue(m.find(), key + " missing in:\n" + out);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void sampleModeReportsImagesPerSecond() {
+        MainCliTest.Run r = MainCliTest.run("bench", "--mode", "sample", "--model", "fmnist-xs", "--batch", "4",
+                "--iters", "3", "--warmup-steps", "1");
+        assertEquals(0, r.rc(), r.err());
+        double ms = value(r.out(), "step_ms"), ips = value(r.out(), "images_per_s");
+        assertTrue(ms > 0, r.out());
+        assertEquals(4 / (ms / 1e3), ips, 0.05 * ips + 0.1, "images_per_s = batch / step time");
+    }
+
+    @Test
+    void torchRatioIsTheSameRunQuotient() {
+        String old = System.getProperty("tangent.home");
+        System.setProperty("tangent.home", "..");   // surefire runs in scm/
+        try {
+            TorchReference.locate();
+        } catch (IllegalArgumentException e) {
+            Assumptions.abort("skipped: " + e.getMessage());
+        }
+        try {
+            MainCliTest.Run r = MainCliTest.run("bench", "--mode", "sample", "--model", "fmnist-xs", "--batch", "2",
+                    "--iters", "2", "--warmup-steps", "1", "--torch", "--rounds", "1");
+            assertEquals(0, r.rc(), r.err());
+            assertTrue(r.out().contains("torch| torch "), r.out());
+            double ours = value(r.out(), "tangent_step_ms"), theirs = value(r.out(), "torch_step_ms");
+            assertEquals(ours / theirs, value(r.out(), "ratio"), 0.006 + 0.01 * ours / theirs, r.out());
+            MainCliTest.Run bad = MainCliTest.run("bench", "--model", "mlp", "--torch");
+            assertEquals(1, bad.rc());
+            assertTrue(bad.err().contains("U-Nets only"), bad.err());
+        } finally {
+            if (old == null) System.clearProperty("tangent.home");
+            else System.setProperty("tangent.home", old);
+        }
+    }
+}
