@@ -268,6 +268,7 @@ public final class Trainer implements AutoCloseable {
         int every = c.every > 0 ? c.every : Math.max(1, c.steps / 10);
         double last = Double.NaN;
         if (step >= c.steps) log.println("already at step " + step + " of " + c.steps + "; nothing to train");
+        StepCollector collector = new StepCollector();
         try (Progress progress = c.quiet ? null : new Progress(c.method.name().toLowerCase(Locale.ROOT), c.steps, Math.max(1, c.steps / 20))) {
             while (step < c.steps) {
                 Tensor loss;   // warmup r = min(1, step / H), step counted from 0
@@ -284,6 +285,7 @@ public final class Trainer implements AutoCloseable {
                 opt.step();
                 opt.zeroGrad();
                 ema.update(net);
+                collector.afterStep();
                 step++;
                 losses.add(v);
                 last = v;
