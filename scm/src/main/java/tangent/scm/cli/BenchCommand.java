@@ -141,6 +141,7 @@ public final class BenchCommand implements Callable<Integer> {
                 model, net.parameterCount(), batch, device, Runtime.getRuntime().availableProcessors(), warm, n);
         double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
         for (int i = -warm; i < n; i++) {
+            if (i == 0) tangent.core.Profiler.reset();   // -Dtangent.profile=true: the timed steps only
             long t0 = System.nanoTime();
             Tensor loss = obj.loss(x0, rng, 20000);   // dual forward (taped F + tangent J), g, loss
             double lv = loss.item();
