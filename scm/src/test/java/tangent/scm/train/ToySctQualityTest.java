@@ -7,7 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tangent.scm.ScmObjective;
+import tangent.scm.cli.TrainCommand;
 
 /**
  * sCT from scratch on the checkerboard with the MLP denoiser: the main job itself (1500 steps at
@@ -21,18 +21,7 @@ import tangent.scm.ScmObjective;
 class ToySctQualityTest {
     @Test
     void sctFromScratchLandsOnTheSquares(@TempDir Path dir) throws Exception {
-        Trainer.Config c = new Trainer.Config();
-        c.method = ScmObjective.Method.SCT;
-        c.model = "mlp";
-        c.dataset = "checkerboard";
-        c.steps = QUALITY_STEPS;
-        c.batch = 256;
-        c.lr = 2e-3;
-        c.lrSchedule = Trainer.LrSchedule.COSINE;
-        c.emaDecay = 0.995;
-        c.warmup = 1000;
-        c.seed = 0;
-        c.out = dir;
+        Trainer.Config c = TrainCommand.mainJob(dir);
         c.every = c.steps;
         c.quiet = true;
         long t0 = System.nanoTime();
