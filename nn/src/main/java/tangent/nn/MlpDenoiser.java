@@ -29,7 +29,7 @@ import tangent.nn.layers.TimeEmbedding;
  */
 public final class MlpDenoiser extends Module implements ClassConditioned {
     public final int dataDim, width;
-    /** Fourier octaves K of the input: fc_in sees [x, sin(2^k pi x), cos(2^k pi x) for k < K] (0: x alone). */
+    /** Fourier octaves K of the input: fc_in sees [x, sin(2^k pi x), cos(2^k pi x) for k = 0 .. K-1] (0: x alone). */
     public final int fourierOctaves;
     public final DType dtype;
     public final TimeEmbedding emb;
@@ -55,7 +55,7 @@ public final class MlpDenoiser extends Module implements ClassConditioned {
         this(dataDim, width, numBlocks, classes, 0, dtype, seed);
     }
 
-    /** fourierOctaves: K >= 0 octaves of sine and cosine features of x beside x itself (fc_in then takes D (1 + 2K) inputs). */
+    /** fourierOctaves: K (at least 0) octaves of sine and cosine features of x beside x itself (fc_in then takes D (1 + 2K) inputs). */
     public MlpDenoiser(int dataDim, int width, int numBlocks, int classes, int fourierOctaves, DType dtype, long seed) {
         if (fourierOctaves < 0) throw new IllegalArgumentException("MlpDenoiser: fourierOctaves must be >= 0, got " + fourierOctaves);
         if (classes < 0) throw new IllegalArgumentException("MlpDenoiser: classes must be >= 0, got " + classes);
