@@ -1,6 +1,7 @@
 package tangent.scm;
 
 import tangent.core.Tensor;
+import tangent.core.cpu.Parallel;
 
 /**
  * A lower-variance estimate of the TrigFlow velocity E[dx_t/dt | x_t] from a reference batch of
@@ -25,7 +26,7 @@ public final class StableTarget {
 
     /**
      * x0, z (B, D...) with z already scaled by sigma_d, t (B,), reference (R, D...) -> the estimate of
-     * E[v | x_t] (B, D...) in x0's dtype. Costs B (R + 1) D multiply-adds and B (R + 1) exps.
+     * E[v | x_t] (B, D...) in x0's dtype. Costs B (R + 1) D multiply-adds and at most B (R + 1) exps, the rows spread over the cores.
      */
     public static Tensor velocity(Tensor x0, Tensor z, Tensor t, Tensor reference, double sigmaD) {
         int b = x0.size(0), r = reference.size(0);
@@ -34,39 +35,46 @@ public final class StableTarget {
             throw new IllegalArgumentException("StableTarget: x0 and z (B, D...), t (B,) and reference (R, D...) must agree");
         double[] x = x0.toDoubleArray(), zz = z.toDoubleArray(), ts = t.toDoubleArray(), ref = reference.toDoubleArray();
         double[] out = new double[b * d];
-        double[] xt = new double[d], logw = new double[r];
-        for (int i = 0; i < b; i++) {
-            double c = Math.cos(ts[i]), s = Math.sin(ts[i]);
-            double inv = 1.0 / (2 * sigmaD * sigmaD * s * s);
-            double self = 0;   // ||x_t - cos t x0||^2 = sin^2 t ||z||^2
-            for (int k = 0; k < d; k++) {
-                xt[k] = c * x[i * d + k] + s * zz[i * d + k];
-                self += s * s * zz[i * d + k] * zz[i * d + k];
-            }
-            double max = -self * inv;
-            for (int j = 0; j < r; j++) {
-                double q = 0;
-                for (int k = 0; k < d; k++) {
-                    double e = xt[k] - c * ref[j * d + k];
-                    q += e * e;
-                }
-                logw[j] = -q * inv;
-                max = Math.max(max, logw[j]);
-            }
-            double norm = Math.exp(-self * inv - max);   // x0's own weight (its difference x0 - x0 is 0)
-            double[] diff = new double[d];               // sum_j w_j (x0 - r_j), unnormalised
-            for (int j = 0; j < r; j++) {
-                double a = logw[j] - max;
-                if (a < -60) continue;
-                double w = Math.exp(a);
-                norm += w;
-                for (int k = 0; k < d; k++) diff[k] += w * (x[i * d + k] - ref[j * d + k]);
-            }
-            for (int k = 0; k < d; k++) {
-                double v = c * zz[i * d + k] - s * x[i * d + k];
-                out[i * d + k] = v + diff[k] / norm / s;
-            }
-        }
+        // rows are independent: each sample's estimate is computed whole inside one chunk (same result for any thread count)
+        Parallel.forRange(b, Math.max(1, 4096 / Math.max(1, r)), (lo, hi) -> {
+            double[] xt = new double[d], logw = new double[r], diff = new double[d];
+            for (int i = lo; i < hi; i++) row(i, d, r, x, zz, ts[i], ref, sigmaD, xt, logw, diff, out);
+        });
         return Tensor.of(out, x0.shape()).to(x0.dtype());
+    }
+
+    /** Sample i's estimate into out[i d .. i d + d); xt, logw, diff are scratch of sizes d, r, d. */
+    private static void row(int i, int d, int r, double[] x, double[] zz, double t, double[] ref, double sigmaD,
+                            double[] xt, double[] logw, double[] diff, double[] out) {
+        double c = Math.cos(t), s = Math.sin(t);
+        double inv = 1.0 / (2 * sigmaD * sigmaD * s * s);
+        double self = 0;   // ||x_t - cos t x0||^2 = sin^2 t ||z||^2
+        for (int k = 0; k < d; k++) {
+            xt[k] = c * x[i * d + k] + s * zz[i * d + k];
+            self += s * s * zz[i * d + k] * zz[i * d + k];
+        }
+        double max = -self * inv;
+        for (int j = 0; j < r; j++) {
+            double q = 0;
+            for (int k = 0; k < d; k++) {
+                double e = xt[k] - c * ref[j * d + k];
+                q += e * e;
+            }
+            logw[j] = -q * inv;
+            max = Math.max(max, logw[j]);
+        }
+        double norm = Math.exp(-self * inv - max);   // x0's own weight (its difference x0 - x0 is 0)
+        java.util.Arrays.fill(diff, 0);               // sum_j w_j (x0 - r_j), unnormalised
+        for (int j = 0; j < r; j++) {
+            double a = logw[j] - max;
+            if (a < -40) continue;                    // e^-40 ~ 4e-18 of the largest weight: below float64 rounding of the sum
+            double w = Math.exp(a);
+            norm += w;
+            for (int k = 0; k < d; k++) diff[k] += w * (x[i * d + k] - ref[j * d + k]);
+        }
+        for (int k = 0; k < d; k++) {
+            double v = c * zz[i * d + k] - s * x[i * d + k];
+            out[i * d + k] = v + diff[k] / norm / s;
+        }
     }
 }

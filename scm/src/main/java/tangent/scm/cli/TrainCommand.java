@@ -18,12 +18,12 @@ import tangent.scm.train.Trainer;
 public final class TrainCommand implements Callable<Integer> {
     // The main job's settings (bin/scm with no arguments), also train's defaults for the 2-D MLP; about a
     // minute on 2 cores (README, "The main job"): batch 256, lr 2e-3 decayed to 0 by a cosine, tangent
-    // warmup 1000; the time proposal centred on small t (P_mean -2.6: the sharp edges are made there) and
-    // the velocity target averaged over 1024 reference points (StableTarget), which keeps the large-t
-    // map from collapsing onto the squares' centres.
+    // warmup 1000; the time proposal centred on small t (P_mean -3.0: the sharp edges are made there),
+    // the velocity target averaged over 4096 reference points (StableTarget), which keeps the samples
+    // from shrinking into the squares' centres, and 2-step sampling through t_mid 0.25.
     static final String DEFAULT_DATASET = "checkerboard";
-    static final int DEFAULT_TOY_STEPS = 1500, DEFAULT_TOY_BATCH = 256, DEFAULT_TOY_REFERENCE = 1024;
-    static final double DEFAULT_TOY_LR = 2e-3, DEFAULT_TOY_WARMUP = 1000, DEFAULT_TOY_EMA = 0.995, DEFAULT_TOY_P_MEAN = -3.0, DEFAULT_TOY_T_MID = 0.4;
+    static final int DEFAULT_TOY_STEPS = 1500, DEFAULT_TOY_BATCH = 256, DEFAULT_TOY_REFERENCE = 4096;
+    static final double DEFAULT_TOY_LR = 2e-3, DEFAULT_TOY_WARMUP = 1000, DEFAULT_TOY_EMA = 0.995, DEFAULT_TOY_P_MEAN = -3.0, DEFAULT_TOY_T_MID = 0.25;
     static final Trainer.LrSchedule DEFAULT_TOY_SCHEDULE = Trainer.LrSchedule.COSINE;
 
     @Option(names = "--method", defaultValue = "sct", description = "teacher, sct, scd or classifier (default: ${DEFAULT-VALUE}).")
@@ -72,13 +72,13 @@ public final class TrainCommand implements Callable<Integer> {
     double guidance;
     @Option(names = "--warmup", description = "Tangent warmup H: r = min(1, step/H) (default: 10000 as in the spec; 1000 for the 2-D MLP).")
     Double warmup;
-    @Option(names = "--reference", paramLabel = "R", description = "2-D teacher and sCT: the velocity target is the posterior mean over R reference data points per step (a stable target field) instead of the one sample; 0: the one sample (default: 1024 for sCT on 2-D data, else 0).")
+    @Option(names = "--reference", paramLabel = "R", description = "2-D teacher and sCT: the velocity target is the posterior mean over R reference data points per step (a stable target field) instead of the one sample; 0: the one sample (default: 4096 for sCT on 2-D data, else 0).")
     Integer reference;
     @Option(names = "--sigma-d", defaultValue = "0.5", description = "sigma_d (default: ${DEFAULT-VALUE}).")
     double sigmaD;
     @Option(names = "--p-mean", description = "P_mean of the time proposal (default: -3.0 for sCT on 2-D data; else -1.0 as in the spec).")
     Double pMean;
-    @Option(names = "--t-mid", description = "t_mid of the 2-step sampler, kept in the checkpoint for sample (default: 0.4 for sCT on 2-D data; else 1.1 as in the spec).")
+    @Option(names = "--t-mid", description = "t_mid of the 2-step sampler, kept in the checkpoint for sample (default: 0.25 for sCT on 2-D data; else 1.1 as in the spec).")
     Double tMid;
     @Option(names = "--p-std", defaultValue = "1.4", description = "P_std of the time proposal (default: ${DEFAULT-VALUE}).")
     double pStd;
