@@ -16,7 +16,8 @@ import tangent.nn.layers.TimeEmbedding;
  * <pre>
  * e = emb(t)                                          # positional (dim = width) -> Linear -> SiLU -> Linear -> SiLU, width E = width
  * e = e + label(y)                                    # class-conditional only: LabelEmbedding (K + 1, width), y = K: no class
- * h = fc_in(x)                                        # Linear D -> width
+ * h = fc_in(phi(x))                                   # Linear D (1 + 2K) -> width
+ *     phi(x) = [x, sin(pi x), cos(pi x), ..., sin(2^(K-1) pi x), cos(2^(K-1) pi x)]   # K Fourier octaves (K = 0: phi(x) = x)
  * per block i:  u = fc0(SiLU(norm0(h)))               # Linear width -> width
  *               s, b = split(affine(e));  u = pnorm(s) * norm1(u) + pnorm(b)
  *               h = (h + fc1(SiLU(u))) / sqrt(2)
@@ -28,6 +29,8 @@ import tangent.nn.layers.TimeEmbedding;
  */
 public final class MlpDenoiser extends Module implements ClassConditioned {
     public final int dataDim, width;
+    /** Fourier octaves K of the input: fc_in sees [x, sin(2^k pi x), cos(2^k pi x) for k = 0 .. K-1] (0: x alone). */
+    public final int fourierOctaves;
     public final DType dtype;
     public final TimeEmbedding emb;
     public final Linear fcIn, fcOut;
@@ -49,13 +52,20 @@ public final class MlpDenoiser extends Module implements ClassConditioned {
 
     /** classes: K for a class-conditional network (labels 0..K, K = no class), 0 for an unconditional one. */
     public MlpDenoiser(int dataDim, int width, int numBlocks, int classes, DType dtype, long seed) {
+        this(dataDim, width, numBlocks, classes, 0, dtype, seed);
+    }
+
+    /** fourierOctaves: K (at least 0) octaves of sine and cosine features of x beside x itself (fc_in then takes D (1 + 2K) inputs). */
+    public MlpDenoiser(int dataDim, int width, int numBlocks, int classes, int fourierOctaves, DType dtype, long seed) {
+        if (fourierOctaves < 0) throw new IllegalArgumentException("MlpDenoiser: fourierOctaves must be >= 0, got " + fourierOctaves);
         if (classes < 0) throw new IllegalArgumentException("MlpDenoiser: classes must be >= 0, got " + classes);
         this.dataDim = dataDim;
         this.width = width;
+        this.fourierOctaves = fourierOctaves;
         this.dtype = dtype;
         Rng rng = new Rng(seed);
         emb = child("emb", new TimeEmbedding(width, width, dtype, rng));
-        fcIn = child("fc_in", new Linear(dataDim, width, dtype, rng));
+        fcIn = child("fc_in", new Linear(dataDim * (1 + 2 * fourierOctaves), width, dtype, rng));
         blocks = child("blocks", new ModuleList());
         for (int i = 0; i < numBlocks; i++) blocks.add(new Block(width, dtype, rng));
         outNorm = child("out_norm", GroupNorm.forChannels(width, dtype));
@@ -82,6 +92,19 @@ public final class MlpDenoiser extends Module implements ClassConditioned {
         }
     }
 
+    /** x (B, D) -> [x, sin(pi x), cos(pi x), ..., sin(2^(K-1) pi x), cos(2^(K-1) pi x)] (B, D (1 + 2K)). */
+    Tensor fourierFeatures(Tensor x) {
+        if (fourierOctaves == 0) return x;
+        Tensor[] parts = new Tensor[1 + 2 * fourierOctaves];
+        parts[0] = x;
+        for (int k = 0; k < fourierOctaves; k++) {
+            Tensor a = x.mul(Math.PI * (1 << k));
+            parts[1 + 2 * k] = a.sin();
+            parts[2 + 2 * k] = a.cos();
+        }
+        return F.concat(1, parts);
+    }
+
     /** x: (B, D), t: (B,), labels (B,) or null -> (B, D). */
     @Override
     public Tensor forward(Tensor x, Tensor t, int[] labels) {
@@ -89,7 +112,7 @@ public final class MlpDenoiser extends Module implements ClassConditioned {
             throw new IllegalArgumentException("MlpDenoiser: x must be (B, " + dataDim + ") and t (B,), got x "
                     + java.util.Arrays.toString(x.shape()) + " and t " + java.util.Arrays.toString(t.shape()));
         Tensor e = LabelEmbedding.addTo(emb.forward(t.dtype() == dtype ? t : t.to(dtype)), label, labels, "MlpDenoiser");
-        Tensor h = fcIn.forward(x);
+        Tensor h = fcIn.forward(fourierFeatures(x));
         for (tangent.nn.Module m : blocks.items()) {
             Block b = (Block) m;
             Tensor u = b.fc0.forward(b.norm0.forward(h).silu());

@@ -36,6 +36,34 @@ class MlpDenoiserTest {
         assertTrue(n >= 20);
     }
 
+    /**
+     * Fourier features: the JVP through sin/cos of x and the gradients, against central finite
+     * differences (float64). JVP tolerance 1e-5 relative: the 4 pi octave multiplies the difference's
+     * h^2 f''' / 6 error by (4 pi)^3 ~ 2000 (measured 1.05e-6, over the plain MLP's 1e-6).
+     */
+    @Test
+    void fourierFeaturesJvpAndGradientsMatchFiniteDifferences() {
+        MlpDenoiser m = new MlpDenoiser(2, 16, 2, 0, 3, DType.F64, 3);
+        assertArrayEquals(new int[] {16, 14}, m.fcIn.weight().shape());   // (width, D (1 + 2K))
+        DiffCheck.checkJvp(m, x, t, dx, dt, 1e-5);
+        int n = DiffCheck.checkParamGrads(m, () -> m.forward(x, t).mul(w).sum(), 2, 1e-6, 2);
+        assertTrue(n >= 20);
+        assertThrows(IllegalArgumentException.class, () -> new MlpDenoiser(2, 16, 2, 0, -1, DType.F64, 3));
+    }
+
+    /** The features themselves: [x, sin(pi x), cos(pi x), sin(2 pi x), cos(2 pi x)] for K = 2. */
+    @Test
+    void fourierFeaturesAreTheOctaves() {
+        MlpDenoiser m = new MlpDenoiser(2, 16, 1, 0, 2, DType.F64, 3);
+        double[] in = x.toDoubleArray(), f = m.fourierFeatures(x).toDoubleArray();
+        for (int b = 0; b < 5; b++)
+            for (int d = 0; d < 2; d++) {
+                double v = in[2 * b + d];
+                double[] want = {v, Math.sin(Math.PI * v), Math.cos(Math.PI * v), Math.sin(2 * Math.PI * v), Math.cos(2 * Math.PI * v)};
+                for (int j = 0; j < 5; j++) assertEquals(want[j], f[b * 10 + 2 * j + d], 1e-14, "sample " + b + " feature " + j + " dim " + d);
+            }
+    }
+
     @Test
     void combinedPassMatchesSeparatePasses() {
         MlpDenoiser m = new MlpDenoiser(2, 16, 2, DType.F64, 3);

@@ -124,17 +124,35 @@ public final class ScmObjective {
         return loss(x0, z, t, step, cnet.withLabels(y), teacherView);
     }
 
+    /**
+     * Like {@link #loss(Tensor, Rng, long)}, with the teacher's and sCT's velocity target estimated
+     * from a reference batch of data (R, ...) instead of the one sample ({@link StableTarget}); sCD
+     * takes its teacher's velocity and ignores the references.
+     */
+    public Tensor loss(Tensor x0, Tensor reference, Rng rng, long step) {
+        int b = x0.size(0);
+        Tensor t = tf.sampleTimes(rng, b, x0.dtype());
+        Tensor z = rng.normal(x0.dtype(), x0.shape()).mul(tf.sigmaD);
+        return loss(x0, z, t, step, net, teacher, reference);
+    }
+
     /** The loss for given noise z (already scaled by sigma_d) and times t (B,): a taped scalar. */
     public Tensor loss(Tensor x0, Tensor z, Tensor t, long step) {
         return loss(x0, z, t, step, net, teacher);
     }
 
     private Tensor loss(Tensor x0, Tensor z, Tensor t, long step, TimeConditioned net, TimeConditioned teacher) {
+        return loss(x0, z, t, step, net, teacher, null);
+    }
+
+    private Tensor loss(Tensor x0, Tensor z, Tensor t, long step, TimeConditioned net, TimeConditioned teacher, Tensor reference) {
         Tensor xt, v;
         try (GradMode.Scope ignored = GradMode.noGrad()) {
             xt = TrigFlow.interpolate(x0, z, t);                 // x_t = cos t x0 + sin t z
             v = method == Method.SCD
                     ? tf.drift(teacher, xt, t)                   // v = sigma_d F_teacher(x_t / sigma_d, t)
+                    : reference != null
+                    ? StableTarget.velocity(x0, z, t, reference, tf.sigmaD)   // ~ E[v | x_t] over the references
                     : TrigFlow.velocity(x0, z, t);               // v = cos t z - sin t x0
         }
         Tensor w = logWeight(t);

@@ -17,11 +17,13 @@ import tangent.scm.train.Trainer;
                 "With no flags: the main job (sCT from scratch on the 2-D checkerboard, out runs/default)."})
 public final class TrainCommand implements Callable<Integer> {
     // The main job's settings (bin/scm with no arguments), also train's defaults for the 2-D MLP; about a
-    // minute on 2 cores (README, "The main job"): batch 256 (sCT's target is a one-sample estimate, so a
-    // larger batch sharpens more than more steps), lr 2e-3 decayed to 0 by a cosine, tangent warmup 1000.
+    // minute on 2 cores (README, "The main job"): batch 256, lr 2e-3 decayed to 0 by a cosine, tangent
+    // warmup 1000; the time proposal centred on small t (P_mean -3.0: the sharp edges are made there),
+    // the velocity target averaged over 4096 reference points (StableTarget), which keeps the samples
+    // from shrinking into the squares' centres, and 2-step sampling through t_mid 0.25.
     static final String DEFAULT_DATASET = "checkerboard";
-    static final int DEFAULT_TOY_STEPS = 1500, DEFAULT_TOY_BATCH = 256;
-    static final double DEFAULT_TOY_LR = 2e-3, DEFAULT_TOY_WARMUP = 1000, DEFAULT_TOY_EMA = 0.995;
+    static final int DEFAULT_TOY_STEPS = 1500, DEFAULT_TOY_BATCH = 256, DEFAULT_TOY_REFERENCE = 4096;
+    static final double DEFAULT_TOY_LR = 2e-3, DEFAULT_TOY_WARMUP = 1000, DEFAULT_TOY_EMA = 0.995, DEFAULT_TOY_P_MEAN = -3.0, DEFAULT_TOY_T_MID = 0.25;
     static final Trainer.LrSchedule DEFAULT_TOY_SCHEDULE = Trainer.LrSchedule.COSINE;
 
     @Option(names = "--method", defaultValue = "sct", description = "teacher, sct, scd or classifier (default: ${DEFAULT-VALUE}).")
@@ -70,10 +72,14 @@ public final class TrainCommand implements Callable<Integer> {
     double guidance;
     @Option(names = "--warmup", description = "Tangent warmup H: r = min(1, step/H) (default: 10000 as in the spec; 1000 for the 2-D MLP).")
     Double warmup;
+    @Option(names = "--reference", paramLabel = "R", description = "2-D teacher and sCT: the velocity target is the posterior mean over R reference data points per step (a stable target field) instead of the one sample; 0: the one sample (default: 4096 for sCT on 2-D data, else 0).")
+    Integer reference;
     @Option(names = "--sigma-d", defaultValue = "0.5", description = "sigma_d (default: ${DEFAULT-VALUE}).")
     double sigmaD;
-    @Option(names = "--p-mean", defaultValue = "-1.0", description = "P_mean of the time proposal (default: ${DEFAULT-VALUE}).")
-    double pMean;
+    @Option(names = "--p-mean", description = "P_mean of the time proposal (default: -3.0 for sCT on 2-D data; else -1.0 as in the spec).")
+    Double pMean;
+    @Option(names = "--t-mid", description = "t_mid of the 2-step sampler, kept in the checkpoint for sample (default: 0.25 for sCT on 2-D data; else 1.1 as in the spec).")
+    Double tMid;
     @Option(names = "--p-std", defaultValue = "1.4", description = "P_std of the time proposal (default: ${DEFAULT-VALUE}).")
     double pStd;
 
@@ -89,7 +95,7 @@ public final class TrainCommand implements Callable<Integer> {
             return 0;
         }
         finite("--sigma-d", sigmaD);
-        finite("--p-mean", pMean);
+        if (pMean != null) finite("--p-mean", pMean);
         finite("--p-std", pStd);
         finite("--guidance", guidance);
         if (!(sigmaD > 0)) throw new IllegalArgumentException("--sigma-d must be > 0, got " + sigmaD);
@@ -123,9 +129,15 @@ public final class TrainCommand implements Callable<Integer> {
         c.classes = conditional ? -1 : 0;
         c.labelDropout = labelDropout;
         c.guidance = guidance;
+        boolean toySct = toy && c.method == ScmObjective.Method.SCT;   // the main job's kind of run
+        c.reference = reference != null ? reference : toySct && !conditional ? DEFAULT_TOY_REFERENCE : 0;
         c.warmup = warmup != null ? warmup : c.model.equals("mlp") ? DEFAULT_TOY_WARMUP : ScmObjective.WARMUP_H;
         TrigFlow d = TrigFlow.defaults();
-        c.trigFlow = new TrigFlow(sigmaD, pMean, pStd, Math.atan(TrigFlow.SIGMA_MAX / sigmaD), d.tMid);
+        double pm = pMean != null ? pMean : toySct ? DEFAULT_TOY_P_MEAN : TrigFlow.P_MEAN;
+        double tm = tMid != null ? tMid : toySct ? DEFAULT_TOY_T_MID : d.tMid, tMax = Math.atan(TrigFlow.SIGMA_MAX / sigmaD);
+        finite("--t-mid", tm);
+        if (!(tm > 0 && tm < tMax)) throw new IllegalArgumentException("--t-mid must be in (0, t_max = " + tMax + "), got " + tm);
+        c.trigFlow = new TrigFlow(sigmaD, pm, pStd, tMax, tm);
         return run(c);
     }
 
@@ -140,6 +152,7 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "train %s: model %s, dataset %s, %d steps, batch %d, lr %g (%s), %s, warmup H %g, %s%n",
                 c.method.name().toLowerCase(Locale.ROOT), c.model, c.dataset, c.steps, c.batch, c.lr, c.lrSchedule.name().toLowerCase(Locale.ROOT),
                 ema, c.warmup, c.trigFlow);
+        if (c.reference > 0) System.out.printf(Locale.ROOT, "velocity target: posterior mean over %d reference points per step (stable target field)%n", c.reference);
         long t0 = System.nanoTime(), cpu0 = cpuNanos();
         Trainer.Result r = new Trainer(c, System.out).run();
         System.out.printf(Locale.ROOT, "done in %.1f s (process CPU time %.1f s); outputs in %s (samples.png, loss.png, checkpoint.safetensors, metrics.json)%n",
@@ -182,8 +195,8 @@ public final class TrainCommand implements Callable<Integer> {
         System.out.print(sb);
     }
 
-    /** bin/scm with no arguments. */
-    static int defaultJob() throws Exception {
+    /** The main job's run (bin/scm with no arguments), writing to out: sCT from scratch on the checkerboard, seed 0. */
+    public static Trainer.Config mainJob(Path out) {
         Trainer.Config c = new Trainer.Config();
         c.method = ScmObjective.Method.SCT;
         c.model = "mlp";
@@ -194,7 +207,16 @@ public final class TrainCommand implements Callable<Integer> {
         c.lrSchedule = DEFAULT_TOY_SCHEDULE;
         c.emaDecay = DEFAULT_TOY_EMA;
         c.warmup = DEFAULT_TOY_WARMUP;
-        c.out = Path.of("runs/default");
+        c.reference = DEFAULT_TOY_REFERENCE;
+        TrigFlow d = TrigFlow.defaults();
+        c.trigFlow = d.withProposal(DEFAULT_TOY_P_MEAN, TrigFlow.P_STD).withSamplerTimes(d.tMax, DEFAULT_TOY_T_MID);
+        c.out = out;
+        return c;
+    }
+
+    /** bin/scm with no arguments. */
+    static int defaultJob() throws Exception {
+        Trainer.Config c = mainJob(Path.of("runs/default"));
         c.force = true;   // runs/default is the main job's own directory: each bare bin/scm starts it over
         System.out.println("scm: the main job, sCT from scratch on the 2-D checkerboard with the MLP denoiser (bin/scm --help for more)");
         int rc = run(c);

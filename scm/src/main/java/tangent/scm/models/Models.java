@@ -12,6 +12,9 @@ import tangent.nn.UNetConfig;
 public final class Models {
     private Models() {}
 
+    /** Fourier octaves of the 2-D MLP's input (MlpDenoiser): periods 2, 1, 1/2, 1/4 in units of sigma_d (a square of the checkerboard is 0.87 wide). */
+    public static final int MLP_FOURIER_OCTAVES = 4;
+
     public static final List<String> NAMES = List.of("fmnist-xs", "fmnist-s", "cifar-m", "mlp");
 
     /** A network that is both a {@link Module} (parameters) and a {@link TimeConditioned} F(x, t). */
@@ -22,7 +25,7 @@ public final class Models {
     /** classes: K for a class-conditional network (a label embedding added to the time embedding), 0 for an unconditional one. */
     public static <M extends Module & TimeConditioned> M create(String name, DType dtype, long seed, int classes) {
         @SuppressWarnings("unchecked")
-        M m = (M) (name.equals("mlp") ? new MlpDenoiser(2, 128, 3, classes, dtype, seed) : new UNet(config(name), classes, dtype, seed));
+        M m = (M) (name.equals("mlp") ? new MlpDenoiser(2, 128, 3, classes, MLP_FOURIER_OCTAVES, dtype, seed) : new UNet(config(name), classes, dtype, seed));
         return m;
     }
 

@@ -39,6 +39,8 @@ public final class Checkpoint {
     public static final String MODEL = "scm.model", DATASET = "scm.dataset", METHOD = "scm.method", SIGMA_D = "scm.sigma_d";
     /** Metadata of a class-conditional run: its number of classes K (absent: unconditional). */
     public static final String CLASSES = "scm.classes";
+    /** The 2-step sampler's intermediate time t_mid the run was made for (files without it: the spec's 1.1). */
+    public static final String T_MID = "scm.t_mid";
     public static final List<String> METHODS = List.of("teacher", "sct", "scd");
     private static final String LOSSES = "losses", DATA_RNG = "data";
 
@@ -167,21 +169,28 @@ public final class Checkpoint {
 
     /**
      * The run's TrigFlow from metadata {@code scm.sigma_d} (a number; files without it were trained
-     * with the default 0.5), with the sampler times t_max = arctan(80 / sigma_d) and t_mid = 1.1 the
-     * trainer uses.
+     * with the default 0.5), with the sampler times t_max = arctan(80 / sigma_d) and t_mid from
+     * {@code scm.t_mid} (files without it: 1.1), as the trainer uses them.
      */
     static TrigFlow trigFlow(Path file, Map<String, String> meta) throws tangent.nn.CheckpointIO.MismatchException {
-        String v = meta.get(SIGMA_D);
-        if (v == null) return TrigFlow.defaults();
+        TrigFlow tf = TrigFlow.defaults();
+        if (meta.containsKey(SIGMA_D)) tf = tf.withSigmaD(positive(file, meta, SIGMA_D, Double.POSITIVE_INFINITY));
+        if (meta.containsKey(T_MID)) tf = tf.withSamplerTimes(tf.tMax, positive(file, meta, T_MID, tf.tMax));
+        return tf;
+    }
+
+    /** The number under metadata key, refused unless in (0, below). */
+    private static double positive(Path file, Map<String, String> meta, String key, double below) throws tangent.nn.CheckpointIO.MismatchException {
+        String v = meta.get(key);
         double s;
         try {
             s = Double.parseDouble(v);
         } catch (NumberFormatException e) {
             s = Double.NaN;
         }
-        if (!(s > 0 && s < Double.POSITIVE_INFINITY))
-            throw new tangent.nn.CheckpointIO.MismatchException(file, "metadata '" + SIGMA_D + "' is '" + v + "', not a number > 0");
-        return TrigFlow.defaults().withSigmaD(s);
+        if (!(s > 0 && s < below))
+            throw new tangent.nn.CheckpointIO.MismatchException(file, "metadata '" + key + "' is '" + v + "', not a number in (0, " + below + ")");
+        return s;
     }
 
     /**

@@ -67,6 +67,8 @@ public final class Trainer implements AutoCloseable {
         public double labelDropout = 0.1;
         /** sCD: guidance scale w of the teacher the student learns; pictures and ODE samples of a teacher use it too. */
         public double guidance = 1.0;
+        /** Teacher and sCT on 2-D data: references per step for the velocity target ({@link tangent.scm.StableTarget}); 0: the one-sample target. */
+        public int reference = 0;
         public int samplePoints = 2000; // 2-D: points per scatter panel / metrics
         public int odeSteps = 16;       // teacher pictures: DDIM steps
         public boolean quiet;
@@ -209,6 +211,13 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalArgumentException(toy
                     ? "dataset '" + c.dataset + "' is 2-D: use --model mlp"
                     : "dataset 'fmnist' is 1x28x28 images: use --model fmnist-xs or fmnist-s (not " + c.model + ")");
+        if (c.reference < 0) throw new IllegalArgumentException("--reference must be >= 0, got " + c.reference);
+        if (!toy && c.reference > 0)
+            throw new IllegalArgumentException("--reference is for the 2-D toys (the weights of image references degenerate to the one sample): drop it for fmnist");
+        if (c.reference > 0 && c.method == ScmObjective.Method.SCD)
+            throw new IllegalArgumentException("--reference is for --method teacher or sct (sCD takes its teacher's velocity): give --reference 0");
+        if (c.reference > 0 && c.classes != 0)
+            throw new IllegalArgumentException("--reference does not take labels into account: give --reference 0 with --conditional");
         if (!toy && !java.util.Arrays.equals(Models.sampleShape(c.model), new int[] {1, FashionMnist.SIDE, FashionMnist.SIDE}))
             throw new IllegalArgumentException("--model " + c.model + " makes " + java.util.Arrays.toString(Models.sampleShape(c.model))
                     + " images but dataset 'fmnist' is 1x28x28: use --model fmnist-xs or fmnist-s");
@@ -276,7 +285,8 @@ public final class Trainer implements AutoCloseable {
                     DataSource.Labeled b = data.labeledBatch(c.batch, rng, DType.F32);
                     loss = objective.loss(b.x(), b.labels(), rng, step);
                 } else {
-                    loss = objective.loss(data.batch(c.batch, rng, DType.F32), rng, step);
+                    Tensor x0 = data.batch(c.batch, rng, DType.F32);
+                    loss = c.reference > 0 ? objective.loss(x0, data.batch(c.reference, rng, DType.F32), rng, step) : objective.loss(x0, rng, step);
                 }
                 double v = loss.item();
                 if (!Double.isFinite(v)) throw diverged("the loss is " + v + " at step " + (step + 1), step + 1);
@@ -468,8 +478,10 @@ public final class Trainer implements AutoCloseable {
         meta.put("scm.warmup", Double.toString(c.warmup));
         meta.put("scm.trigflow", c.trigFlow.toString());
         meta.put(Checkpoint.SIGMA_D, Double.toString(c.trigFlow.sigmaD));   // read back as a number by sampling and eval
+        meta.put(Checkpoint.T_MID, Double.toString(c.trigFlow.tMid));       // read back by sampling
         meta.put("scm.p_mean", Double.toString(c.trigFlow.pMean));
         meta.put("scm.p_std", Double.toString(c.trigFlow.pStd));
+        if (c.reference > 0) meta.put("scm.reference", Integer.toString(c.reference));
         if (c.classes > 0 && c.method != ScmObjective.Method.TEACHER) meta.put("scm.guidance", Double.toString(c.guidance));
         Checkpoint.save(ckptFile, state, opt, ema, step, rng, l, meta);
     }

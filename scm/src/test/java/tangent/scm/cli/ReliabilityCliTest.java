@@ -154,10 +154,24 @@ class ReliabilityCliTest {
     void nonFiniteOptionsAreRefused() {
         String[][] cases = {
                 {"--ema", "NaN"}, {"--ema", "1"}, {"--lr", "NaN"}, {"--lr", "Infinity"}, {"--warmup", "NaN"},
-                {"--sigma-d", "NaN"}, {"--sigma-d", "Infinity"}, {"--p-mean", "NaN"}, {"--p-std", "Infinity"}, {"--every", "-1"}};
+                {"--sigma-d", "NaN"}, {"--sigma-d", "Infinity"}, {"--p-mean", "NaN"}, {"--p-std", "Infinity"}, {"--every", "-1"},
+                {"--t-mid", "NaN"}, {"--t-mid", "2"}, {"--reference", "-1"}};
         for (String[] c : cases) {
             Path out = dir.resolve("o" + c[0] + c[1]);
             assertRefused(run("train", "--dataset", "two_moons", "--steps", "2", c[0], c[1], "--out", out.toString()), c[0]);
+            assertFalse(Files.exists(out), "nothing created for " + String.join(" ", c));
+        }
+    }
+
+    @Test
+    void referencesAreRefusedWhereTheyDoNotApply() {
+        String[][] cases = {{"--dataset", "two_moons", "--conditional"}, {"--dataset", "two_moons", "--method", "scd"}, {"--dataset", "fmnist"}};
+        for (String[] c : cases) {
+            Path out = dir.resolve("r" + c[c.length - 1]);
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("train", "--steps", "2", "--reference", "8"));
+            args.addAll(java.util.List.of(c));
+            args.addAll(java.util.List.of("--out", out.toString()));
+            assertRefused(run(args.toArray(String[]::new)), "--reference");
             assertFalse(Files.exists(out), "nothing created for " + String.join(" ", c));
         }
     }

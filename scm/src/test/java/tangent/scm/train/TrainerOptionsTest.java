@@ -27,6 +27,36 @@ class TrainerOptionsTest {
         assertThrows(IllegalArgumentException.class, () -> Trainer.LrSchedule.parse("linear"));
     }
 
+    /**
+     * The stable target and t_mid: a run with references resumes exactly (the references come from
+     * the saved data Rng), its checkpoint keeps t_mid and the reference count, and the TrigFlow read
+     * back for sampling has that t_mid (files without it: the spec's 1.1; a bad value is refused).
+     */
+    @Test
+    void referencesResumeExactlyAndTMidIsKept(@TempDir Path dir) throws Exception {
+        java.util.function.Function<String, Trainer.Config> cfg = name -> {
+            Trainer.Config c = TrainerResumeTest.cfg(dir.resolve(name), 4);
+            c.reference = 64;
+            c.trigFlow = c.trigFlow.withSamplerTimes(c.trigFlow.tMax, 0.4);
+            return c;
+        };
+        new Trainer(cfg.apply("a"), TrainerResumeTest.sink()).run();
+        Trainer.Config half = cfg.apply("b");
+        half.steps = 2;
+        new Trainer(half, TrainerResumeTest.sink()).run();
+        Trainer.Config rest = cfg.apply("b");
+        rest.resume = true;
+        new Trainer(rest, TrainerResumeTest.sink()).run();
+        SafeTensors.Loaded a = SafeTensors.read(dir.resolve("a/checkpoint.safetensors")), b = SafeTensors.read(dir.resolve("b/checkpoint.safetensors"));
+        assertArrayEquals(a.tensor("net.fc_out.weight").asFloats(), b.tensor("net.fc_out.weight").asFloats(), "resumed run differs");
+        assertEquals("0.4", b.metadata().get(Checkpoint.T_MID));
+        assertEquals("64", b.metadata().get("scm.reference"));
+        Path f = dir.resolve("a/checkpoint.safetensors");
+        assertEquals(0.4, Checkpoint.trigFlow(f, b.metadata()).tMid);
+        assertEquals(1.1, Checkpoint.trigFlow(f, java.util.Map.of()).tMid);
+        assertThrows(tangent.nn.CheckpointIO.MismatchException.class, () -> Checkpoint.trigFlow(f, java.util.Map.of(Checkpoint.T_MID, "2")));
+    }
+
     static Trainer.Config cfg(Path out, int steps) {
         Trainer.Config c = TrainerResumeTest.cfg(out, steps);
         c.emaKind = Ema.Kind.POWER;
