@@ -101,10 +101,7 @@ public final class ScmObjective {
 
     /** One training loss on a data batch x0 (B, ...): draws z ~ N(0, sigma_d^2 I) and t from the proposal. */
     public Tensor loss(Tensor x0, Rng rng, long step) {
-        int b = x0.size(0);
-        Tensor t = tf.sampleTimes(rng, b, x0.dtype());
-        Tensor z = rng.normal(x0.dtype(), x0.shape()).mul(tf.sigmaD);
-        return loss(x0, z, t, step);
+        return loss(x0, (Tensor) null, rng, step);
     }
 
     /**
@@ -127,7 +124,7 @@ public final class ScmObjective {
     /**
      * Like {@link #loss(Tensor, Rng, long)}, with the teacher's and sCT's velocity target estimated
      * from a reference batch of data (R, ...) instead of the one sample ({@link StableTarget}); sCD
-     * takes its teacher's velocity and ignores the references.
+     * takes its teacher's velocity and ignores the references. reference null: the one sample.
      */
     public Tensor loss(Tensor x0, Tensor reference, Rng rng, long step) {
         int b = x0.size(0);

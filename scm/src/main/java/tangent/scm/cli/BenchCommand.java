@@ -198,9 +198,7 @@ public final class BenchCommand implements Callable<Integer> {
         TrigFlow tf = TrigFlow.defaults();
         ScmObjective obj = new ScmObjective(tf, ScmObjective.Method.SCT, (TimeConditioned) net, w::forward, null);
         Rng rng = new Rng(1);
-        int[] shape = new int[Models.sampleShape(model).length + 1];
-        shape[0] = batch;
-        System.arraycopy(Models.sampleShape(model), 0, shape, 1, shape.length - 1);
+        int[] shape = batchShape();
         Tensor x0 = Cuda.to(rng.uniform(DType.F32, -1, 1, shape), dev);
         System.out.printf(Locale.ROOT, "bench: sCT step, model %s (%d params), batch %d, device cuda (%s, cc %s), %d warm-up + %d timed steps%n",
                 model, net.parameterCount(), batch, Cuda.deviceName(), Cuda.computeCapability(), warm, n);

@@ -4,6 +4,7 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 
 /**
  * Moves the JVM's young collections to the boundary between training steps.
@@ -45,15 +46,17 @@ public final class StepCollector {
     /** Call once after each step (after the optimizer and EMA updates). */
     public void afterStep() {
         if (!ENABLED || eden == null) return;
-        long used = eden.getUsage().getUsed(), room = eden.getUsage().getCommitted() - used;
-        long gcs = collections();
+        MemoryUsage u = eden.getUsage();
+        long used = u.getUsed(), gcs = collections();
         if (usedAfterLast >= 0 && gcs == collectionsAfterLast) largestStep = Math.max(largestStep, used - usedAfterLast);
-        if (shouldCollect(room, largestStep, eden.getUsage().getCommitted())) {
+        usedAfterLast = used;
+        collectionsAfterLast = gcs;
+        if (shouldCollect(u.getCommitted() - used, largestStep, u.getCommitted())) {
             System.gc();
             collected++;
+            usedAfterLast = eden.getUsage().getUsed();
+            collectionsAfterLast = collections();
         }
-        usedAfterLast = eden.getUsage().getUsed();
-        collectionsAfterLast = collections();
     }
 
     /** The rule: a known step size that no longer fits in the eden's room (with 10 % margin) but fits in an empty eden. */

@@ -286,7 +286,7 @@ public final class Trainer implements AutoCloseable {
                     loss = objective.loss(b.x(), b.labels(), rng, step);
                 } else {
                     Tensor x0 = data.batch(c.batch, rng, DType.F32);
-                    loss = c.reference > 0 ? objective.loss(x0, data.batch(c.reference, rng, DType.F32), rng, step) : objective.loss(x0, rng, step);
+                    loss = objective.loss(x0, c.reference > 0 ? data.batch(c.reference, rng, DType.F32) : null, rng, step);
                 }
                 double v = loss.item();
                 if (!Double.isFinite(v)) throw diverged("the loss is " + v + " at step " + (step + 1), step + 1);
