@@ -18,16 +18,26 @@ public final class Parallel {
         void run(int lo, int hi);
     }
 
-    private static final ForkJoinPool POOL = createPool();
+    private static volatile ForkJoinPool pool =
+            new ForkJoinPool(Math.max(1, Integer.getInteger("tangent.threads", Runtime.getRuntime().availableProcessors())));
 
-    private static ForkJoinPool createPool() {
-        int n = Integer.getInteger("tangent.threads", Runtime.getRuntime().availableProcessors());
-        return new ForkJoinPool(Math.max(1, n));
+    /** Number of worker threads kernels use ({@code -Dtangent.threads=N} or {@link #setThreads} to change). */
+    public static int threads() {
+        return pool.getParallelism();
     }
 
-    /** Number of worker threads kernels use ({@code -Dtangent.threads=N} to change). */
-    public static int threads() {
-        return POOL.getParallelism();
+    /**
+     * Sets the number of worker threads (as {@code torch.set_num_threads}). Results do not depend on
+     * it (see the class comment); only speed does: ops on a few thousand elements, such as a 2-D
+     * MLP's at batch 256, spend more on handing chunks to a second thread than they save.
+     * Call it between computations, not while kernels run.
+     */
+    public static synchronized void setThreads(int n) {
+        if (n < 1) throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        if (n == threads()) return;
+        ForkJoinPool old = pool;
+        pool = new ForkJoinPool(n);
+        old.shutdown();
     }
 
     /**
@@ -42,13 +52,14 @@ public final class Parallel {
         if (chunks > maxChunks) {
             chunks = maxChunks;
         }
-        if (chunks <= 1 || threads() == 1 || ForkJoinTask.getPool() == POOL) {
+        ForkJoinPool p = pool;
+        if (chunks <= 1 || p.getParallelism() == 1 || ForkJoinTask.getPool() == p) {
             body.run(0, n);
             return;
         }
         final int nChunks = chunks;
         final int per = (n + nChunks - 1) / nChunks;
-        POOL.invoke(new RecursiveAction() {
+        p.invoke(new RecursiveAction() {
             @Override
             protected void compute() {
                 RecursiveAction[] tasks = new RecursiveAction[nChunks];

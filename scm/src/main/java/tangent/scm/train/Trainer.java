@@ -43,6 +43,8 @@ public final class Trainer implements AutoCloseable {
         public String dataset = "checkerboard";
         public int steps = 1000;
         public int batch = 256;
+        /** Kernel threads for this run ({@link tangent.core.cpu.Parallel#setThreads}); 0 keeps the current count. */
+        public int threads = 0;
         public double lr = 1e-4;
         public long seed = 0;
         public Path out = Path.of("runs/default");

@@ -155,7 +155,7 @@ class ReliabilityCliTest {
         String[][] cases = {
                 {"--ema", "NaN"}, {"--ema", "1"}, {"--lr", "NaN"}, {"--lr", "Infinity"}, {"--warmup", "NaN"},
                 {"--sigma-d", "NaN"}, {"--sigma-d", "Infinity"}, {"--p-mean", "NaN"}, {"--p-std", "Infinity"}, {"--every", "-1"},
-                {"--t-mid", "NaN"}, {"--t-mid", "2"}, {"--reference", "-1"}};
+                {"--t-mid", "NaN"}, {"--t-mid", "2"}, {"--reference", "-1"}, {"--threads", "0"}};
         for (String[] c : cases) {
             Path out = dir.resolve("o" + c[0] + c[1]);
             assertRefused(run("train", "--dataset", "two_moons", "--steps", "2", c[0], c[1], "--out", out.toString()), c[0]);
