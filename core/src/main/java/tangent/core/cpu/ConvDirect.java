@@ -264,15 +264,17 @@ final class ConvDirect {
         float[] acc = s.out = grow(s.out, C * groups * 9 * 32);
         pad(x, C, g, xp);
         java.util.Arrays.fill(acc, 0, C * groups * 9 * 32, 0f);
+        // gt[(b*HW + m)*Op + o] = gy[(b*O + o)*HW + m], in blocks of 16 pixels so the written rows stay in L1
         Parallel.forRange(B, 1, (lo, hi) -> {
             for (int b = lo; b < hi; b++) {
-                for (int o = 0; o < Op; o++) {
-                    int d = b * HW * Op + o;
-                    if (o >= O) {
-                        for (int m = 0; m < HW; m++) gt[d + m * Op] = 0f;
-                        continue;
+                for (int m0 = 0; m0 < HW; m0 += 16) {
+                    int mn = Math.min(16, HW - m0), d = (b * HW + m0) * Op;
+                    for (int o = 0; o < O; o++) {
+                        int src = (b * O + o) * HW + m0;
+                        for (int mm = 0; mm < mn; mm++) gt[d + mm * Op + o] = gy[src + mm];
                     }
-                    for (int m = 0, src = (b * O + o) * HW; m < HW; m++) gt[d + m * Op] = gy[src + m];
+                    if (Op > O)
+                        for (int mm = 0; mm < mn; mm++) java.util.Arrays.fill(gt, d + mm * Op + O, d + (mm + 1) * Op, 0f);
                 }
             }
         });

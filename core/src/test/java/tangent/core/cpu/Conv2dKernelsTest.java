@@ -213,12 +213,12 @@ class Conv2dKernelsTest {
                 float[] x = toF(rand(r, B * C * H * W)), w = toF(rand(r, O * C * 9));
                 float[] direct = nanF(B * O * H * W), gemm = nanF(B * O * H * W);
                 Conv2dKernels.forward(x, w, direct, B, C, H, W, O, 3, 3, 1, 1);
-                boolean direct = Conv2dKernels.directEnabled;
+                boolean was = Conv2dKernels.directEnabled;
                 Conv2dKernels.directEnabled = false;
                 try {
                     Conv2dKernels.forward(x, w, gemm, B, C, H, W, O, 3, 3, 1, 1);
                 } finally {
-                    Conv2dKernels.directEnabled = direct;
+                    Conv2dKernels.directEnabled = was;
                 }
                 assertArrayEquals(gemm, direct, java.util.Arrays.toString(sh));
             }
