@@ -23,10 +23,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     chain, on the same values, as the im2col GEMM path ({@link GemmSimd}), so the same bits.
  * <li>backward-input: the forward kernel on the padded gradient with w'(c, o, p, q) =
  *     w(o, c, 2-p, 2-q): gx(c, n) is the FMA chain over k = (o*3 + p)*3 + q from +0.
- * <li>backward-weight: gw(o, c, p, q) = sum over positions; lane l of a 16-lane accumulator takes
- *     the FMA chain over positions n = l, l + 16, ... in order inside each chunk of
- *     {@link #BW_CHUNK} positions; the chunk's lanes are added in lane order, and the chunk sums
- *     are added to gw in chunk order.
+ * <li>backward-weight: gw(o, c, p, q) = the chunk sums, in chunk order, of FMA chains over the
+ *     pixels of fixed chunks of image rows (see {@link #backwardWeight}).
  * </ul>
  */
 final class ConvDirect {
@@ -251,9 +249,10 @@ final class ConvDirect {
      * gt[m][o] (pixel-major, O rounded up to 32 with zero columns) so that one vector holds 16 output
      * channels of a pixel; x is read from its padded planes. Each task (channel c, 32 output
      * channels) keeps 2 x 9 accumulators (16 channels x 9 taps each) in registers and walks the
-     * pixels in order, one chunk of image rows at a time ({@link #BW_ROWS}); the accumulators
-     * are parked in acc between chunks, so gw(o, c, tap) is the FMA chain over all pixels m in
-     * order from +0, whatever the thread count.
+     * pixels in order, one chunk of whole image rows (about {@link #BW_PIXELS} pixels) at a time:
+     * gw(o, c, tap) is the sum, in chunk order from +0, of each chunk's FMA chain over its pixels
+     * in order from +0 (chunks bound the rounding error of long sums); the chunks depend on the
+     * shapes only, so the bits do not depend on the thread count.
      */
     static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
@@ -303,20 +302,21 @@ final class ConvDirect {
     static final int BW_PIXELS = 256;
 
     /**
-     * acc[ab + tap*32 + v] += FMA chain over the pixels of image rows r0..r1 of
-     * x(tap of pixel) * gt[pixel][o0 + v], for v < 32; xb: plane index of tap (0, 0) of position 0.
+     * acc[ab + tap*32 + v] += (FMA chain from +0 over the pixels of image rows r0..r1 of
+     * x(tap of pixel) * gt[pixel][o0 + v]), for v < 32; xb: plane index of tap (0, 0) of position 0.
      */
     private static void bwTile(float[] xp, int xb, float[] gt, int o0, int Op, int H, int W, int Wp,
                                int r0, int r1, float[] acc, int ab) {
-        FloatVector a0 = FloatVector.fromArray(S, acc, ab), e0 = FloatVector.fromArray(S, acc, ab + 16);
-        FloatVector a1 = FloatVector.fromArray(S, acc, ab + 32), e1 = FloatVector.fromArray(S, acc, ab + 48);
-        FloatVector a2 = FloatVector.fromArray(S, acc, ab + 64), e2 = FloatVector.fromArray(S, acc, ab + 80);
-        FloatVector a3 = FloatVector.fromArray(S, acc, ab + 96), e3 = FloatVector.fromArray(S, acc, ab + 112);
-        FloatVector a4 = FloatVector.fromArray(S, acc, ab + 128), e4 = FloatVector.fromArray(S, acc, ab + 144);
-        FloatVector a5 = FloatVector.fromArray(S, acc, ab + 160), e5 = FloatVector.fromArray(S, acc, ab + 176);
-        FloatVector a6 = FloatVector.fromArray(S, acc, ab + 192), e6 = FloatVector.fromArray(S, acc, ab + 208);
-        FloatVector a7 = FloatVector.fromArray(S, acc, ab + 224), e7 = FloatVector.fromArray(S, acc, ab + 240);
-        FloatVector a8 = FloatVector.fromArray(S, acc, ab + 256), e8 = FloatVector.fromArray(S, acc, ab + 272);
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0 = z, e0 = z;
+        FloatVector a1 = z, e1 = z;
+        FloatVector a2 = z, e2 = z;
+        FloatVector a3 = z, e3 = z;
+        FloatVector a4 = z, e4 = z;
+        FloatVector a5 = z, e5 = z;
+        FloatVector a6 = z, e6 = z;
+        FloatVector a7 = z, e7 = z;
+        FloatVector a8 = z, e8 = z;
         // one loop over the pixels m of rows r0..r1; xi follows m into the padded plane
         int b0 = r0 / H, i = r0 - b0 * H, j = 0;
         int xi = xb + (b0 * (H + 1) + i) * Wp, gi = r0 * W * Op + o0;
@@ -363,23 +363,23 @@ final class ConvDirect {
                 }
             }
         }
-        a0.intoArray(acc, ab);
-        e0.intoArray(acc, ab + 16);
-        a1.intoArray(acc, ab + 32);
-        e1.intoArray(acc, ab + 48);
-        a2.intoArray(acc, ab + 64);
-        e2.intoArray(acc, ab + 80);
-        a3.intoArray(acc, ab + 96);
-        e3.intoArray(acc, ab + 112);
-        a4.intoArray(acc, ab + 128);
-        e4.intoArray(acc, ab + 144);
-        a5.intoArray(acc, ab + 160);
-        e5.intoArray(acc, ab + 176);
-        a6.intoArray(acc, ab + 192);
-        e6.intoArray(acc, ab + 208);
-        a7.intoArray(acc, ab + 224);
-        e7.intoArray(acc, ab + 240);
-        a8.intoArray(acc, ab + 256);
-        e8.intoArray(acc, ab + 272);
+        a0.add(FloatVector.fromArray(S, acc, ab)).intoArray(acc, ab);
+        e0.add(FloatVector.fromArray(S, acc, ab + 16)).intoArray(acc, ab + 16);
+        a1.add(FloatVector.fromArray(S, acc, ab + 32)).intoArray(acc, ab + 32);
+        e1.add(FloatVector.fromArray(S, acc, ab + 48)).intoArray(acc, ab + 48);
+        a2.add(FloatVector.fromArray(S, acc, ab + 64)).intoArray(acc, ab + 64);
+        e2.add(FloatVector.fromArray(S, acc, ab + 80)).intoArray(acc, ab + 80);
+        a3.add(FloatVector.fromArray(S, acc, ab + 96)).intoArray(acc, ab + 96);
+        e3.add(FloatVector.fromArray(S, acc, ab + 112)).intoArray(acc, ab + 112);
+        a4.add(FloatVector.fromArray(S, acc, ab + 128)).intoArray(acc, ab + 128);
+        e4.add(FloatVector.fromArray(S, acc, ab + 144)).intoArray(acc, ab + 144);
+        a5.add(FloatVector.fromArray(S, acc, ab + 160)).intoArray(acc, ab + 160);
+        e5.add(FloatVector.fromArray(S, acc, ab + 176)).intoArray(acc, ab + 176);
+        a6.add(FloatVector.fromArray(S, acc, ab + 192)).intoArray(acc, ab + 192);
+        e6.add(FloatVector.fromArray(S, acc, ab + 208)).intoArray(acc, ab + 208);
+        a7.add(FloatVector.fromArray(S, acc, ab + 224)).intoArray(acc, ab + 224);
+        e7.add(FloatVector.fromArray(S, acc, ab + 240)).intoArray(acc, ab + 240);
+        a8.add(FloatVector.fromArray(S, acc, ab + 256)).intoArray(acc, ab + 256);
+        e8.add(FloatVector.fromArray(S, acc, ab + 272)).intoArray(acc, ab + 272);
     }
 }
