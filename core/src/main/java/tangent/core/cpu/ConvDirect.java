@@ -63,7 +63,7 @@ final class ConvDirect {
         return (x + m - 1) / m * m;
     }
 
-    /** Per-thread scratch: two padded input buffers, one padded output, packed weights. */
+    /** Per-thread scratch: two padded input buffers, backward-weight accumulators, packed weights. */
     private static final class Scratch {
         float[] in1 = new float[0], in2 = new float[0], out = new float[0], w = new float[0];
         int[] off = new int[0];
@@ -80,37 +80,26 @@ final class ConvDirect {
      * 0..Cs-1 is written (pixels, zero columns and rows, guards), so dst needs no clearing.
      */
     static void pad(float[] src, int Cs, Geo g, float[] dst) {
-        final int B = g.B, H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W;
         Parallel.forRange(Cs, Math.max(1, 16384 / Math.max(1, g.P)), (lo, hi) -> {
-            for (int c = lo; c < hi; c++) {
-                int plane = c * P, d = plane + G + Wp; // row 1
-                java.util.Arrays.fill(dst, plane, d, 0f);
-                for (int b = 0; b < B; b++) {
-                    int s = (b * Cs + c) * HW;
-                    for (int i = 0; i < H; i++, s += W, d += Wp) {
-                        for (int j = 0; j < W; j++) dst[d + j] = src[s + j];
-                        dst[d + W] = 0f;
-                    }
-                    java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
-                    d += Wp;
-                }
-                java.util.Arrays.fill(dst, d, plane + P, 0f);
-            }
+            for (int c = lo; c < hi; c++) padChannel(src, Cs, c, g, dst);
         });
     }
 
-    /** y (B, M, H, W) = the pixels of the M padded output rows op (row stride Nb, position 0 first). */
-    static void unpad(float[] op, int M, Geo g, float[] y) {
-        final int B = g.B, H = g.H, W = g.W, Wp = g.Wp, Nb = g.Nb, HW = H * W;
-        Parallel.forRange(M, Math.max(1, 16384 / Math.max(1, g.Nb)), (lo, hi) -> {
-            for (int o = lo; o < hi; o++) {
-                for (int b = 0; b < B; b++) {
-                    int s = o * Nb + b * (H + 1) * Wp, d = (b * M + o) * HW;
-                    for (int i = 0; i < H; i++, s += Wp, d += W)
-                        for (int j = 0; j < W; j++) y[d + j] = op[s + j];
-                }
+    /** Plane c of {@link #pad}. */
+    private static void padChannel(float[] src, int Cs, int c, Geo g, float[] dst) {
+        final int B = g.B, H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W;
+        int plane = c * P, d = plane + G + Wp; // row 1
+        java.util.Arrays.fill(dst, plane, d, 0f);
+        for (int b = 0; b < B; b++) {
+            int s = (b * Cs + c) * HW;
+            for (int i = 0; i < H; i++, s += W, d += Wp) {
+                for (int j = 0; j < W; j++) dst[d + j] = src[s + j];
+                dst[d + W] = 0f;
             }
-        });
+            java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
+            d += Wp;
+        }
+        java.util.Arrays.fill(dst, d, plane + P, 0f);
     }
 
     /** y (B, O, H, W) = conv3x3(x (B, C, H, W), w (O, C, 3, 3)), pad 1. Requires O % RM == 0. */
@@ -150,16 +139,35 @@ final class ConvDirect {
         for (int c = 0; c < Cin; c++)
             for (int p = 0; p < 3; p++)
                 for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = c * g.P + (p - 1) * Wp + (q - 1);
-        float[] op = s.out = grow(s.out, M * g.Nb);
-        final int tiles = g.Nb / NB, blocks = M / RM, base = g.at(0, 0), Nb = g.Nb;
+        final int tiles = g.Nb / NB, blocks = M / RM, base = g.at(0, 0);
         Parallel.forRange(tiles, 1, (lo, hi) -> {
+            float[] tmp = new float[RM * NB];
             for (int t = lo; t < hi; t++) {
                 int n0 = t * NB;
-                for (int blk = 0; blk < blocks; blk++)
-                    tile(inp, base + n0, off, K, wp, blk * K * RM, op, blk * RM * Nb + n0, Nb);
+                for (int blk = 0; blk < blocks; blk++) {
+                    tile(inp, base + n0, off, K, wp, blk * K * RM, tmp, 0, NB);
+                    scatter(tmp, n0, blk * RM, M, g, out);
+                }
             }
         });
-        unpad(op, M, g, out);
+    }
+
+    /**
+     * out (B, M, H, W) at channels m0..m0+RM-1 = the pixels among positions n0..n0+NB-1 of tmp
+     * (RM rows of NB positions); positions on zero columns or rows are dropped.
+     */
+    private static void scatter(float[] tmp, int n0, int m0, int M, Geo g, float[] out) {
+        final int H = g.H, W = g.W, Wp = g.Wp, HW = H * W, n1 = Math.min(n0 + NB, g.N);
+        for (int n = n0; n < n1; ) {
+            int row = n / Wp, j = n - row * Wp, b = row / (H + 1), i = row - b * (H + 1);
+            int len = Math.min(Wp - j, n1 - n);
+            if (i < H && j < W) {
+                int cnt = Math.min(len, W - j), d = (b * M + m0) * HW + i * W + j, src = n - n0;
+                for (int r = 0; r < RM; r++, d += HW, src += NB)
+                    for (int v = 0; v < cnt; v++) out[d + v] = tmp[src + v];
+            }
+            n += len;
+        }
     }
 
     /**
@@ -261,11 +269,16 @@ final class ConvDirect {
         float[] xp = s.in1 = grow(s.in1, C * g.P);
         float[] gt = s.in2 = grow(s.in2, B * HW * Op);
         float[] acc = s.out = grow(s.out, C * groups * 9 * 32);
-        pad(x, C, g, xp);
         java.util.Arrays.fill(acc, 0, C * groups * 9 * 32, 0f);
-        // gt[(b*HW + m)*Op + o] = gy[(b*O + o)*HW + m], in blocks of 16 pixels so the written rows stay in L1
-        Parallel.forRange(B, 1, (lo, hi) -> {
-            for (int b = lo; b < hi; b++) {
+        // one parallel pass: items < C pad plane c of x; item C + b transposes image b of gy to
+        // gt[(b*HW + m)*Op + o] = gy[(b*O + o)*HW + m], in blocks of 16 pixels (written rows stay in L1)
+        Parallel.forRange(C + B, 1, (lo, hi) -> {
+            for (int item = lo; item < hi; item++) {
+                if (item < C) {
+                    padChannel(x, C, item, g, xp);
+                    continue;
+                }
+                int b = item - C;
                 for (int m0 = 0; m0 < HW; m0 += 16) {
                     int mn = Math.min(16, HW - m0), d = (b * HW + m0) * Op;
                     for (int o = 0; o < O; o++) {
@@ -287,13 +300,11 @@ final class ConvDirect {
                     bwTile(xp, g.at(c, 0) - Wp - 1, gt, og * 32, Op, H, W, Wp, r0, r1, acc, t * 9 * 32);
                 }
             }
-        });
-        Parallel.forRange(O, 1, (lo, hi) -> {
-            for (int o = lo; o < hi; o++) {
-                int og = o / 32, lane = o % 32;
-                for (int c = 0; c < C; c++)
-                    for (int tap = 0; tap < 9; tap++)
-                        gw[(o * C + c) * 9 + tap] = acc[((c * groups + og) * 9 + tap) * 32 + lane];
+            // gw of this range's tasks: (o = og*32 + lane, c, tap) from acc[((c*groups + og)*9 + tap)*32 + lane]
+            for (int t = lo; t < hi; t++) {
+                int c = t / groups, og = t - c * groups;
+                for (int lane = 0, o = og * 32; lane < 32 && o < O; lane++, o++)
+                    for (int tap = 0; tap < 9; tap++) gw[(o * C + c) * 9 + tap] = acc[(t * 9 + tap) * 32 + lane];
             }
         });
     }
