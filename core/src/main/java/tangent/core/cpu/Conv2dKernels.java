@@ -7,7 +7,8 @@ package tangent.core.cpu;
  * (zero outside the image). Outputs are overwritten, never accumulated into.
  *
  * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
- * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
+ * On the Vector API path, float32 3x3 stride-1 pad-1 convolutions run as direct kernels instead
+ * ({@link ConvDirect}; forward bits equal the GEMM lowering's). float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
  * fixed order); results are bit-identical for any thread count. float64 paths are the plain
  * sequential lowering, kept for gradient checks.
  */
@@ -174,6 +175,22 @@ public final class Conv2dKernels {
         return h[0];
     }
 
+    /**
+     * Whether float32 3x3 stride-1 pad-1 convolutions run as direct kernels ({@link ConvDirect})
+     * instead of im2col + GEMM: on the Vector API path with 16-lane vectors, while one padded
+     * batch (B*(H+1)*(W+1) floats per channel, up to {@link #DIRECT_MAX_FLOATS} over all channels)
+     * keeps the per-thread scratch moderate. Tests may flip it (only while no convolution runs).
+     */
+    static volatile boolean directEnabled = !"false".equalsIgnoreCase(System.getProperty("tangent.conv.direct", "true"));
+
+    private static boolean direct(int B, int C, int H, int W, int O, int kh, int kw, int stride, int pad) {
+        return directEnabled && GemmF32.simd && B > 0 && kh == 3 && kw == 3 && stride == 1 && pad == 1
+                && (long) B * Math.max(C, O) * (H + 1) * (W + 1) <= DIRECT_MAX_FLOATS && ConvDirect.USABLE;
+    }
+
+    /** Largest padded batch (floats, all channels) the direct kernels take: 64 MiB per scratch buffer. */
+    static final long DIRECT_MAX_FLOATS = 1L << 24;
+
     private static boolean pointwise(int kh, int kw, int stride, int pad) {
         return kh == 1 && kw == 1 && stride == 1 && pad == 0;
     }
@@ -187,6 +204,10 @@ public final class Conv2dKernels {
      */
     public static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W,
                                int O, int kh, int kw, int stride, int pad) {
+        if (direct(B, C, H, W, O, kh, kw, stride, pad) && O % ConvDirect.RM == 0) {
+            ConvDirect.forward(x, w, y, B, C, H, W, O);
+            return;
+        }
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
         boolean pw = pointwise(kh, kw, stride, pad);
         int g = imagesPerGroup(L, B), groups = (B + g - 1) / g;
@@ -239,6 +260,10 @@ public final class Conv2dKernels {
     /** gx (B, C, H, W) = transposed convolution of gy (B, O, Ho, Wo) with w. Parallel over images. */
     public static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W,
                                      int O, int kh, int kw, int stride, int pad) {
+        if (direct(B, C, H, W, O, kh, kw, stride, pad) && C % ConvDirect.RM == 0) {
+            ConvDirect.backwardInput(gy, w, gx, B, C, H, W, O);
+            return;
+        }
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
         boolean pw = pointwise(kh, kw, stride, pad);
         int g = imagesPerGroup(L, B), groups = (B + g - 1) / g;
@@ -291,6 +316,10 @@ public final class Conv2dKernels {
         int n = O * CK;
         if (B <= 0) {
             java.util.Arrays.fill(gw, 0, n, 0f);
+            return;
+        }
+        if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
+            ConvDirect.backwardWeight(x, gy, gw, B, C, H, W, O);
             return;
         }
         boolean pw = pointwise(kh, kw, stride, pad);

@@ -189,4 +189,41 @@ class Conv2dKernelsTest {
             }
         });
     }
+
+    /**
+     * 3x3 stride-1 pad-1 shapes that the direct kernels ({@link ConvDirect}) take on the Vector API
+     * path (forward: O % 8 == 0, backward-input: C % 8 == 0, backward-weight: any O), including
+     * single-pixel and non-square images; the direct forward gives the im2col GEMM path's bits.
+     */
+    @Test
+    void directThreeByThree() throws Exception {
+        int[][] shapes = {{3, 8, 7, 9, 16}, {1, 16, 5, 3, 8}, {2, 1, 6, 6, 8}, {4, 8, 1, 1, 8}, {2, 8, 4, 17, 40},
+                {3, 24, 7, 7, 32}};
+        bothPaths(() -> {
+            Random r = new Random(17);
+            for (int[] sh : shapes) check(r, sh[0], sh[1], sh[2], sh[3], sh[4], 3, 3, 1, 1);
+        });
+        if (!SimdSupport.AVAILABLE) return;
+        boolean saved = GemmF32.simd;
+        try {
+            GemmF32.simd = true;
+            Random r = new Random(18);
+            for (int[] sh : shapes) {
+                int B = sh[0], C = sh[1], H = sh[2], W = sh[3], O = sh[4];
+                float[] x = toF(rand(r, B * C * H * W)), w = toF(rand(r, O * C * 9));
+                float[] direct = nanF(B * O * H * W), gemm = nanF(B * O * H * W);
+                Conv2dKernels.forward(x, w, direct, B, C, H, W, O, 3, 3, 1, 1);
+                boolean was = Conv2dKernels.directEnabled;
+                Conv2dKernels.directEnabled = false;
+                try {
+                    Conv2dKernels.forward(x, w, gemm, B, C, H, W, O, 3, 3, 1, 1);
+                } finally {
+                    Conv2dKernels.directEnabled = was;
+                }
+                assertArrayEquals(gemm, direct, java.util.Arrays.toString(sh));
+            }
+        } finally {
+            GemmF32.simd = saved;
+        }
+    }
 }
