@@ -1,10 +1,12 @@
 package tangent.core;
 
+import tangent.core.ops.AddScale;
 import tangent.core.ops.Concat;
 import tangent.core.ops.Conv2d;
 import tangent.core.ops.GroupNorm;
 import tangent.core.ops.MatMul;
 import tangent.core.ops.PixelNorm;
+import tangent.core.ops.ScaleShift;
 import tangent.core.ops.Softmax;
 import tangent.core.ops.Upsample2x;
 import tangent.core.ops.Where;
@@ -149,6 +151,24 @@ public final class F {
         Tensor[] in = gamma != null && beta != null ? new Tensor[] {x, gamma, beta}
                 : gamma != null ? new Tensor[] {x, gamma} : beta != null ? new Tensor[] {x, beta} : new Tensor[] {x};
         return new GroupNorm(groups, eps, gamma != null, beta != null, true).apply(in);
+    }
+
+    /**
+     * (a + b) c for a, b of one shape (a normalised residual sum). One primitive ({@link AddScale}:
+     * fused kernels; its composite definition is {@link AddScale#composite}, a.add(b).mul(c), with
+     * the same values).
+     */
+    public static Tensor addScale(Tensor a, Tensor b, double c) {
+        return new AddScale(c, true).apply(a, b);
+    }
+
+    /**
+     * Per-channel modulation x s + b: x (B, C, ...), s and b (B, C, 1, ...) or (1, C, 1, ...). One
+     * primitive ({@link ScaleShift}: fused kernels; its composite definition is
+     * {@link ScaleShift#composite}, x.mul(s).add(b), with the same values).
+     */
+    public static Tensor scaleShift(Tensor x, Tensor s, Tensor b) {
+        return new ScaleShift(true).apply(x, s, b);
     }
 
     /**

@@ -139,6 +139,55 @@ public interface Backend {
     }
 
     /**
+     * Per-channel modulation y = x s + b: x (B, C, S...), s and b of shape (B, C, 1, ...) or
+     * (1, C, 1, ...) (one value per plane, or per channel shared by the batch), x's dtype.
+     *
+     * @return y (x's shape), or null when not implemented
+     */
+    default Tensor scaleShift(Tensor x, Tensor s, Tensor b) {
+        return null;
+    }
+
+    /**
+     * scale_shift and its tangent in one pass: y = x s + b, dy = dx s + x ds + db; dx, ds, db may
+     * each be null (zero), not all three.
+     *
+     * @return {y, dy}, or null when not implemented
+     */
+    default Tensor[] scaleShiftJvp(Tensor x, Tensor dx, Tensor s, Tensor ds, Tensor b, Tensor db) {
+        return null;
+    }
+
+    /**
+     * scale_shift's VJP: gx = gy s, gs = sum of gy x and gb = sum of gy over each coefficient's
+     * elements (its plane, or its channel's planes over the batch), of s's shape.
+     *
+     * @return {gx or null (unless wantX), gs or null (unless wantS), gb or null (unless wantB)}, or
+     *     null when not implemented
+     */
+    default Tensor[] scaleShiftBackward(Tensor x, Tensor s, Tensor gy, boolean wantX, boolean wantS, boolean wantB) {
+        return null;
+    }
+
+    /**
+     * A scaled sum y = (a + b) c of two tensors of one shape and dtype.
+     *
+     * @return y, or null when not implemented
+     */
+    default Tensor addScale(Tensor a, Tensor b, double c) {
+        return null;
+    }
+
+    /**
+     * add_scale and its tangent: y = (a + b) c, dy = (da + db) c; da or db may be null (zero), not both.
+     *
+     * @return {y, dy}, or null when not implemented
+     */
+    default Tensor[] addScaleJvp(Tensor a, Tensor da, Tensor b, Tensor db, double c) {
+        return null;
+    }
+
+    /**
      * Pixel norm along one axis: rstd = (mean_axis v^2 + eps)^(-1/2), y = v rstd.
      *
      * @return {y (v's shape), rstd (v's shape with size 1 at axis, v's dtype)}, or null when not implemented

@@ -268,6 +268,32 @@ public final class OpCases {
                     Gradcheck.H, Gradcheck.TOL));
         }
 
+        // add_scale as a primitive: fused kernels and generic rules.
+        {
+            Gen gen = g.apply("add_scale");
+            Tensor a0 = gen.normal(2, 3, 4), b0 = gen.normal(2, 3, 4);
+            for (boolean fz : new boolean[] {true, false})
+                cs.add(new Case("add_scale " + (fz ? "fused" : "generic") + " (2,3,4) c=0.7", "add_scale",
+                        in -> new AddScale(0.7, fz).apply(in[0], in[1]), () -> new Tensor[] {a0, b0}, all(2), Gradcheck.H,
+                        Gradcheck.TOL));
+        }
+
+        // scale_shift as a primitive: fused kernels and generic rules, per-sample and per-channel coefficients.
+        {
+            Gen gen = g.apply("scale_shift");
+            Tensor x0 = gen.normal(2, 3, 4, 2), s0 = gen.normal(2, 3, 1, 1), b0 = gen.normal(2, 3, 1, 1);
+            Tensor x1 = gen.normal(3, 4, 5), s1 = gen.normal(1, 4, 1), b1 = gen.normal(1, 4, 1);
+            for (boolean fz : new boolean[] {true, false}) {
+                String tag = fz ? "fused" : "generic";
+                cs.add(new Case("scale_shift " + tag + " (2,3,4,2) (2,3,1,1)", "scale_shift",
+                        in -> new ScaleShift(fz).apply(in[0], in[1], in[2]), () -> new Tensor[] {x0, s0, b0}, all(3), Gradcheck.H,
+                        Gradcheck.TOL));
+                cs.add(new Case("scale_shift " + tag + " (3,4,5) (1,4,1)", "scale_shift",
+                        in -> new ScaleShift(fz).apply(in[0], in[1], in[2]), () -> new Tensor[] {x1, s1, b1}, all(3), Gradcheck.H,
+                        Gradcheck.TOL));
+            }
+        }
+
         // Comparisons: masks have zero derivative; f = cmp(a, b) * c so the mask matters.
         // (A tie between two different inputs is a jump: no derivative, so no such case.)
         BinaryFn[] cmps = {BinaryFn.GT, BinaryFn.GE, BinaryFn.LT, BinaryFn.LE, BinaryFn.EQ};

@@ -283,6 +283,31 @@ public final class CpuBackend implements Backend {
         return FusedGroupNormKernels.backward(x, gamma, mean, rstd, gy, wantGamma, wantBeta, groups);
     }
 
+    @Override
+    public Tensor scaleShift(Tensor x, Tensor s, Tensor b) {
+        return ScaleShiftKernels.forward(x, s, b);
+    }
+
+    @Override
+    public Tensor[] scaleShiftJvp(Tensor x, Tensor dx, Tensor s, Tensor ds, Tensor b, Tensor db) {
+        return ScaleShiftKernels.forwardJvp(x, dx, s, ds, b, db);
+    }
+
+    @Override
+    public Tensor[] scaleShiftBackward(Tensor x, Tensor s, Tensor gy, boolean wantX, boolean wantS, boolean wantB) {
+        return ScaleShiftKernels.backward(x, s, gy, wantX, wantS, wantB);
+    }
+
+    @Override
+    public Tensor addScale(Tensor a, Tensor b, double c) {
+        return AddScaleKernels.forward(a, b, c);
+    }
+
+    @Override
+    public Tensor[] addScaleJvp(Tensor a, Tensor da, Tensor b, Tensor db, double c) {
+        return AddScaleKernels.forwardJvp(a, da, b, db, c);
+    }
+
     /** y[b, c, ...] += bias[c] in place; y compact (B, C, ...) (a kernel's fresh output), bias (C) of y's dtype. */
     private static void addChannelBiasInPlace(Tensor y, Tensor bias) {
         int[] s = y.shape();

@@ -66,13 +66,12 @@ final class ElementwiseSimd {
         return er.mul(s1).mul(s2);
     }
 
-    /** {s, 1 - s} of x. */
-    private static FloatVector[] sigmoid(FloatVector x) {
-        FloatVector e = expNonPositive(x.abs().neg());
-        FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f)), q = e.mul(p);
-        VectorMask<Float> neg = x.lt(0f);
-        return new FloatVector[] {p.blend(q, neg), q.blend(p, neg)};
-    }
+    /*
+     * sigmoid(x) and 1 - sigmoid(x) are written out in each loop below (e = exp(-|x|), p, q, then
+     * two blends) rather than returned from a helper as a pair: a returned array of vectors is not
+     * always scalar-replaced by C2, and then every vector of every element is boxed (the fused
+     * SiLU+JVP loop ran about twice as slow that way).
+     */
 
     /*
      * Each kernel runs whole vectors only; a last partial vector goes through the same loop on
@@ -96,7 +95,9 @@ final class ElementwiseSimd {
     private static void siluVectors(float[] a, int pa, float[] o, int po, int n) {
         for (int j = 0; j < n; j += S.length()) {
             FloatVector x = FloatVector.fromArray(S, a, pa + j);
-            x.mul(sigmoid(x)[0]).intoArray(o, po + j);
+            FloatVector e = expNonPositive(x.abs().neg());
+            FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f)), q = e.mul(p);
+            x.mul(p.blend(q, x.lt(0f))).intoArray(o, po + j);
         }
     }
 
@@ -115,8 +116,11 @@ final class ElementwiseSimd {
     private static void siluBackwardVectors(float[] a, int pa, float[] b, int pb, float[] o, int po, int n) {
         for (int j = 0; j < n; j += S.length()) {
             FloatVector x = FloatVector.fromArray(S, a, pa + j);
-            FloatVector[] s = sigmoid(x);
-            FloatVector g = s[0].mul(x.mul(s[1]).add(1f)); // silu'(x) = s (1 + x (1 - s))
+            FloatVector e = expNonPositive(x.abs().neg());
+            FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f)), q = e.mul(p);
+            VectorMask<Float> neg = x.lt(0f);
+            FloatVector s = p.blend(q, neg), s1 = q.blend(p, neg);
+            FloatVector g = s.mul(x.mul(s1).add(1f)); // silu'(x) = s (1 + x (1 - s))
             FloatVector.fromArray(S, b, pb + j).mul(g).intoArray(o, po + j);
         }
     }
@@ -140,9 +144,12 @@ final class ElementwiseSimd {
                                               int po, int n) {
         for (int j = 0; j < n; j += S.length()) {
             FloatVector x = FloatVector.fromArray(S, a, pa + j);
-            FloatVector[] s = sigmoid(x);
-            FloatVector g = s[0].mul(x.mul(s[1]).add(1f));
-            x.mul(s[0]).intoArray(y, po + j);
+            FloatVector e = expNonPositive(x.abs().neg());
+            FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f)), q = e.mul(p);
+            VectorMask<Float> neg = x.lt(0f);
+            FloatVector s = p.blend(q, neg), s1 = q.blend(p, neg);
+            FloatVector g = s.mul(x.mul(s1).add(1f));
+            x.mul(s).intoArray(y, po + j);
             FloatVector.fromArray(S, t, pt + j).mul(g).intoArray(dy, po + j);
             if (der != null) g.intoArray(der, po + j);
         }

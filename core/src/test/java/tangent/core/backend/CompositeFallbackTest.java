@@ -17,8 +17,10 @@ import tangent.core.ForwardAD;
 import tangent.core.Rng;
 import tangent.core.Tensor;
 import tangent.core.cpu.CpuBackend;
+import tangent.core.ops.AddScale;
 import tangent.core.ops.GroupNorm;
 import tangent.core.ops.PixelNorm;
+import tangent.core.ops.ScaleShift;
 import tangent.core.ops.Softmax;
 
 /**
@@ -36,13 +38,16 @@ class CompositeFallbackTest {
         Tensor x = rng.normal(dt, 2, 4, 3, 3), dx = rng.normal(dt, 2, 4, 3, 3), gy = rng.normal(dt, 2, 4, 3, 3);
         Tensor gamma = rng.normal(dt, 4), beta = rng.normal(dt, 4);
         Tensor w = rng.normal(dt, 4, 4, 3, 3), b = rng.normal(dt, 4);
+        Tensor s = rng.normal(dt, 2, 4, 1, 1), sh = rng.normal(dt, 2, 4, 1, 1), x2 = rng.normal(dt, 2, 4, 3, 3);
         List<Function<Tensor[], Tensor>> fs = List.of(
                 in -> new GroupNorm(2, 1e-5, true, true, fusedOps).apply(in[0], in[1], in[2]),
                 in -> in[0].silu(),
                 in -> F.conv2d(in[0], in[1], in[2], 1, 1),
                 in -> new PixelNorm(1, 1e-8, fusedOps).apply(in[0]),
-                in -> new Softmax(1, fusedOps).apply(in[0]));
-        Tensor[][] args = {{x, gamma, beta}, {x}, {x, w, b}, {x}, {x}};
+                in -> new Softmax(1, fusedOps).apply(in[0]),
+                in -> new ScaleShift(fusedOps).apply(in[0], in[1], in[2]),
+                in -> new AddScale(0.7, fusedOps).apply(in[0], in[1]));
+        Tensor[][] args = {{x, gamma, beta}, {x}, {x, w, b}, {x}, {x}, {x, s, sh}, {x, x2}};
         for (int k = 0; k < fs.size(); k++) {
             Tensor[] p = new Tensor[args[k].length];
             for (int i = 0; i < p.length; i++) p[i] = args[k][i].detach().requiresGrad(true);

@@ -48,9 +48,9 @@ public final class ResBlock extends Module {
         Tensor[] sb = F.split(affine.forward(e), 1, cout, cout);
         Tensor s = pnorm.forward(sb[0]).reshape(b, cout, 1, 1);
         Tensor sh = pnorm.forward(sb[1]).reshape(b, cout, 1, 1);
-        h = norm1.forward(h).mul(s).add(sh);
+        h = F.scaleShift(norm1.forward(h), s, sh);   // norm1(h) s + sh, one primitive
         h = conv1.forward(dropout.forward(h.silu()));
-        Tensor y = h.add(skip != null ? skip.forward(x) : x).mul(Math.sqrt(0.5));
+        Tensor y = F.addScale(h, skip != null ? skip.forward(x) : x, Math.sqrt(0.5));   // (h + skip(x)) / sqrt 2
         return attn != null ? attn.forward(y) : y;
     }
 }

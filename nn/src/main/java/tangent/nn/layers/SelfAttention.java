@@ -36,6 +36,6 @@ public final class SelfAttention extends Layer {
         Tensor attn = F.softmax(scores, 2);
         // a[b, c, i] = sum_j v[b, c, j] attn[b, i, j]
         Tensor a = F.matmul(qkvs[2], attn, false, true).reshape(b, c, h, w);
-        return x.add(proj.forward(a)).mul(Math.sqrt(0.5));
+        return F.addScale(x, proj.forward(a), Math.sqrt(0.5));   // (x + proj(a)) / sqrt 2
     }
 }
