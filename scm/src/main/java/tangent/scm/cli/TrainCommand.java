@@ -33,7 +33,7 @@ public final class TrainCommand implements Callable<Integer> {
     String model;
     @Option(names = "--dataset", defaultValue = DEFAULT_DATASET, description = "fmnist, checkerboard, eight_gaussians or two_moons (default: ${DEFAULT-VALUE}).")
     String dataset;
-    @Option(names = "--steps", description = "Training steps (default: 2000 for 2-D data, 2000 for images).")
+    @Option(names = "--steps", description = "Training steps (default: 2000).")
     Integer steps;
     @Option(names = "--batch", description = "Batch size (default: 256 for 2-D data, 32 for images).")
     Integer batch;
