@@ -6,9 +6,11 @@ import tangent.core.Tensor;
 /**
  * The CPU loops of the group_norm op (tangent.core.ops.GroupNorm): forward with the affine
  * gamma/beta, the JVP and the VJP, each one pass over a group after its statistics. x is viewed
- * as (B, C, S) with G groups of C/G channels; statistics per (sample, group) in double (two
- * passes: mean, then the centred sum of squares), one group per chunk, so results do not depend
- * on the thread count. Per element the work is an affine map with per-channel float coefficients.
+ * as (B, C, S) with G groups of C/G channels; statistics per (sample, group), one group per
+ * chunk, so results do not depend on the thread count: for float32 one pass of moments shifted by
+ * the group's first element (with the Vector API in float32 lanes over short blocks, each block
+ * added into double: GroupNormSimd; else in double), for float64 two passes (mean, then the
+ * centred sum of squares). Per element the work is an affine map with per-channel float coefficients.
  * The statistics are returned as (B, G) float64 tensors, so the backward reads exactly what the
  * forward used. CpuBackend exposes these as the Backend's group_norm primitives; the oracle is
  * the op's composite rules (written with primitives); GroupNormTest compares them.
@@ -19,14 +21,22 @@ public final class FusedGroupNormKernels {
     private static final int GRAIN = 1 << 14;
 
     /**
-     * mean and 1/sqrt(var + eps) of elements [base, base + n), in one pass: sums of d = x - x0 and d^2
-     * in double, shifted by the group's first element x0 so that a large mean does not cancel
-     * (var = (sum d^2 - (sum d)^2 / n) / n; exact up to double rounding for float32 data).
+     * mean and 1/sqrt(var + eps) of elements [base, base + n), in one pass: sums of d = x - x0 and d^2,
+     * shifted by the group's first element x0 so that a large mean does not cancel
+     * (var = (sum d^2 - (sum d)^2 / n) / n); in double, or with the Vector API in float32 lanes over
+     * blocks of at most 512 elements added into double (GroupNormSimd).
      */
-    private static void stats(CpuStorage a, int base, int n, double eps, double[] out) {
+    private static void stats(CpuStorage a, int base, int n, double eps, float[] tmp, double[] out) {
         double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
         int i = 0;
-        if (a.f != null) {
+        if (a.f != null && SimdSupport.AVAILABLE) {
+            // float32 lanes over blocks, added into double (GroupNormSimd); x0 as below
+            float x0 = a.f[base];
+            GroupNormSimd.shiftedMoments(a.f, base, n, x0, tmp, out);
+            double sd = out[0], var = Math.max(0.0, (out[1] - sd * sd / n) / n);
+            out[0] = x0 + sd / n;
+            out[1] = 1.0 / Math.sqrt(var + eps);
+        } else if (a.f != null) {
             float[] f = a.f;
             double x0 = f[base], s2 = 0, s3 = 0, q2 = 0, q3 = 0;
             // four independent chains per sum: the adds do not wait on each other
@@ -52,8 +62,17 @@ public final class FusedGroupNormKernels {
         }
     }
 
-    /** out = {sum t[i], sum t[i] (f[i] - mu)} over [from, to), four chains each. */
-    private static void sums(float[] t, float[] f, int from, int to, double mu, double[] out) {
+    /**
+     * out = {sum t[i], sum t[i] (f[i] - mu)} over [from, to): with the Vector API in float32 lanes
+     * added into double (GroupNormSimd.centredDot, f - mu formed as the affine loops do), else in
+     * double with four chains each.
+     */
+    private static void sums(float[] t, float[] f, int from, int to, double mu, float[] tmp, double[] out) {
+        if (SimdSupport.AVAILABLE) {
+            float mf = (float) mu, ml = (float) (mu - mf);
+            GroupNormSimd.centredDot(t, f, from, to - from, mf, ml, tmp, out);
+            return;
+        }
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
         int i = from;
         for (; i + 3 < to; i += 4) {
@@ -106,9 +125,10 @@ public final class FusedGroupNormKernels {
                 be = beta == null ? null : CpuBackend.st(CpuBackend.compact(beta));
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st = new double[2];
+            float[] tmp = SimdSupport.AVAILABLE ? GroupNormSimd.scratch() : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
-                stats(a, base, n, eps, st);
+                stats(a, base, n, eps, tmp, st);
                 double mu = st[0], r = st[1];
                 mean[bg] = mu;
                 rstd[bg] = r;
@@ -141,16 +161,17 @@ public final class FusedGroupNormKernels {
                 dbe = dbeta == null ? null : CpuBackend.st(CpuBackend.compact(dbeta));
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st = new double[2], st2 = new double[2];
+            float[] tmp = SimdSupport.AVAILABLE ? GroupNormSimd.scratch() : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
-                stats(a, base, n, eps, st);
+                stats(a, base, n, eps, tmp, st);
                 double mu = st[0], r = st[1], dmu = 0, cross = 0;
                 mean[bg] = mu;
                 rstd[bg] = r;
                 if (da != null) {
                     double s0 = 0, c0 = 0;
                     if (a.f != null) {
-                        sums(da.f, a.f, base, base + n, mu, st2);
+                        sums(da.f, a.f, base, base + n, mu, tmp, st2);
                         s0 = st2[0];
                         c0 = st2[1];
                     } else {
@@ -199,6 +220,7 @@ public final class FusedGroupNormKernels {
         double[] sumGy = new double[b * c], sumGyXhat = new double[b * c];
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st2 = new double[2];
+            float[] tmp = SimdSupport.AVAILABLE ? GroupNormSimd.scratch() : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups, bi = bg / groups;
                 double mu = mus[bg], r = rs[bg], m1 = 0, m2 = 0;
@@ -206,7 +228,7 @@ public final class FusedGroupNormKernels {
                     int ch = g * cpg + k, off = base + k * sp;
                     double s0 = 0, s1 = 0;
                     if (a.f != null) {
-                        sums(gs.f, a.f, off, off + sp, mu, st2);
+                        sums(gs.f, a.f, off, off + sp, mu, tmp, st2);
                         s0 = st2[0];
                         s1 = st2[1];
                     } else {
