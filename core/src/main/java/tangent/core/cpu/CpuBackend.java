@@ -249,8 +249,13 @@ public final class CpuBackend implements Backend {
         return y;
     }
 
-    /** Sum of a[p .. p + len) in double with four independent accumulators (a fixed order: thread-count independent). */
+    /**
+     * Sum of a[p .. p + len) in a fixed order (thread-count independent): with the Vector API in
+     * float32 lanes over short blocks added into double ({@link SumsSimd#sum}), else in double with
+     * four independent accumulators.
+     */
     static double sumF32(float[] a, int p, int len) {
+        if (SimdSupport.AVAILABLE) return SumsSimd.sum(a, p, len);
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         int j = 0;
         for (; j + 3 < len; j += 4) {

@@ -9,7 +9,7 @@ import tangent.core.Tensor;
  * as (B, C, S) with G groups of C/G channels; statistics per (sample, group), one group per
  * chunk, so results do not depend on the thread count: for float32 one pass of moments shifted by
  * the group's first element (with the Vector API in float32 lanes over short blocks, each block
- * added into double: GroupNormSimd; else in double), for float64 two passes (mean, then the
+ * added into double: SumsSimd; else in double), for float64 two passes (mean, then the
  * centred sum of squares). Per element the work is an affine map with per-channel float coefficients.
  * The statistics are returned as (B, G) float64 tensors, so the backward reads exactly what the
  * forward used. CpuBackend exposes these as the Backend's group_norm primitives; the oracle is
@@ -24,15 +24,15 @@ public final class FusedGroupNormKernels {
      * mean and 1/sqrt(var + eps) of elements [base, base + n), in one pass: sums of d = x - x0 and d^2,
      * shifted by the group's first element x0 so that a large mean does not cancel
      * (var = (sum d^2 - (sum d)^2 / n) / n); in double, or with the Vector API in float32 lanes over
-     * blocks of at most 512 elements added into double (GroupNormSimd).
+     * blocks of at most 512 elements added into double (SumsSimd).
      */
     private static void stats(CpuStorage a, int base, int n, double eps, float[] tmp, double[] out) {
         double s0 = 0, s1 = 0, q0 = 0, q1 = 0;
         int i = 0;
         if (a.f != null && SimdSupport.AVAILABLE) {
-            // float32 lanes over blocks, added into double (GroupNormSimd); x0 as below
+            // float32 lanes over blocks, added into double (SumsSimd); x0 as below
             float x0 = a.f[base];
-            GroupNormSimd.shiftedMoments(a.f, base, n, x0, tmp, out);
+            SumsSimd.shiftedMoments(a.f, base, n, x0, tmp, out);
             double sd = out[0], var = Math.max(0.0, (out[1] - sd * sd / n) / n);
             out[0] = x0 + sd / n;
             out[1] = 1.0 / Math.sqrt(var + eps);
@@ -64,13 +64,13 @@ public final class FusedGroupNormKernels {
 
     /**
      * out = {sum t[i], sum t[i] (f[i] - mu)} over [from, to): with the Vector API in float32 lanes
-     * added into double (GroupNormSimd.centredDot, f - mu formed as the affine loops do), else in
+     * added into double (SumsSimd.centredDot, f - mu formed as the affine loops do), else in
      * double with four chains each.
      */
     private static void sums(float[] t, float[] f, int from, int to, double mu, float[] tmp, double[] out) {
         if (SimdSupport.AVAILABLE) {
             float mf = (float) mu, ml = (float) (mu - mf);
-            GroupNormSimd.centredDot(t, f, from, to - from, mf, ml, tmp, out);
+            SumsSimd.centredDot(t, f, from, to - from, mf, ml, tmp, out);
             return;
         }
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
@@ -125,7 +125,7 @@ public final class FusedGroupNormKernels {
                 be = beta == null ? null : CpuBackend.st(CpuBackend.compact(beta));
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st = new double[2];
-            float[] tmp = SimdSupport.AVAILABLE ? GroupNormSimd.scratch() : null;
+            float[] tmp = SimdSupport.AVAILABLE ? SumsSimd.scratch() : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, tmp, st);
@@ -161,7 +161,7 @@ public final class FusedGroupNormKernels {
                 dbe = dbeta == null ? null : CpuBackend.st(CpuBackend.compact(dbeta));
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st = new double[2], st2 = new double[2];
-            float[] tmp = SimdSupport.AVAILABLE ? GroupNormSimd.scratch() : null;
+            float[] tmp = SimdSupport.AVAILABLE ? SumsSimd.scratch() : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, tmp, st);
@@ -220,7 +220,7 @@ public final class FusedGroupNormKernels {
         double[] sumGy = new double[b * c], sumGyXhat = new double[b * c];
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st2 = new double[2];
-            float[] tmp = SimdSupport.AVAILABLE ? GroupNormSimd.scratch() : null;
+            float[] tmp = SimdSupport.AVAILABLE ? SumsSimd.scratch() : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups, bi = bg / groups;
                 double mu = mus[bg], r = rs[bg], m1 = 0, m2 = 0;

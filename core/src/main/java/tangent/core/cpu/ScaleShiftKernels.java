@@ -179,10 +179,12 @@ final class ScaleShiftKernels {
     }
 
     /**
-     * Sum of the float32 products g[p + j] x[p + j], j < len, in double with four chains: the same
-     * order and roundings as {@link CpuBackend#sumF32} over the rounded products.
+     * Sum of the float32 products g[p + j] x[p + j], j < len: the same order and roundings as
+     * {@link CpuBackend#sumF32} over the rounded products (SumsSimd with the Vector API, else in
+     * double with four chains).
      */
     private static double sumProducts(float[] g, float[] x, int p, int len) {
+        if (SimdSupport.AVAILABLE) return SumsSimd.sumProducts(g, x, p, len);
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         int j = 0;
         for (; j + 3 < len; j += 4) {

@@ -4,7 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API float32 sums for the group_norm loops ({@link FusedGroupNormKernels}), used only when
+ * Vector API float32 sums: reductions' rows ({@link CpuBackend#sumF32}), scale_shift's backward
+ * and the group_norm loops ({@link FusedGroupNormKernels}); used only when
  * {@link SimdSupport#AVAILABLE}. A range is cut into blocks of at most BLOCK whole vectors from its
  * start; within a block each lane sums in float32 (two accumulators per sum, at most BLOCK / 2
  * terms each), the block's lanes are then added into double in lane order, and the elements after
@@ -16,8 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Each block is one method with one counted loop whose vector accumulators are stored before
  * it returns: JDK 17's C2 boxes vectors that stay live across a loop nested in another.
  */
-final class GroupNormSimd {
-    private GroupNormSimd() {}
+final class SumsSimd {
+    private SumsSimd() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
@@ -102,5 +103,61 @@ final class GroupNormSimd {
         }
         s0.add(s1).intoArray(tmp, 0);
         q0.add(q1).intoArray(tmp, L);
+    }
+    /** sum a[i] over i in [p, p + n) (see the class comment for the order). */
+    static double sum(float[] a, int p, int n) {
+        int full = n - n % L;
+        double s = 0;
+        if (full > 0) {
+            float[] tmp = new float[L];
+            for (int b = 0; b < full; b += BLOCK * L) {
+                plain(a, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
+                for (int k = 0; k < L; k++) s += tmp[k];
+            }
+        }
+        for (int i = p + full; i < p + n; i++) s += a[i];
+        return s;
+    }
+
+    /** tmp[0, L) = lanes of sum a over nv whole vectors from p. */
+    private static void plain(float[] a, int p, int nv, float[] tmp) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        int end = p + (nv & ~1) * L;
+        for (int i = p; i < end; i += 2 * L) {
+            s0 = s0.add(FloatVector.fromArray(S, a, i));
+            s1 = s1.add(FloatVector.fromArray(S, a, i + L));
+        }
+        if ((nv & 1) != 0) s0 = s0.add(FloatVector.fromArray(S, a, end));
+        s0.add(s1).intoArray(tmp, 0);
+    }
+
+    /**
+     * sum of the float32 products g[i] x[i] (each rounded, as a mul then a sum would) over i in
+     * [p, p + n), in {@link #sum}'s order: equal to sum over the product array.
+     */
+    static double sumProducts(float[] g, float[] x, int p, int n) {
+        int full = n - n % L;
+        double s = 0;
+        if (full > 0) {
+            float[] tmp = new float[L];
+            for (int b = 0; b < full; b += BLOCK * L) {
+                products(g, x, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
+                for (int k = 0; k < L; k++) s += tmp[k];
+            }
+        }
+        for (int i = p + full; i < p + n; i++) s += g[i] * x[i];
+        return s;
+    }
+
+    /** tmp[0, L) = lanes of sum (g x rounded) over nv whole vectors from p. */
+    private static void products(float[] g, float[] x, int p, int nv, float[] tmp) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        int end = p + (nv & ~1) * L;
+        for (int i = p; i < end; i += 2 * L) {
+            s0 = s0.add(FloatVector.fromArray(S, g, i).mul(FloatVector.fromArray(S, x, i)));
+            s1 = s1.add(FloatVector.fromArray(S, g, i + L).mul(FloatVector.fromArray(S, x, i + L)));
+        }
+        if ((nv & 1) != 0) s0 = s0.add(FloatVector.fromArray(S, g, end).mul(FloatVector.fromArray(S, x, end)));
+        s0.add(s1).intoArray(tmp, 0);
     }
 }
