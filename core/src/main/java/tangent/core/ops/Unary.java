@@ -14,7 +14,7 @@ import tangent.core.backend.UnaryFn;
  * forward: y = f(x), f one of the functions in chain
  * jvp:     dy = f'(x) dx
  * vjp:     gx = f'(x) gy
- * cpu:     CpuBackend.unary, CpuBackend.siluJvp (silu's value, tangent and derivative in one pass)
+ * cpu:     CpuBackend.unary, CpuBackend.siluJvp (silu's value and tangent in one pass)
  * cuda:    unary_* (elementwise.cu), silu_jvp_* (act.cu)
  * }</pre>
  */
@@ -66,32 +66,23 @@ public final class Unary extends Op {
 
     /**
      * SiLU: the value and its tangent in one pass by the backend's {@link Backend#siluJvp} (the
-     * generic pair silu, silu_backward is the oracle): {y, dy}, plus silu'(x) saved for the VJP
-     * when the output goes on the tape (recording on, x requires grad).
+     * generic pair silu, silu_backward is the oracle): {y, dy}. silu'(x) is not saved for the VJP:
+     * its chain rule (silu_backward) recomputes it from x in one pass, which reads as many bytes
+     * as gy silu'(x) from a saved copy would and spares the forward writing (and the tape holding)
+     * a third tensor.
      */
     @Override
     protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
         if (fn != UnaryFn.SILU || dx[0] == null || !java.util.Arrays.equals(x[0].shape(), dx[0].shape())
                 || x[0].dtype() != dx[0].dtype())
             return null;
-        // forwardJvp runs with recording paused; the tape records y when x requires grad
-        boolean save = x[0].requiresGrad();
-        Tensor[] r = Backend.of(x[0]).siluJvp(x[0], dx[0], save);
-        if (r == null) return null;
-        return save ? new Tensor[] {r[0], r[1], r[2]} : new Tensor[] {r[0], r[1]};
+        Tensor[] r = Backend.of(x[0]).siluJvp(x[0], dx[0], false);
+        return r == null ? null : new Tensor[] {r[0], r[1]};
     }
 
     @Override
     protected Tensor jvp(Tensor[] x, Tensor y, Tensor[] dx) {
         return dx[0] == null ? null : chain(fn, x[0], y, dx[0]);
-    }
-
-    /** gy silu'(x) from the saved derivative when nothing needs differentiating through it, else the chain rule. */
-    @Override
-    protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor[] saved, Tensor gy, boolean[] needsGrad) {
-        if (saved != null && !tangent.core.GradMode.isEnabled() && !tangent.core.ForwardAD.carriesActiveTangent(x[0], gy))
-            return new Tensor[] {gy.mul(saved[0])};
-        return vjp(x, y, gy, needsGrad);
     }
 
     @Override
