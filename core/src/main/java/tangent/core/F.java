@@ -154,6 +154,20 @@ public final class F {
     }
 
     /**
+     * silu(groupNorm(x, groups, gamma, beta, eps)) as one primitive (group_norm_silu: one pass over
+     * memory each way; {@link GroupNorm#compositeSilu} is its composite definition), with the same
+     * values as the two ops.
+     */
+    public static Tensor groupNormSilu(Tensor x, int groups, Tensor gamma, Tensor beta, double eps) {
+        int[] s = x.shape();
+        if (s.length < 2 || groups <= 0 || s[1] % groups != 0)
+            throw new IllegalArgumentException("group_norm_silu: " + groups + " groups do not divide the channels of " + Shape.str(s));
+        Tensor[] in = gamma != null && beta != null ? new Tensor[] {x, gamma, beta}
+                : gamma != null ? new Tensor[] {x, gamma} : beta != null ? new Tensor[] {x, beta} : new Tensor[] {x};
+        return new GroupNorm(groups, eps, gamma != null, beta != null, true, true).apply(in);
+    }
+
+    /**
      * (a + b) c for a, b of one shape (a normalised residual sum). One primitive ({@link AddScale}:
      * fused kernels; its composite definition is {@link AddScale#composite}, a.add(b).mul(c), with
      * the same values).

@@ -138,7 +138,7 @@ public final class UNet extends Module implements ClassConditioned {
             if (m instanceof ResBlock rb) h = rb.forward(F.concat(1, h, skips.pop()), e);
             else h = ((Upsample) m).forward(h);
         }
-        return outConv.forward(outNorm.forward(h).silu());
+        return outConv.forward(outNorm.forwardSilu(h));
     }
 
     /** The stream every dropout layer draws its masks from. */

@@ -128,6 +128,40 @@ public interface Backend {
     }
 
     /**
+     * {@link #groupNorm} followed by silu in one pass: {silu(y), mean, rstd}, with the bits of
+     * groupNorm then unary(SILU); the statistics as groupNorm's.
+     *
+     * @return null when not implemented (the op then runs groupNorm and the silu kernel)
+     */
+    default Tensor[] groupNormSilu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        return null;
+    }
+
+    /**
+     * {@link #groupNormJvp} followed by silu's forward+JVP: {silu(y), silu'(y) dy, mean, rstd}, with
+     * the bits of groupNormJvp then siluJvp.
+     *
+     * @return null when not implemented
+     */
+    default Tensor[] groupNormSiluJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
+                                      double eps) {
+        return null;
+    }
+
+    /**
+     * The VJP of silu(group_norm(x)) from the statistics {@link #groupNormSilu} returned:
+     * {@link #groupNormBackward} of gy silu'(y), with y = xhat gamma + beta recomputed from x (so
+     * beta, null for none, is an input); the bits of binary(SILU_BACKWARD) on the saved y and then
+     * groupNormBackward.
+     *
+     * @return {gx, ggamma or null, gbeta or null} as groupNormBackward, or null when not implemented
+     */
+    default Tensor[] groupNormSiluBackward(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, Tensor gy,
+                                           boolean wantGamma, boolean wantBeta, int groups) {
+        return null;
+    }
+
+    /**
      * SiLU and its tangent in one pass: y = x sigmoid(x), dy = silu'(x) dx with
      * silu'(x) = s (1 + x (1 - s)), s = sigmoid(x). x, dx same shape and dtype.
      *

@@ -266,6 +266,16 @@ public final class OpCases {
             cs.add(new Case("group_norm fused 1 group (2,4,3,3) beta only", "group_norm",
                     in -> new GroupNorm(1, 1e-5, false, true, true).apply(in[0], in[1]), () -> new Tensor[] {x0, bt}, all(2),
                     Gradcheck.H, Gradcheck.TOL));
+            // group_norm_silu: the same op followed by silu
+            for (boolean fz : new boolean[] {true, false}) {
+                String tag = fz ? "fused" : "generic";
+                cs.add(new Case("group_norm_silu " + tag + " 2 groups (2,4,3,3) affine", "group_norm_silu",
+                        in -> new GroupNorm(2, 1e-5, true, true, true, fz).apply(in[0], in[1], in[2]), () -> new Tensor[] {x0, gm, bt},
+                        all(3), Gradcheck.H, Gradcheck.TOL));
+            }
+            cs.add(new Case("group_norm_silu fused 3 groups (3,6,5) plain", "group_norm_silu",
+                    in -> new GroupNorm(3, 1e-5, false, false, true, true).apply(in[0]), () -> new Tensor[] {x1}, all(1), Gradcheck.H,
+                    Gradcheck.TOL));
         }
 
         // add_scale as a primitive: fused kernels and generic rules.

@@ -273,19 +273,36 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
-        return FusedGroupNormKernels.forward(x, gamma, beta, groups, eps);
+        return FusedGroupNormKernels.forward(x, gamma, beta, groups, eps, false);
+    }
+
+    @Override
+    public Tensor[] groupNormSilu(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+        return FusedGroupNormKernels.forward(x, gamma, beta, groups, eps, true);
     }
 
     @Override
     public Tensor[] groupNormJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
                                  double eps) {
-        return FusedGroupNormKernels.forwardJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps);
+        return FusedGroupNormKernels.forwardJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps, false);
+    }
+
+    @Override
+    public Tensor[] groupNormSiluJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
+                                     double eps) {
+        return FusedGroupNormKernels.forwardJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps, true);
     }
 
     @Override
     public Tensor[] groupNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma,
                                       boolean wantBeta, int groups) {
-        return FusedGroupNormKernels.backward(x, gamma, mean, rstd, gy, wantGamma, wantBeta, groups);
+        return FusedGroupNormKernels.backward(x, gamma, null, mean, rstd, gy, wantGamma, wantBeta, groups, false);
+    }
+
+    @Override
+    public Tensor[] groupNormSiluBackward(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, Tensor gy,
+                                          boolean wantGamma, boolean wantBeta, int groups) {
+        return FusedGroupNormKernels.backward(x, gamma, beta, mean, rstd, gy, wantGamma, wantBeta, groups, true);
     }
 
     @Override
@@ -345,36 +362,44 @@ public final class CpuBackend implements Backend {
         Tensor der = saveDerivative ? alloc(x.dtype(), x.shape()) : null;
         CpuStorage a = st(c), da = st(dc), o = st(y), dO = st(dy), ds = der == null ? null : st(der);
         int off = c.offset(), doff = dc.offset(), n = y.numel();
-        Parallel.forRange(n, GRAIN, (lo, hi) -> {
-            if (a.f != null && SimdSupport.AVAILABLE) {
-                ElementwiseSimd.siluForwardJvp(a.f, off, da.f, doff, o.f, dO.f, ds == null ? null : ds.f, lo, hi);
-            } else if (a.f != null) {
-                float[] af = a.f, df = da.f, of = o.f, dof = dO.f;
-                if (ds == null) {
-                    for (int i = lo; i < hi; i++) {
-                        double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d;
-                        of[i] = (float) (v / d);
-                        dof[i] = (float) (df[doff + i] * (s * (1.0 + v * (1.0 - s))));
-                    }
-                } else {
-                    float[] sf = ds.f;
-                    for (int i = lo; i < hi; i++) {
-                        double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
-                        of[i] = (float) (v / d);
-                        dof[i] = (float) (df[doff + i] * g);
-                        sf[i] = (float) g;
-                    }
+        Parallel.forRange(n, GRAIN, (lo, hi) -> siluJvpRange(a, off, da, doff, o, dO, ds, lo, hi));
+        return new Tensor[] {y, dy, der};
+    }
+
+    /**
+     * o[i] = silu(a[off + i]), dO[i] = da[doff + i] silu'(a[off + i]) and, when ds != null,
+     * ds[i] = silu'(a[off + i]), for i in [lo, hi); o may be a (off = 0) and dO may be da (doff = 0):
+     * each element is read before it is written.
+     */
+    static void siluJvpRange(CpuStorage a, int off, CpuStorage da, int doff, CpuStorage o, CpuStorage dO, CpuStorage ds,
+                             int lo, int hi) {
+        if (a.f != null && SimdSupport.AVAILABLE) {
+            ElementwiseSimd.siluForwardJvp(a.f, off, da.f, doff, o.f, dO.f, ds == null ? null : ds.f, lo, hi);
+        } else if (a.f != null) {
+            float[] af = a.f, df = da.f, of = o.f, dof = dO.f;
+            if (ds == null) {
+                for (int i = lo; i < hi; i++) {
+                    double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d;
+                    of[i] = (float) (v / d);
+                    dof[i] = (float) (df[doff + i] * (s * (1.0 + v * (1.0 - s))));
                 }
             } else {
+                float[] sf = ds.f;
                 for (int i = lo; i < hi; i++) {
-                    double v = a.d[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
-                    o.d[i] = UnaryFn.SILU.apply(v, 0, 0);
-                    dO.d[i] = da.d[doff + i] * g;
-                    if (ds != null) ds.d[i] = g;
+                    double v = af[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
+                    of[i] = (float) (v / d);
+                    dof[i] = (float) (df[doff + i] * g);
+                    sf[i] = (float) g;
                 }
             }
-        });
-        return new Tensor[] {y, dy, der};
+        } else {
+            for (int i = lo; i < hi; i++) {
+                double v = a.d[off + i], d = 1.0 + Math.exp(-v), s = 1.0 / d, g = s * (1.0 + v * (1.0 - s));
+                o.d[i] = UnaryFn.SILU.apply(v, 0, 0);
+                dO.d[i] = da.d[doff + i] * g;
+                if (ds != null) ds.d[i] = g;
+            }
+        }
     }
 
     @Override

@@ -2,6 +2,8 @@ package tangent.core.cpu;
 
 import tangent.core.DType;
 import tangent.core.Tensor;
+import tangent.core.backend.BinaryFn;
+import tangent.core.backend.UnaryFn;
 
 /**
  * The CPU loops of the group_norm op (tangent.core.ops.GroupNorm): forward with the affine
@@ -63,24 +65,24 @@ public final class FusedGroupNormKernels {
     }
 
     /**
-     * out = {sum t[i], sum t[i] (f[i] - mu)} over [from, to): with the Vector API in float32 lanes
+     * out = {sum t[pt + i], sum t[pt + i] (f[pf + i] - mu)} over i in [0, len): with the Vector API in float32 lanes
      * added into double (SumsSimd.centredDot, f - mu formed as the affine loops do), else in
      * double with four chains each.
      */
-    private static void sums(float[] t, float[] f, int from, int to, double mu, float[] tmp, double[] out) {
+    private static void sums(float[] t, int pt, float[] f, int pf, int len, double mu, float[] tmp, double[] out) {
         if (SimdSupport.AVAILABLE) {
             float mf = (float) mu, ml = (float) (mu - mf);
-            SumsSimd.centredDot(t, f, from, to - from, mf, ml, tmp, out);
+            SumsSimd.centredDot(t, pt, f, pf, len, mf, ml, tmp, out);
             return;
         }
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
-        int i = from;
-        for (; i + 3 < to; i += 4) {
-            double t0 = t[i], t1 = t[i + 1], t2 = t[i + 2], t3 = t[i + 3];
+        int i = 0;
+        for (; i + 3 < len; i += 4) {
+            double t0 = t[pt + i], t1 = t[pt + i + 1], t2 = t[pt + i + 2], t3 = t[pt + i + 3];
             a0 += t0; a1 += t1; a2 += t2; a3 += t3;
-            b0 += t0 * (f[i] - mu); b1 += t1 * (f[i + 1] - mu); b2 += t2 * (f[i + 2] - mu); b3 += t3 * (f[i + 3] - mu);
+            b0 += t0 * (f[pf + i] - mu); b1 += t1 * (f[pf + i + 1] - mu); b2 += t2 * (f[pf + i + 2] - mu); b3 += t3 * (f[pf + i + 3] - mu);
         }
-        for (; i < to; i++) { double t0 = t[i]; a0 += t0; b0 += t0 * (f[i] - mu); }
+        for (; i < len; i++) { double t0 = t[pt + i]; a0 += t0; b0 += t0 * (f[pf + i] - mu); }
         out[0] = (a0 + a1) + (a2 + a3);
         out[1] = (b0 + b1) + (b2 + b3);
     }
@@ -91,14 +93,25 @@ public final class FusedGroupNormKernels {
      * mean does not cost the centred value its precision.
      */
     private static void affine(CpuStorage a, CpuStorage o, int base, int len, double mu, double p, double q) {
+        affine(a, base, o, base, len, mu, p, q);
+    }
+
+    /** o[po + i] = (a[pa + i] - mu) * p + q for i in [0, len), as {@link #affine(CpuStorage, CpuStorage, int, int, double, double, double)}. */
+    private static void affine(CpuStorage a, int pa, CpuStorage o, int po, int len, double mu, double p, double q) {
         if (a.f != null) {
             float[] f = a.f, of = o.f;
             float mf = (float) mu, ml = (float) (mu - mf), pf = (float) p, qf = (float) q;
-            for (int i = base; i < base + len; i++) of[i] = (f[i] - mf - ml) * pf + qf;
+            for (int i = 0; i < len; i++) of[po + i] = (f[pa + i] - mf - ml) * pf + qf;
         } else {
             double[] d = a.d, od = o.d;
-            for (int i = base; i < base + len; i++) od[i] = (d[i] - mu) * p + q;
+            for (int i = 0; i < len; i++) od[po + i] = (d[pa + i] - mu) * p + q;
         }
+    }
+
+    /** o[i] = silu(o[i]) for i in [from, from + len), with unary(SILU)'s loops. */
+    private static void siluInPlace(CpuStorage o, int from, int len) {
+        if (o.f != null) ElementwiseF32.unary(UnaryFn.SILU, o.f, 0, o.f, from, from + len, 0f, 0f);
+        else for (int i = from; i < from + len; i++) o.d[i] = UnaryFn.SILU.apply(o.d[i], 0, 0);
     }
 
     private static double get(CpuStorage s, int i) {
@@ -111,10 +124,12 @@ public final class FusedGroupNormKernels {
     }
 
     /**
-     * {y, mean, rstd}: y = (x - mu) r gamma + beta; gamma, beta: (C) or null; mean, rstd: (B, G)
-     * float64, the exact statistics y was made with (what {@link #backward} takes).
+     * {y, mean, rstd}: y = (x - mu) r gamma + beta, then silu(y) when silu; gamma, beta: (C) or
+     * null; mean, rstd: (B, G) float64, the exact statistics y was made with (what
+     * {@link #backward} takes). The silu is applied to each group's run while it is in cache,
+     * with the silu kernels' own loops (the same bits as a separate silu).
      */
-    public static Tensor[] forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+    public static Tensor[] forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, boolean silu) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
         Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s);
@@ -137,6 +152,7 @@ public final class FusedGroupNormKernels {
                     double gm = ga == null ? 1 : ga.get(ch);
                     affine(a, o, base + k * sp, sp, mu, r * gm, get(be, ch));
                 }
+                if (silu) siluInPlace(o, base, n);
             }
         });
         return new Tensor[] {y, stats[0], stats[1]};
@@ -145,10 +161,12 @@ public final class FusedGroupNormKernels {
     /**
      * {y, dy, mean, rstd} in one pass over each group's statistics: y as {@link #forward}, and
      * dy = gamma r (dx - mean dx - xhat mean(xhat dx)) + dgamma xhat + dbeta with xhat = (x - mu) r;
-     * per element an affine map of dx and x. dx, dgamma, dbeta may be null (zero).
+     * per element an affine map of dx and x. dx, dgamma, dbeta may be null (zero). When silu, the
+     * results are silu(y) and silu'(y) dy, each group's run in place while it is in cache (the
+     * bits of a separate silu forward+JVP).
      */
     public static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
-                                      double eps) {
+                                      double eps, boolean silu) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
         Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s), yp = Tensor.zeros(x.dtype(), s);
@@ -171,7 +189,7 @@ public final class FusedGroupNormKernels {
                 if (da != null) {
                     double s0 = 0, c0 = 0;
                     if (a.f != null) {
-                        sums(da.f, a.f, base, base + n, mu, tmp, st2);
+                        sums(da.f, base, a.f, base, n, mu, tmp, st2);
                         s0 = st2[0];
                         c0 = st2[1];
                     } else {
@@ -198,6 +216,7 @@ public final class FusedGroupNormKernels {
                         for (int i = off; i < off + sp; i++) od[i] = A * dd[i] + Bc * (d[i] - mu) + Cc;
                     }
                 }
+                if (silu) CpuBackend.siluJvpRange(po, 0, o, 0, po, o, null, base, base + n);
             }
         });
         return new Tensor[] {yp, y, stats[0], stats[1]};
@@ -207,33 +226,52 @@ public final class FusedGroupNormKernels {
      * {gx, ggamma, gbeta} for the cotangent gy, from the statistics mean, rstd (B, G) that
      * {@link #forward} returned for x: with gh = gy gamma,
      * gx = r (gh - mean gh - xhat mean(gh xhat)), ggamma = sum over (B, S) of gy xhat, gbeta = sum of gy.
-     * ggamma/gbeta are null unless wantGamma (and gamma given) / wantBeta.
+     * ggamma/gbeta are null unless wantGamma (and gamma given) / wantBeta. When silu (the forward
+     * applied silu to y = xhat gamma + beta), gy is first replaced by gy silu'(y), with y recomputed
+     * per group as the forward made it, into a per-group scratch (the bits of a separate
+     * silu_backward on the saved y); beta is then needed (null: zero), else it is unused.
      */
-    public static Tensor[] backward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma,
-                                    boolean wantBeta, int groups) {
+    public static Tensor[] backward(Tensor x, Tensor gamma, Tensor beta, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma,
+                                    boolean wantBeta, int groups, boolean silu) {
         double[] mus = CpuBackend.st(CpuBackend.compact(mean)).d, rs = CpuBackend.st(CpuBackend.compact(rstd)).d;
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
         Tensor cx = CpuBackend.compact(x), gx = Tensor.zeros(x.dtype(), s);
         CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(gx), gs = CpuBackend.st(CpuBackend.compact(gy));
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma));
+        CpuStorage be = silu && beta != null ? CpuBackend.st(CpuBackend.compact(beta)) : null;
         double[] sumGy = new double[b * c], sumGyXhat = new double[b * c];
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st2 = new double[2];
             float[] tmp = SimdSupport.AVAILABLE ? SumsSimd.scratch() : null;
+            // with silu: the group's y and gy silu'(y) (n elements each)
+            CpuStorage gz = silu ? CpuStorage.allocate(x.dtype(), n) : null, zs = silu ? CpuStorage.allocate(x.dtype(), n) : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups, bi = bg / groups;
                 double mu = mus[bg], r = rs[bg], m1 = 0, m2 = 0;
+                // the cotangent of the affine output: element i of the group at t[i - tb]
+                CpuStorage t = gs;
+                int tb = 0;
+                if (silu) {
+                    for (int k = 0; k < cpg; k++) {
+                        int ch = g * cpg + k;
+                        affine(a, base + k * sp, zs, k * sp, sp, mu, r * (ga == null ? 1 : ga.get(ch)), get(be, ch));
+                    }
+                    if (a.f != null) ElementwiseF32.binary(BinaryFn.SILU_BACKWARD, zs.f, 0, 1, gs.f, base, 1, gz.f, 0, n);
+                    else for (int i = 0; i < n; i++) gz.d[i] = BinaryFn.SILU_BACKWARD.apply(zs.d[i], gs.d[base + i]);
+                    t = gz;
+                    tb = base;
+                }
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k, off = base + k * sp;
                     double s0 = 0, s1 = 0;
                     if (a.f != null) {
-                        sums(gs.f, a.f, off, off + sp, mu, tmp, st2);
+                        sums(t.f, off - tb, a.f, off, sp, mu, tmp, st2);
                         s0 = st2[0];
                         s1 = st2[1];
                     } else {
-                        double[] d = a.d, gd = gs.d;
-                        for (int i = off; i < off + sp; i++) { double t = gd[i]; s0 += t; s1 += t * (d[i] - mu); }
+                        double[] d = a.d, gd = t.d;
+                        for (int i = off; i < off + sp; i++) { double v = gd[i - tb]; s0 += v; s1 += v * (d[i] - mu); }
                     }
                     sumGy[bi * c + ch] = s0;
                     sumGyXhat[bi * c + ch] = s1 * r;
@@ -249,12 +287,12 @@ public final class FusedGroupNormKernels {
                     // gx = A gy + Bc (x - mu) + Cc
                     double A = r * gm, Bc = -r * r * m2, Cc = -r * m1;
                     if (a.f != null) {
-                        float[] f = a.f, gf = gs.f, of = o.f;
+                        float[] f = a.f, gf = t.f, of = o.f;
                         float af = (float) A, bf = (float) Bc, cf = (float) Cc, mf = (float) mu, ml = (float) (mu - mf);
-                        for (int i = off; i < off + sp; i++) of[i] = af * gf[i] + bf * (f[i] - mf - ml) + cf;
+                        for (int i = off, j = off - tb; i < off + sp; i++, j++) of[i] = af * gf[j] + bf * (f[i] - mf - ml) + cf;
                     } else {
-                        double[] d = a.d, gd = gs.d, od = o.d;
-                        for (int i = off; i < off + sp; i++) od[i] = A * gd[i] + Bc * (d[i] - mu) + Cc;
+                        double[] d = a.d, gd = t.d, od = o.d;
+                        for (int i = off, j = off - tb; i < off + sp; i++, j++) od[i] = A * gd[j] + Bc * (d[i] - mu) + Cc;
                     }
                 }
             }

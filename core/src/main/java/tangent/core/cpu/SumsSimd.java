@@ -68,28 +68,28 @@ final class SumsSimd {
     }
 
     /**
-     * out = {sum t[i], sum t[i] ((f[i] - mf) - ml)} over i in [p, p + n), the centred factor in
+     * out = {sum t[pt + i], sum t[pt + i] ((f[p + i] - mf) - ml)} over i in [0, n), the centred factor in
      * float32 as the affine loops form it (mu = mf + ml, float32 head and tail).
      */
-    static void centredDot(float[] t, float[] f, int p, int n, float mf, float ml, float[] tmp, double[] out) {
+    static void centredDot(float[] t, int pt, float[] f, int p, int n, float mf, float ml, float[] tmp, double[] out) {
         int full = n - n % L;
         double s = 0, q = 0;
         for (int b = 0; b < full; b += BLOCK * L) {
-            dot(t, f, p + b, Math.min(BLOCK * L, full - b) / L, mf, ml, tmp);
+            dot(t, pt + b, f, p + b, Math.min(BLOCK * L, full - b) / L, mf, ml, tmp);
             for (int k = 0; k < L; k++) { s += tmp[k]; q += tmp[L + k]; }
         }
-        for (int i = p + full; i < p + n; i++) { float v = t[i]; s += v; q += v * (f[i] - mf - ml); }
+        for (int i = full; i < n; i++) { float v = t[pt + i]; s += v; q += v * (f[p + i] - mf - ml); }
         out[0] = s;
         out[1] = q;
     }
 
-    /** tmp[0, L) = lanes of sum t, tmp[L, 2L) = lanes of sum t ((f - mf) - ml) over nv whole vectors from p. */
-    private static void dot(float[] t, float[] f, int p, int nv, float mf, float ml, float[] tmp) {
+    /** tmp[0, L) = lanes of sum t, tmp[L, 2L) = lanes of sum t ((f - mf) - ml) over nv whole vectors from pt and p. */
+    private static void dot(float[] t, int pt, float[] f, int p, int nv, float mf, float ml, float[] tmp) {
         FloatVector m = FloatVector.broadcast(S, mf), l = FloatVector.broadcast(S, ml), z = FloatVector.zero(S);
         FloatVector s0 = z, s1 = z, q0 = z, q1 = z;
-        int end = p + (nv & ~1) * L;
-        for (int i = p; i < end; i += 2 * L) {
-            FloatVector t0 = FloatVector.fromArray(S, t, i), t1 = FloatVector.fromArray(S, t, i + L);
+        int end = (nv & ~1) * L, d = pt - p;
+        for (int i = p; i < p + end; i += 2 * L) {
+            FloatVector t0 = FloatVector.fromArray(S, t, i + d), t1 = FloatVector.fromArray(S, t, i + d + L);
             FloatVector c0 = FloatVector.fromArray(S, f, i).sub(m).sub(l), c1 = FloatVector.fromArray(S, f, i + L).sub(m).sub(l);
             s0 = s0.add(t0);
             s1 = s1.add(t1);
@@ -97,7 +97,7 @@ final class SumsSimd {
             q1 = t1.fma(c1, q1);
         }
         if ((nv & 1) != 0) {
-            FloatVector t0 = FloatVector.fromArray(S, t, end), c0 = FloatVector.fromArray(S, f, end).sub(m).sub(l);
+            FloatVector t0 = FloatVector.fromArray(S, t, pt + end), c0 = FloatVector.fromArray(S, f, p + end).sub(m).sub(l);
             s0 = s0.add(t0);
             q0 = t0.fma(c0, q0);
         }

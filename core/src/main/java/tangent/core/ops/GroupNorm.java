@@ -9,19 +9,22 @@ import tangent.core.Profiler;
 import tangent.core.Shape;
 import tangent.core.Tensor;
 import tangent.core.backend.Backend;
+import tangent.core.backend.UnaryFn;
 
 /**
  * GroupNorm as one primitive. x: (B, C, ...), G groups of C/G channels, per (sample, group) over
  * its n elements: mu = mean x, r = (mean (x - mu)^2 + eps)^(-1/2), xhat = (x - mu) r,
  * y = xhat gamma + beta (per-channel gamma, beta: (C); each optional). Inputs: x, then gamma if
- * present, then beta if present.
+ * present, then beta if present. The variant group_norm_silu (constructed with silu = true) is
+ * silu(y), one primitive so that the pair makes one pass over memory each way (a ResBlock's
+ * norm0 and the U-Net's output norm are followed by silu).
  * <pre>{@code
- * forward: y = xhat gamma + beta
+ * forward: y = xhat gamma + beta; group_norm_silu: z = silu(y)
  * where:   lin(t) = r (t - mean t - xhat mean(xhat t)) per group (the Jacobian of xhat; symmetric)
- * jvp:     dy = gamma lin(dx) + dgamma xhat + dbeta
- * vjp:     gx = lin(gamma gy), ggamma = sum_(B, spatial) gy xhat, gbeta = sum_(B, spatial) gy
- * cpu:     CpuBackend.groupNorm, CpuBackend.groupNormJvp, CpuBackend.groupNormBackward
- * cuda:    group_norm_fwd_* (norm.cu), group_norm_bwd_* (norm.cu), group_norm_colsum_* (norm.cu)
+ * jvp:     dy = gamma lin(dx) + dgamma xhat + dbeta; group_norm_silu: dz = silu'(y) dy
+ * vjp:     gx = lin(gamma gy), ggamma = sum_(B, spatial) gy xhat, gbeta = sum_(B, spatial) gy; group_norm_silu: these with gy = silu'(y) gz
+ * cpu:     CpuBackend.groupNorm, CpuBackend.groupNormJvp, CpuBackend.groupNormBackward, CpuBackend.groupNormSilu, CpuBackend.groupNormSiluJvp, CpuBackend.groupNormSiluBackward
+ * cuda:    group_norm_fwd_* (norm.cu), group_norm_bwd_* (norm.cu), group_norm_colsum_* (norm.cu), silu_jvp_* (act.cu), unary_* (elementwise.cu), binary_* (elementwise.cu)
  * }</pre>
  * Fused kernels (the inputs' {@link Backend#groupNorm}, {@link Backend#groupNormJvp},
  * {@link Backend#groupNormBackward}) do the forward, the forward+JVP and the VJP in one pass per
@@ -30,27 +33,42 @@ import tangent.core.backend.Backend;
  * differentiating through it (recording off, no active tangent on x, gamma or gy). Otherwise, when
  * the backend lacks a kernel, and for every rule when constructed with fused = false, the rules run
  * with primitives: the forward is {@link #composite} and lin is written with mean/mul/sub, so they
- * nest and serve as the oracle (GroupNormTest compares the two paths).
+ * nest and serve as the oracle (GroupNormTest compares the two paths). group_norm_silu takes the
+ * backend's groupNormSilu kernels; a backend without them gets the group_norm kernels and its silu
+ * kernels (then y is saved for the VJP), a backend with neither the composite rules.
  */
 public final class GroupNorm extends Op {
     private final int groups;
     private final double eps;
     private final boolean hasGamma, hasBeta;
+    /** Whether silu follows the affine map (the op group_norm_silu). */
+    private final boolean silu;
     /** Whether the rules may take the backend's fused kernels (false: composite rules only, the oracle). */
     private final boolean fused;
 
     /** Inputs x, then gamma if hasGamma, then beta if hasBeta; fused picks the fused kernels over the composite rules. */
     public GroupNorm(int groups, double eps, boolean hasGamma, boolean hasBeta, boolean fused) {
+        this(groups, eps, hasGamma, hasBeta, false, fused);
+    }
+
+    /** As {@link #GroupNorm(int, double, boolean, boolean, boolean)}, followed by silu when silu (group_norm_silu). */
+    public GroupNorm(int groups, double eps, boolean hasGamma, boolean hasBeta, boolean silu, boolean fused) {
         this.groups = groups;
         this.eps = eps;
         this.hasGamma = hasGamma;
         this.hasBeta = hasBeta;
+        this.silu = silu;
         this.fused = fused;
     }
 
     @Override
     public String name() {
-        return "group_norm";
+        return silu ? "group_norm_silu" : "group_norm";
+    }
+
+    /** The composite definition of group_norm_silu: {@link #composite} then silu. */
+    public static Tensor compositeSilu(Tensor x, int groups, Tensor gamma, Tensor beta, double eps) {
+        return composite(x, groups, gamma, beta, eps).silu();
     }
 
     /** The composite definition with primitives (the oracle; differentiable through its parts). */
@@ -100,18 +118,26 @@ public final class GroupNorm extends Op {
         return fused && !GradMode.isEnabled() && !ForwardAD.carriesActiveTangent(xs);
     }
 
-    /** {y, mean, rstd} from the backend's kernel, or {y} from the composite when it has none. */
+    /**
+     * {y, mean, rstd} from the backend's kernel, or {y} from the composite when it has none; for
+     * group_norm_silu {silu(y), mean, rstd}, or {silu(y), mean, rstd, y} from the group_norm kernel
+     * and the silu kernel when the backend has no groupNormSilu.
+     */
     @Override
     protected Tensor[] forwardSaving(Tensor[] x) {
         check(x);
         if (fused) {
-            Tensor[] r = Backend.of(x[0]).groupNorm(x[0], gamma(x), beta(x), groups, eps);
+            Backend be = Backend.of(x[0]);
+            Tensor[] r = silu ? be.groupNormSilu(x[0], gamma(x), beta(x), groups, eps) : be.groupNorm(x[0], gamma(x), beta(x), groups, eps);
             if (r != null) return r;
+            if (silu && (r = be.groupNorm(x[0], gamma(x), beta(x), groups, eps)) != null)
+                return new Tensor[] {be.unary(UnaryFn.SILU, r[0], 0, 0), r[1], r[2], r[0]};
         }
         Tensor[] d = new Tensor[x.length];
         for (int i = 0; i < x.length; i++) d[i] = x[i].detach();
         try (GradMode.Scope ignored = GradMode.noGrad()) {
-            return new Tensor[] {composite(d[0], groups, hasGamma ? d[1] : null, hasBeta ? d[hasGamma ? 2 : 1] : null, eps)};
+            Tensor y = composite(d[0], groups, hasGamma ? d[1] : null, hasBeta ? d[hasGamma ? 2 : 1] : null, eps);
+            return new Tensor[] {silu ? y.silu() : y};
         }
     }
 
@@ -127,7 +153,12 @@ public final class GroupNorm extends Op {
         check(x);
         Tensor dX = dx[0], dgamma = hasGamma ? dx[1] : null, dbeta = hasBeta ? dx[hasGamma ? 2 : 1] : null;
         if (dX == null && dgamma == null && dbeta == null) return null;
-        return Backend.of(x[0]).groupNormJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps);
+        Backend be = Backend.of(x[0]);
+        if (!silu) return be.groupNormJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps);
+        Tensor[] r = be.groupNormSiluJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps);
+        if (r != null || (r = be.groupNormJvp(x[0], dX, gamma(x), beta(x), dgamma, dbeta, groups, eps)) == null) return r;
+        Tensor[] z = be.siluJvp(r[0], r[1], false);
+        return z == null ? null : new Tensor[] {z[0], z[1], r[2], r[3], r[0]};
     }
 
     /** {xhat, r} in the grouped view (B, G, n) and (B, G, 1), with primitives. */
@@ -162,7 +193,16 @@ public final class GroupNorm extends Op {
         }
         if (dgamma != null) t = Rules.plus(t, xr[0].reshape(s).mul(dgamma.reshape(bs)));
         if (dbeta != null) t = Rules.plus(t, dbeta.reshape(bs));
-        return Rules.expandTo(t, s);
+        t = Rules.expandTo(t, s);
+        return silu ? new SiluBackward().apply(affine(xr, gamma, beta(x), s), t) : t;
+    }
+
+    /** y = xhat gamma + beta in x's shape, with primitives (the input of group_norm_silu's silu). */
+    private static Tensor affine(Tensor[] xhatR, Tensor gamma, Tensor beta, int[] s) {
+        Tensor y = xhatR[0].reshape(s);
+        if (gamma != null) y = y.mul(gamma.reshape(bshape(s)));
+        if (beta != null) y = y.add(beta.reshape(bshape(s)));
+        return y;
     }
 
     /** From the saved (mean, rstd) with the backend's fused kernel when it may serve, else the composite rule. */
@@ -170,12 +210,16 @@ public final class GroupNorm extends Op {
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor[] saved, Tensor gy, boolean[] needsGrad) {
         Tensor gamma = gamma(x);
         int ig = hasGamma ? 1 : -1, ib = hasBeta ? (hasGamma ? 2 : 1) : -1;
-        if (saved != null && fusable(x[0], gamma, gy)) {
+        if (saved != null && fusable(x[0], gamma, beta(x), gy)) {
             long t0 = System.nanoTime();
-            Tensor[] g = Backend.of(x[0]).groupNormBackward(x[0], gamma, saved[0], saved[1], gy, ig >= 0 && needsGrad[ig],
-                    ib >= 0 && needsGrad[ib], groups);
+            Backend be = Backend.of(x[0]);
+            boolean wg = ig >= 0 && needsGrad[ig], wb = ib >= 0 && needsGrad[ib];
+            Tensor[] g;
+            if (!silu) g = be.groupNormBackward(x[0], gamma, saved[0], saved[1], gy, wg, wb, groups);
+            else if (saved.length > 2) g = be.groupNormBackward(x[0], gamma, saved[0], saved[1], new SiluBackward().apply(saved[2], gy), wg, wb, groups);
+            else g = be.groupNormSiluBackward(x[0], gamma, beta(x), saved[0], saved[1], gy, wg, wb, groups);
             if (g != null) {
-                Profiler.kernel("group_norm (fused vjp)", t0, g[0].numel());
+                Profiler.kernel(name() + " (fused vjp)", t0, g[0].numel());
                 Tensor[] out = new Tensor[x.length];
                 out[0] = g[0];
                 if (ig >= 0) out[ig] = g[1];
@@ -197,6 +241,7 @@ public final class GroupNorm extends Op {
         red[0] = 0;
         for (int i = 2; i < s.length; i++) red[i - 1] = i;
         Tensor[] xr = normalized(x[0]);
+        if (silu) gy = new SiluBackward().apply(affine(xr, gamma, beta(x), s), gy);
         if (needsGrad[0]) out[0] = lin(xr, gamma != null ? gy.mul(gamma.reshape(bs)) : gy, s);
         if (ig >= 0 && needsGrad[ig]) out[ig] = gy.mul(xr[0].reshape(s)).sum(red, false);
         if (ib >= 0 && needsGrad[ib]) out[ib] = gy.sum(red, false);

@@ -46,8 +46,9 @@ class CompositeFallbackTest {
                 in -> new PixelNorm(1, 1e-8, fusedOps).apply(in[0]),
                 in -> new Softmax(1, fusedOps).apply(in[0]),
                 in -> new ScaleShift(fusedOps).apply(in[0], in[1], in[2]),
-                in -> new AddScale(0.7, fusedOps).apply(in[0], in[1]));
-        Tensor[][] args = {{x, gamma, beta}, {x}, {x, w, b}, {x}, {x}, {x, s, sh}, {x, x2}};
+                in -> new AddScale(0.7, fusedOps).apply(in[0], in[1]),
+                in -> new GroupNorm(2, 1e-5, true, true, true, fusedOps).apply(in[0], in[1], in[2]));
+        Tensor[][] args = {{x, gamma, beta}, {x}, {x, w, b}, {x}, {x}, {x, s, sh}, {x, x2}, {x, gamma, beta}};
         for (int k = 0; k < fs.size(); k++) {
             Tensor[] p = new Tensor[args[k].length];
             for (int i = 0; i < p.length; i++) p[i] = args[k][i].detach().requiresGrad(true);
@@ -82,6 +83,67 @@ class CompositeFallbackTest {
             for (double v : e) scale = Math.max(scale, Math.abs(v));
             for (int j = 0; j < e.length; j++) assertEquals(e[j], a[j], 1e-12 * scale, "output " + i + " element " + j);
         }
+    }
+
+    /**
+     * group_norm_silu on a backend with the group_norm and silu kernels but no groupNormSilu (the
+     * CUDA backend's case): the op runs those kernels (saving y for the VJP) and gets the CPU's
+     * fused group_norm_silu bits, in float32 and float64.
+     */
+    @Test
+    void groupNormSiluRunsTheGroupNormAndSiluKernelsWhenTheBackendLacksItsOwn() {
+        Backend partial = new CompositeOnlyBackend() {
+            final Backend cpu = CpuBackend.INSTANCE;
+
+            @Override
+            public Tensor[] groupNorm(Tensor x, Tensor gamma, Tensor beta, int groups, double eps) {
+                return cpu.groupNorm(x, gamma, beta, groups, eps);
+            }
+
+            @Override
+            public Tensor[] groupNormJvp(Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor dgamma, Tensor dbeta, int groups,
+                                         double eps) {
+                return cpu.groupNormJvp(x, dx, gamma, beta, dgamma, dbeta, groups, eps);
+            }
+
+            @Override
+            public Tensor[] groupNormBackward(Tensor x, Tensor gamma, Tensor mean, Tensor rstd, Tensor gy, boolean wantGamma,
+                                              boolean wantBeta, int groups) {
+                return cpu.groupNormBackward(x, gamma, mean, rstd, gy, wantGamma, wantBeta, groups);
+            }
+
+            @Override
+            public Tensor[] siluJvp(Tensor x, Tensor dx, boolean wantDerivative) {
+                return cpu.siluJvp(x, dx, wantDerivative);
+            }
+        };
+        for (DType dt : DType.values()) {
+            Rng rng = new Rng(78);
+            Tensor x = rng.normal(dt, 3, 8, 5, 5), dx = rng.normal(dt, 3, 8, 5, 5), gy = rng.normal(dt, 3, 8, 5, 5);
+            Tensor gamma = rng.normal(dt, 8), beta = rng.normal(dt, 8);
+            Function<Tensor[], Tensor> f = in -> F.groupNormSilu(in[0], 4, in[1], in[2], 1e-5);
+            List<Tensor> want = dual(f, x, dx, gamma, beta, gy), got;
+            try (Backends.Substitution s = Backends.substituteCpu(partial)) {
+                got = dual(f, x, dx, gamma, beta, gy);
+            }
+            for (int i = 0; i < want.size(); i++)
+                assertArrayEquals(want.get(i).toDoubleArray(), got.get(i).toDoubleArray(), dt + " output " + i);
+        }
+    }
+
+    /** {y, then y and dy of the dual forward, then the gradients of <gy, y> after it}. */
+    private static List<Tensor> dual(Function<Tensor[], Tensor> f, Tensor x, Tensor dx, Tensor gamma, Tensor beta, Tensor gy) {
+        List<Tensor> out = new ArrayList<>();
+        Tensor[] p = {x.detach().requiresGrad(true), gamma.detach().requiresGrad(true), beta.detach().requiresGrad(true)};
+        out.add(f.apply(p));
+        out.addAll(List.of(Autograd.grad(f.apply(p), p, gy, false)));
+        try (ForwardAD.DualLevel l = ForwardAD.enter()) {
+            Tensor y = f.apply(new Tensor[] {l.dual(p[0], dx), p[1], p[2]});
+            out.add(l.primal(y).detach());
+            out.add(l.tangent(y));
+            out.addAll(List.of(Autograd.grad(l.primal(y), p, gy, false)));
+        }
+        return out;
     }
 
     @Test

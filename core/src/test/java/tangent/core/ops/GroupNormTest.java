@@ -80,6 +80,60 @@ class GroupNormTest {
             }
     }
 
+    static Function<Tensor[], Tensor> opSilu(int groups, boolean gamma, boolean beta, boolean fused) {
+        return in -> new GroupNorm(groups, 1e-5, gamma, beta, true, fused).apply(in);
+    }
+
+    @Test
+    void groupNormSiluMatchesGenericAndComposite() {
+        Rng rng = new Rng(17);
+        int[][] shapes = {{2, 4, 3, 3}, {3, 6, 5}, {2, 8, 2, 2}, {1, 4, 1}, {2, 4, 21}};
+        int[] groups = {2, 3, 8, 1, 2};
+        for (int k = 0; k < shapes.length; k++)
+            for (int m = 0; m < 4; m++) {
+                boolean gm = (m & 1) != 0, bt = (m & 2) != 0;
+                Tensor[] x = inputs(rng, DType.F64, shapes[k], gm, bt), dx = inputs(rng, DType.F64, shapes[k], gm, bt);
+                Tensor v = rng.normal(DType.F64, shapes[k]);
+                int g = groups[k];
+                Function<Tensor[], Tensor> comp = in -> GroupNorm.compositeSilu(in[0], g, gm ? in[1] : null, bt ? in[gm ? 2 : 1] : null, 1e-5);
+                Tensor[] fz = all(opSilu(g, gm, bt, true), x, dx, v), gen = all(opSilu(g, gm, bt, false), x, dx, v),
+                        ref = all(comp, x, dx, v);
+                for (int i = 0; i < ref.length; i++) {
+                    String what = "silu shape " + k + " gamma " + gm + " beta " + bt + " output " + i;
+                    close(ref[i], fz[i], 1e-12, "fused " + what);
+                    close(ref[i], gen[i], 1e-12, "generic " + what);
+                }
+            }
+    }
+
+    /** The fused group_norm_silu gives the bits of group_norm then silu (forward, dual forward, VJPs), float32 and float64. */
+    @Test
+    void groupNormSiluIsBitIdenticalToGroupNormThenSilu() {
+        Rng rng = new Rng(18);
+        for (DType dt : DType.values())
+            for (int[] s : new int[][] {{4, 64, 7, 7}, {2, 8, 5, 5}, {3, 32, 14, 14}}) {
+                Tensor[] x = inputs(rng, dt, s, true, true), dx = inputs(rng, dt, s, true, true);
+                Tensor v = rng.normal(dt, s);
+                int g = s[1] / 4;
+                Tensor[] a = all(opSilu(g, true, true, true), x, dx, v),
+                        b = all(in -> new GroupNorm(g, 1e-5, true, true, true).apply(in).silu(), x, dx, v);
+                for (int i = 0; i < a.length; i++)
+                    assertArrayEquals(b[i].toDoubleArray(), a[i].toDoubleArray(), dt + " " + java.util.Arrays.toString(s) + " output " + i);
+                // the gradient after a dual forward (the training step's order)
+                Tensor[] p = {x[0].detach().requiresGrad(true), x[1].detach().requiresGrad(true), x[2].detach().requiresGrad(true)};
+                Tensor[][] grads = new Tensor[2][];
+                for (int w = 0; w < 2; w++) {
+                    Tensor y;
+                    try (ForwardAD.DualLevel l = ForwardAD.enter()) {
+                        Tensor[] in = {l.dual(p[0], dx[0]), p[1], p[2]};
+                        y = l.primal(w == 0 ? F.groupNormSilu(in[0], g, in[1], in[2], 1e-5) : F.groupNorm(in[0], g, in[1], in[2], 1e-5).silu());
+                    }
+                    grads[w] = Autograd.grad(y, p, v, false);
+                }
+                for (int i = 0; i < 3; i++) assertArrayEquals(grads[1][i].toDoubleArray(), grads[0][i].toDoubleArray(), dt + " grad " + i);
+            }
+    }
+
     @Test
     void float32AgreesWithFloat64AndFWithTheOp() {
         Rng rng = new Rng(8);

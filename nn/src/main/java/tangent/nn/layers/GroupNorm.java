@@ -47,4 +47,9 @@ public final class GroupNorm extends Layer {
     public Tensor forward(Tensor x) {
         return F.groupNorm(x, groups, weight(), bias(), eps);
     }
+
+    /** forward(x).silu() as one primitive (F.groupNormSilu), with the same values. */
+    public Tensor forwardSilu(Tensor x) {
+        return F.groupNormSilu(x, groups, weight(), bias(), eps);
+    }
 }

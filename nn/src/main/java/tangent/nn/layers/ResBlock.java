@@ -44,7 +44,7 @@ public final class ResBlock extends Module {
     /** x: (B, cin, H, W), e: (B, E) -> (B, cout, H, W). */
     public Tensor forward(Tensor x, Tensor e) {
         int b = x.size(0);
-        Tensor h = conv0.forward(norm0.forward(x).silu());
+        Tensor h = conv0.forward(norm0.forwardSilu(x));   // SiLU(norm0(x)), one primitive
         Tensor[] sb = F.split(affine.forward(e), 1, cout, cout);
         Tensor s = pnorm.forward(sb[0]).reshape(b, cout, 1, 1);
         Tensor sh = pnorm.forward(sb[1]).reshape(b, cout, 1, 1);
