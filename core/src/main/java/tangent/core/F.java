@@ -185,6 +185,11 @@ public final class F {
         return new ScaleShift(true).apply(x, s, b);
     }
 
+    /** silu(scaleShift(x, s, b)) as one primitive (scale_shift_silu), with the same values as the two ops. */
+    public static Tensor scaleShiftSilu(Tensor x, Tensor s, Tensor b) {
+        return new ScaleShift(true, true).apply(x, s, b);
+    }
+
     /**
      * Pixel norm: v / sqrt(mean(v^2 over the axis) + eps). One primitive ({@link PixelNorm}: fused
      * kernels; its composite definition is {@link PixelNorm#composite}).

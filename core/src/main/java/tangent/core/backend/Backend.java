@@ -204,6 +204,35 @@ public interface Backend {
     }
 
     /**
+     * silu(x s + b) in one pass, with the bits of scaleShift then unary(SILU).
+     *
+     * @return the result, or null when not implemented (the op then runs scaleShift and the silu kernel)
+     */
+    default Tensor scaleShiftSilu(Tensor x, Tensor s, Tensor b) {
+        return null;
+    }
+
+    /**
+     * {@link #scaleShiftJvp} followed by silu's forward+JVP: {silu(y), silu'(y) dy}, with the bits of
+     * scaleShiftJvp then siluJvp.
+     *
+     * @return null when not implemented
+     */
+    default Tensor[] scaleShiftSiluJvp(Tensor x, Tensor dx, Tensor s, Tensor ds, Tensor b, Tensor db) {
+        return null;
+    }
+
+    /**
+     * The VJP of silu(x s + b): {@link #scaleShiftBackward} of gy silu'(x s + b), recomputing
+     * x s + b; the bits of binary(SILU_BACKWARD) on the saved x s + b and then scaleShiftBackward.
+     *
+     * @return as scaleShiftBackward, or null when not implemented
+     */
+    default Tensor[] scaleShiftSiluBackward(Tensor x, Tensor s, Tensor b, Tensor gy, boolean wantX, boolean wantS, boolean wantB) {
+        return null;
+    }
+
+    /**
      * A scaled sum y = (a + b) c of two tensors of one shape and dtype.
      *
      * @return y, or null when not implemented

@@ -301,6 +301,12 @@ public final class OpCases {
                 cs.add(new Case("scale_shift " + tag + " (3,4,5) (1,4,1)", "scale_shift",
                         in -> new ScaleShift(fz).apply(in[0], in[1], in[2]), () -> new Tensor[] {x1, s1, b1}, all(3), Gradcheck.H,
                         Gradcheck.TOL));
+                cs.add(new Case("scale_shift_silu " + tag + " (2,3,4,2) (2,3,1,1)", "scale_shift_silu",
+                        in -> new ScaleShift(true, fz).apply(in[0], in[1], in[2]), () -> new Tensor[] {x0, s0, b0}, all(3), Gradcheck.H,
+                        Gradcheck.TOL));
+                cs.add(new Case("scale_shift_silu " + tag + " (3,4,5) (1,4,1)", "scale_shift_silu",
+                        in -> new ScaleShift(true, fz).apply(in[0], in[1], in[2]), () -> new Tensor[] {x1, s1, b1}, all(3), Gradcheck.H,
+                        Gradcheck.TOL));
             }
         }
 

@@ -307,17 +307,32 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor scaleShift(Tensor x, Tensor s, Tensor b) {
-        return ScaleShiftKernels.forward(x, s, b);
+        return ScaleShiftKernels.forward(x, s, b, false);
+    }
+
+    @Override
+    public Tensor scaleShiftSilu(Tensor x, Tensor s, Tensor b) {
+        return ScaleShiftKernels.forward(x, s, b, true);
     }
 
     @Override
     public Tensor[] scaleShiftJvp(Tensor x, Tensor dx, Tensor s, Tensor ds, Tensor b, Tensor db) {
-        return ScaleShiftKernels.forwardJvp(x, dx, s, ds, b, db);
+        return ScaleShiftKernels.forwardJvp(x, dx, s, ds, b, db, false);
+    }
+
+    @Override
+    public Tensor[] scaleShiftSiluJvp(Tensor x, Tensor dx, Tensor s, Tensor ds, Tensor b, Tensor db) {
+        return ScaleShiftKernels.forwardJvp(x, dx, s, ds, b, db, true);
     }
 
     @Override
     public Tensor[] scaleShiftBackward(Tensor x, Tensor s, Tensor gy, boolean wantX, boolean wantS, boolean wantB) {
-        return ScaleShiftKernels.backward(x, s, gy, wantX, wantS, wantB);
+        return ScaleShiftKernels.backward(x, s, null, gy, wantX, wantS, wantB, false);
+    }
+
+    @Override
+    public Tensor[] scaleShiftSiluBackward(Tensor x, Tensor s, Tensor b, Tensor gy, boolean wantX, boolean wantS, boolean wantB) {
+        return ScaleShiftKernels.backward(x, s, b, gy, wantX, wantS, wantB, true);
     }
 
     @Override

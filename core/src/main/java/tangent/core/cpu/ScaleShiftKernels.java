@@ -1,6 +1,8 @@
 package tangent.core.cpu;
 
 import tangent.core.Tensor;
+import tangent.core.backend.BinaryFn;
+import tangent.core.backend.UnaryFn;
 
 /**
  * The CPU loops of the scale_shift op (tangent.core.ops.ScaleShift): y = x s + b with x viewed as
@@ -15,6 +17,11 @@ import tangent.core.Tensor;
  * <p>Work is split by unit: a plane when s, b are per sample, a channel (its planes in batch
  * order) when they are shared by the batch; a unit is never split, so results do not depend on the
  * thread count.
+ *
+ * <p>With silu (the op scale_shift_silu) the forward and the forward+JVP finish each plane with the
+ * silu kernels' loops in place while it is in cache, and the VJP first turns gy into
+ * gy silu'(x s + b), recomputing x s + b per plane into a scratch: the bits of scale_shift followed
+ * by a separate silu.
  */
 final class ScaleShiftKernels {
     private ScaleShiftKernels() {}
@@ -53,8 +60,8 @@ final class ScaleShiftKernels {
         return Tensor.zeros(x.dtype(), x.shape());
     }
 
-    /** y = x s + b. */
-    static Tensor forward(Tensor x, Tensor s, Tensor b) {
+    /** y = x s + b, then silu(y) when silu. */
+    static Tensor forward(Tensor x, Tensor s, Tensor b, boolean silu) {
         Geo g = new Geo(x, s);
         Tensor y = like(x);
         CpuStorage a = st(x), ss = st(s), bs = st(b), o = CpuBackend.st(y);
@@ -72,6 +79,10 @@ final class ScaleShiftKernels {
                         double sv = ss.d[u], bv = bs.d[u];
                         for (int i = off; i < off + sp; i++) od[i] = d[i] * sv + bv;
                     }
+                    if (silu) {
+                        if (o.f != null) ElementwiseF32.unary(UnaryFn.SILU, o.f, 0, o.f, off, off + sp, 0f, 0f);
+                        else for (int i = off; i < off + sp; i++) o.d[i] = UnaryFn.SILU.apply(o.d[i], 0, 0);
+                    }
                 }
         });
         return y;
@@ -79,9 +90,9 @@ final class ScaleShiftKernels {
 
     /**
      * {y, dy}: y = x s + b, dy = dx s + x ds + db (in that order; a null tangent is zero and its term
-     * is left out; at least one is given).
+     * is left out; at least one is given); with silu, then silu(y) and silu'(y) dy.
      */
-    static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor s, Tensor ds, Tensor b, Tensor db) {
+    static Tensor[] forwardJvp(Tensor x, Tensor dx, Tensor s, Tensor ds, Tensor b, Tensor db, boolean silu) {
         Geo g = new Geo(x, s);
         Tensor y = like(x), dy = like(x);
         CpuStorage a = st(x), da = st(dx), ss = st(s), dss = st(ds), bs = st(b), dbs = st(db);
@@ -129,6 +140,7 @@ final class ScaleShiftKernels {
                             else java.util.Arrays.fill(t, off, end, dbv);
                         }
                     }
+                    if (silu) CpuBackend.siluJvpRange(o, 0, dO, 0, o, dO, null, off, end);
                 }
         });
         return new Tensor[] {y, dy};
@@ -136,39 +148,58 @@ final class ScaleShiftKernels {
 
     /**
      * {gx, gs, gb}: gx = gy s, gs = sum over each unit's planes of gy x, gb = the same sum of gy;
-     * gs, gb of s's shape. Each is null unless wanted.
+     * gs, gb of s's shape. Each is null unless wanted. With silu (b given) gy is first replaced by
+     * gy silu'(x s + b), per plane in a scratch; without, b is unused.
      */
-    static Tensor[] backward(Tensor x, Tensor s, Tensor gy, boolean wantX, boolean wantS, boolean wantB) {
+    static Tensor[] backward(Tensor x, Tensor s, Tensor b, Tensor gy, boolean wantX, boolean wantS, boolean wantB, boolean silu) {
         Geo g = new Geo(x, s);
         Tensor gx = wantX ? like(x) : null, gs = wantS ? like(s) : null, gb = wantB ? like(s) : null;
-        CpuStorage a = st(x), ss = st(s), gys = st(gy);
+        CpuStorage a = st(x), ss = st(s), gys = st(gy), bs = silu ? st(b) : null;
         CpuStorage ox = gx == null ? null : CpuBackend.st(gx), os = gs == null ? null : CpuBackend.st(gs),
                 ob = gb == null ? null : CpuBackend.st(gb);
         int sp = g.sp;
         Parallel.forRange(g.units, g.grain(), (lo, hi) -> {
+            // with silu: one plane's x s + b, and gy silu'(x s + b)
+            CpuStorage zs = silu ? CpuStorage.allocate(x.dtype(), sp) : null, gz = silu ? CpuStorage.allocate(x.dtype(), sp) : null;
             for (int u = lo; u < hi; u++) {
                 double accS = 0, accB = 0;
                 for (int k = 0; k < g.perUnit; k++) {
                     int off = g.plane(u, k) * sp, end = off + sp;
+                    // the cotangent of x s + b: element i of the plane at t[i - tb]
+                    CpuStorage t = gys;
+                    int tb = 0;
+                    if (silu) {
+                        if (a.f != null) {
+                            float[] f = a.f, z = zs.f;
+                            float sv = ss.f[u], bv = bs.f[u];
+                            for (int i = 0; i < sp; i++) z[i] = f[off + i] * sv + bv;
+                            ElementwiseF32.binary(BinaryFn.SILU_BACKWARD, z, 0, 1, gys.f, off, 1, gz.f, 0, sp);
+                        } else {
+                            double sv = ss.d[u], bv = bs.d[u];
+                            for (int i = 0; i < sp; i++) gz.d[i] = BinaryFn.SILU_BACKWARD.apply(a.d[off + i] * sv + bv, gys.d[off + i]);
+                        }
+                        t = gz;
+                        tb = off;
+                    }
                     if (a.f != null) {
-                        float[] f = a.f, gf = gys.f;
+                        float[] f = a.f, gf = t.f;
                         if (ox != null) {
                             float[] of = ox.f;
                             float sv = ss.f[u];
-                            for (int i = off; i < end; i++) of[i] = gf[i] * sv;
+                            for (int i = off; i < end; i++) of[i] = gf[i - tb] * sv;
                         }
-                        if (os != null) accS += sumProducts(gf, f, off, sp);
-                        if (ob != null) accB += CpuBackend.sumF32(gf, off, sp);
+                        if (os != null) accS += sumProducts(gf, off - tb, f, off, sp);
+                        if (ob != null) accB += CpuBackend.sumF32(gf, off - tb, sp);
                     } else {
-                        double[] d = a.d, gd = gys.d;
+                        double[] d = a.d, gd = t.d;
                         if (ox != null) {
                             double[] od = ox.d;
                             double sv = ss.d[u];
-                            for (int i = off; i < end; i++) od[i] = gd[i] * sv;
+                            for (int i = off; i < end; i++) od[i] = gd[i - tb] * sv;
                         }
                         // one chain through the whole unit, as CpuBackend.reduce sums float64
-                        if (os != null) for (int i = off; i < end; i++) accS += gd[i] * d[i];
-                        if (ob != null) for (int i = off; i < end; i++) accB += gd[i];
+                        if (os != null) for (int i = off; i < end; i++) accS += gd[i - tb] * d[i];
+                        if (ob != null) for (int i = off; i < end; i++) accB += gd[i - tb];
                     }
                 }
                 if (os != null) os.set(u, accS);
@@ -179,21 +210,21 @@ final class ScaleShiftKernels {
     }
 
     /**
-     * Sum of the float32 products g[p + j] x[p + j], j < len: the same order and roundings as
+     * Sum of the float32 products g[pg + j] x[p + j], j < len: the same order and roundings as
      * {@link CpuBackend#sumF32} over the rounded products (SumsSimd with the Vector API, else in
      * double with four chains).
      */
-    private static double sumProducts(float[] g, float[] x, int p, int len) {
-        if (SimdSupport.AVAILABLE) return SumsSimd.sumProducts(g, x, p, len);
+    private static double sumProducts(float[] g, int pg, float[] x, int p, int len) {
+        if (SimdSupport.AVAILABLE) return SumsSimd.sumProducts(g, pg, x, p, len);
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         int j = 0;
         for (; j + 3 < len; j += 4) {
-            a0 += g[p + j] * x[p + j];
-            a1 += g[p + j + 1] * x[p + j + 1];
-            a2 += g[p + j + 2] * x[p + j + 2];
-            a3 += g[p + j + 3] * x[p + j + 3];
+            a0 += g[pg + j] * x[p + j];
+            a1 += g[pg + j + 1] * x[p + j + 1];
+            a2 += g[pg + j + 2] * x[p + j + 2];
+            a3 += g[pg + j + 3] * x[p + j + 3];
         }
-        for (; j < len; j++) a0 += g[p + j] * x[p + j];
+        for (; j < len; j++) a0 += g[pg + j] * x[p + j];
         return (a0 + a1) + (a2 + a3);
     }
 }

@@ -132,32 +132,32 @@ final class SumsSimd {
     }
 
     /**
-     * sum of the float32 products g[i] x[i] (each rounded, as a mul then a sum would) over i in
-     * [p, p + n), in {@link #sum}'s order: equal to sum over the product array.
+     * sum of the float32 products g[pg + i] x[p + i] (each rounded, as a mul then a sum would) over
+     * i in [0, n), in {@link #sum}'s order: equal to sum over the product array.
      */
-    static double sumProducts(float[] g, float[] x, int p, int n) {
+    static double sumProducts(float[] g, int pg, float[] x, int p, int n) {
         int full = n - n % L;
         double s = 0;
         if (full > 0) {
             float[] tmp = new float[L];
             for (int b = 0; b < full; b += BLOCK * L) {
-                products(g, x, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
+                products(g, pg + b, x, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
                 for (int k = 0; k < L; k++) s += tmp[k];
             }
         }
-        for (int i = p + full; i < p + n; i++) s += g[i] * x[i];
+        for (int i = full; i < n; i++) s += g[pg + i] * x[p + i];
         return s;
     }
 
-    /** tmp[0, L) = lanes of sum (g x rounded) over nv whole vectors from p. */
-    private static void products(float[] g, float[] x, int p, int nv, float[] tmp) {
+    /** tmp[0, L) = lanes of sum (g x rounded) over nv whole vectors from pg and p. */
+    private static void products(float[] g, int pg, float[] x, int p, int nv, float[] tmp) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0;
-        int end = p + (nv & ~1) * L;
-        for (int i = p; i < end; i += 2 * L) {
-            s0 = s0.add(FloatVector.fromArray(S, g, i).mul(FloatVector.fromArray(S, x, i)));
-            s1 = s1.add(FloatVector.fromArray(S, g, i + L).mul(FloatVector.fromArray(S, x, i + L)));
+        int end = (nv & ~1) * L, d = pg - p;
+        for (int i = p; i < p + end; i += 2 * L) {
+            s0 = s0.add(FloatVector.fromArray(S, g, i + d).mul(FloatVector.fromArray(S, x, i)));
+            s1 = s1.add(FloatVector.fromArray(S, g, i + d + L).mul(FloatVector.fromArray(S, x, i + L)));
         }
-        if ((nv & 1) != 0) s0 = s0.add(FloatVector.fromArray(S, g, end).mul(FloatVector.fromArray(S, x, end)));
+        if ((nv & 1) != 0) s0 = s0.add(FloatVector.fromArray(S, g, pg + end).mul(FloatVector.fromArray(S, x, p + end)));
         s0.add(s1).intoArray(tmp, 0);
     }
 }

@@ -47,8 +47,9 @@ class CompositeFallbackTest {
                 in -> new Softmax(1, fusedOps).apply(in[0]),
                 in -> new ScaleShift(fusedOps).apply(in[0], in[1], in[2]),
                 in -> new AddScale(0.7, fusedOps).apply(in[0], in[1]),
-                in -> new GroupNorm(2, 1e-5, true, true, true, fusedOps).apply(in[0], in[1], in[2]));
-        Tensor[][] args = {{x, gamma, beta}, {x}, {x, w, b}, {x}, {x}, {x, s, sh}, {x, x2}, {x, gamma, beta}};
+                in -> new GroupNorm(2, 1e-5, true, true, true, fusedOps).apply(in[0], in[1], in[2]),
+                in -> new ScaleShift(true, fusedOps).apply(in[0], in[1], in[2]));
+        Tensor[][] args = {{x, gamma, beta}, {x}, {x, w, b}, {x}, {x}, {x, s, sh}, {x, x2}, {x, gamma, beta}, {x, s, sh}};
         for (int k = 0; k < fs.size(); k++) {
             Tensor[] p = new Tensor[args[k].length];
             for (int i = 0; i < p.length; i++) p[i] = args[k][i].detach().requiresGrad(true);
@@ -86,9 +87,9 @@ class CompositeFallbackTest {
     }
 
     /**
-     * group_norm_silu on a backend with the group_norm and silu kernels but no groupNormSilu (the
-     * CUDA backend's case): the op runs those kernels (saving y for the VJP) and gets the CPU's
-     * fused group_norm_silu bits, in float32 and float64.
+     * group_norm_silu and scale_shift_silu on a backend with the group_norm, scale_shift and silu
+     * kernels but not their silu forms (the CUDA backend's case): the ops run those kernels (saving
+     * y for the VJP) and get the CPU's fused bits, in float32 and float64.
      */
     @Test
     void groupNormSiluRunsTheGroupNormAndSiluKernelsWhenTheBackendLacksItsOwn() {
@@ -116,6 +117,21 @@ class CompositeFallbackTest {
             public Tensor[] siluJvp(Tensor x, Tensor dx, boolean wantDerivative) {
                 return cpu.siluJvp(x, dx, wantDerivative);
             }
+
+            @Override
+            public Tensor scaleShift(Tensor x, Tensor s, Tensor b) {
+                return cpu.scaleShift(x, s, b);
+            }
+
+            @Override
+            public Tensor[] scaleShiftJvp(Tensor x, Tensor dx, Tensor s, Tensor ds, Tensor b, Tensor db) {
+                return cpu.scaleShiftJvp(x, dx, s, ds, b, db);
+            }
+
+            @Override
+            public Tensor[] scaleShiftBackward(Tensor x, Tensor s, Tensor gy, boolean wantX, boolean wantS, boolean wantB) {
+                return cpu.scaleShiftBackward(x, s, gy, wantX, wantS, wantB);
+            }
         };
         for (DType dt : DType.values()) {
             Rng rng = new Rng(78);
@@ -128,6 +144,15 @@ class CompositeFallbackTest {
             }
             for (int i = 0; i < want.size(); i++)
                 assertArrayEquals(want.get(i).toDoubleArray(), got.get(i).toDoubleArray(), dt + " output " + i);
+            // scale_shift_silu likewise, with per-sample coefficients
+            Tensor sc = rng.normal(dt, 3, 8, 1, 1), sh = rng.normal(dt, 3, 8, 1, 1);
+            Function<Tensor[], Tensor> h = in -> F.scaleShiftSilu(in[0], in[1], in[2]);
+            want = dual(h, x, dx, sc, sh, gy);
+            try (Backends.Substitution s = Backends.substituteCpu(partial)) {
+                got = dual(h, x, dx, sc, sh, gy);
+            }
+            for (int i = 0; i < want.size(); i++)
+                assertArrayEquals(want.get(i).toDoubleArray(), got.get(i).toDoubleArray(), dt + " scale_shift_silu output " + i);
         }
     }
 

@@ -73,6 +73,38 @@ class ScaleShiftTest {
                 }
     }
 
+    static final Function<Tensor[], Tensor> FUSED_SILU = in -> new ScaleShift(true, true).apply(in),
+            GENERIC_SILU = in -> new ScaleShift(true, false).apply(in),
+            COMPOSITE_SILU = in -> ScaleShift.compositeSilu(in[0], in[1], in[2]);
+
+    /** scale_shift_silu: the fused kernels and the generic rules give the bits of the composite followed by silu. */
+    @Test
+    void siluVariantIsBitIdenticalToTheCompositeThenSilu() {
+        Rng rng = new Rng(34);
+        for (DType dt : DType.values())
+            for (int[][] sh : SHAPES)
+                for (int mask = 1; mask < 8; mask++) {
+                    Tensor[] x = {rng.normal(dt, sh[0]).mul(2.0).add(0.3), rng.normal(dt, sh[1]), rng.normal(dt, sh[1])};
+                    Tensor[] dx = {rng.normal(dt, sh[0]), rng.normal(dt, sh[1]), rng.normal(dt, sh[1])};
+                    Tensor gy = rng.normal(dt, sh[0]);
+                    Tensor[] ref = run(COMPOSITE_SILU, x, dx, mask, gy), fz = run(FUSED_SILU, x, dx, mask, gy),
+                            gen = run(GENERIC_SILU, x, dx, mask, gy);
+                    for (int i = 0; i < ref.length; i++) {
+                        String what = dt + " " + java.util.Arrays.toString(sh[0]) + " tangents " + mask + " output " + i;
+                        same(ref[i], fz[i], "fused silu " + what);
+                        same(ref[i], gen[i], "generic silu " + what);
+                    }
+                }
+        Tensor[] x = {rng.normal(DType.F32, 4, 8, 6, 6), rng.normal(DType.F32, 4, 8, 1, 1), rng.normal(DType.F32, 4, 8, 1, 1)};
+        same(COMPOSITE_SILU.apply(x), F.scaleShiftSilu(x[0], x[1], x[2]), "F.scaleShiftSilu");
+        Tensor gy = rng.normal(DType.F32, 4, 8, 6, 6);
+        boolean[] want = {true, true, true};
+        Tensor[] pa = {x[0].detach().requiresGrad(true), x[1].detach().requiresGrad(true), x[2].detach().requiresGrad(true)};
+        Tensor[] pb = {x[0].detach().requiresGrad(true), x[1].detach().requiresGrad(true), x[2].detach().requiresGrad(true)};
+        Tensor[] ga = grads(COMPOSITE_SILU.apply(pa), pa, want, gy), gb = grads(FUSED_SILU.apply(pb), pb, want, gy);
+        for (int i = 0; i < 3; i++) same(ga[i], gb[i], "silu primal-only grad " + i);
+    }
+
     @Test
     void primalOnlyForwardAndBackwardAreBitIdentical() {
         Rng rng = new Rng(32);

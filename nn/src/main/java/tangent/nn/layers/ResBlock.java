@@ -48,8 +48,8 @@ public final class ResBlock extends Module {
         Tensor[] sb = F.split(affine.forward(e), 1, cout, cout);
         Tensor s = pnorm.forward(sb[0]).reshape(b, cout, 1, 1);
         Tensor sh = pnorm.forward(sb[1]).reshape(b, cout, 1, 1);
-        h = F.scaleShift(norm1.forward(h), s, sh);   // norm1(h) s + sh, one primitive
-        h = conv1.forward(dropout.forward(h.silu()));
+        h = F.scaleShiftSilu(norm1.forward(h), s, sh);   // SiLU(norm1(h) s + sh), one primitive
+        h = conv1.forward(dropout.forward(h));
         Tensor y = F.addScale(h, skip != null ? skip.forward(x) : x, Math.sqrt(0.5));   // (h + skip(x)) / sqrt 2
         return attn != null ? attn.forward(y) : y;
     }
