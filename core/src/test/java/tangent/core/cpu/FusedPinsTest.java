@@ -14,7 +14,7 @@ import tangent.core.Tensor;
 
 /**
  * Bit-exact pins of the CPU fused paths as the ops reach them (group_norm forward, forward+JVP and
- * VJP from the saved statistics; silu forward+JVP and the VJP from the saved derivative; conv2d
+ * VJP from the saved statistics; silu forward+JVP and the VJP after it; conv2d
  * with bias and its dual form): each case hashes the raw bits of every result for fixed inputs.
  * The expected hashes are these kernels' results as first pinned (identical whether the ops call
  * the loops directly or through Backend.of), so a change of any bit of these paths shows here.
