@@ -74,7 +74,7 @@ class GraphCommandTest {
         MainCliTest.Run r = MainCliTest.run("graph", "--what", "resblock", "--out", out.toString());
         assertEquals(0, r.rc(), r.err());
         List<String> ops = opsAndTensors(Files.readString(out)).get(0);
-        assertTrue(ops.contains("conv2d") && ops.contains("group_norm") && ops.contains("silu"), ops.toString());
+        assertTrue(ops.contains("conv2d") && ops.contains("group_norm") && ops.contains("group_norm_silu") && ops.contains("scale_shift_silu"), ops.toString());
         Assumptions.assumeTrue(r.out().contains("wrote " + dir.resolve("rb.svg")),
                 "Graphviz's dot is not installed here, so no SVG was drawn: " + r.out());
         String svg = Files.readString(dir.resolve("rb.svg"));
