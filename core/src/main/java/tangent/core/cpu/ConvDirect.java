@@ -66,6 +66,8 @@ final class ConvDirect {
     /** Per-thread scratch: two padded input buffers, backward-weight accumulators, packed weights. */
     private static final class Scratch {
         float[] in1 = new float[0], in2 = new float[0], out = new float[0], w = new float[0];
+        /** Forward and backward-input: a task's padded planes and a tile's outputs. */
+        float[] pad = new float[0], tmp = new float[0];
         int[] off = new int[0];
     }
 
@@ -76,16 +78,29 @@ final class ConvDirect {
     }
 
     /**
-     * Writes channels 0..Cs-1 of src (B, Cs, H, W) into planes of dst: every float of planes
-     * 0..Cs-1 is written (pixels, zero columns and rows, guards), so dst needs no clearing.
+     * Writes channels 0..Cs-1 of images b0..b0+n-1 of src (B, Cs, H, W) into the planes of dst,
+     * laid out as for n images of geometry g (g.B >= n): every float of planes 0..Cs-1 is written
+     * (pixels, zero columns and rows, guards), so dst needs no clearing.
      */
-    static void pad(float[] src, int Cs, Geo g, float[] dst) {
-        Parallel.forRange(Cs, Math.max(1, 16384 / Math.max(1, g.P)), (lo, hi) -> {
-            for (int c = lo; c < hi; c++) padChannel(src, Cs, c, g, dst);
-        });
+    private static void padGroup(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
+        final int H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W;
+        for (int c = 0; c < Cs; c++) {
+            int plane = c * P, d = plane + G + Wp; // row 1
+            java.util.Arrays.fill(dst, plane, d, 0f);
+            for (int b = b0; b < b0 + n; b++) {
+                int s = (b * Cs + c) * HW;
+                for (int i = 0; i < H; i++, s += W, d += Wp) {
+                    System.arraycopy(src, s, dst, d, W);
+                    dst[d + W] = 0f;
+                }
+                java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
+                d += Wp;
+            }
+            java.util.Arrays.fill(dst, d, plane + P, 0f);
+        }
     }
 
-    /** Plane c of {@link #pad}. */
+    /** Plane c of all B images of src (B, Cs, H, W) into dst, as {@link #padGroup} (backward-weight). */
     private static void padChannel(float[] src, int Cs, int c, Geo g, float[] dst) {
         final int B = g.B, H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W;
         int plane = c * P, d = plane + G + Wp; // row 1
@@ -93,7 +108,7 @@ final class ConvDirect {
         for (int b = 0; b < B; b++) {
             int s = (b * Cs + c) * HW;
             for (int i = 0; i < H; i++, s += W, d += Wp) {
-                for (int j = 0; j < W; j++) dst[d + j] = src[s + j];
+                System.arraycopy(src, s, dst, d, W);
                 dst[d + W] = 0f;
             }
             java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
@@ -105,23 +120,19 @@ final class ConvDirect {
     /** y (B, O, H, W) = conv3x3(x (B, C, H, W), w (O, C, 3, 3)), pad 1. Requires O % RM == 0. */
     static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
-        Geo g = new Geo(B, H, W);
-        float[] xp = s.in1 = grow(s.in1, C * g.P);
-        pad(x, C, g, xp);
         // wp[blk][k][r] = w(blk*RM + r, k): the RM weights of one k are consecutive
         int K = C * 9;
         float[] wp = s.w = grow(s.w, O * K);
-        for (int o = 0; o < O; o++)
-            for (int k = 0; k < K; k++) wp[((o / RM) * K + k) * RM + o % RM] = w[o * K + k];
-        run(xp, g, C, wp, O, s, y);
+        for (int o = 0; o < O; o++) {
+            int d = (o / RM) * K * RM + o % RM, src = o * K;
+            for (int k = 0; k < K; k++, d += RM) wp[d] = w[src + k];
+        }
+        run(x, B, H, W, C, wp, O, s, y);
     }
 
     /** gx (B, C, H, W) = transposed conv3x3 of gy (B, O, H, W) with w (O, C, 3, 3). Requires C % RM == 0. */
     static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
-        Geo g = new Geo(B, H, W);
-        float[] gp = s.in2 = grow(s.in2, O * g.P);
-        pad(gy, O, g, gp);
         // w'(c, k = (o*3 + p)*3 + q) = w(o, c, 2-p, 2-q), packed as in forward
         int K = O * 9;
         float[] wp = s.w = grow(s.w, C * K);
@@ -129,44 +140,87 @@ final class ConvDirect {
             for (int o = 0; o < O; o++)
                 for (int t = 0; t < 9; t++)
                     wp[((c / RM) * K + o * 9 + t) * RM + c % RM] = w[(o * C + c) * 9 + 8 - t];
-        run(gp, g, O, wp, C, s, gx);
+        run(gy, B, H, W, O, wp, C, s, gx);
     }
 
-    /** out (B, M, H, W) = the direct conv of Cin padded planes inp with packed weights wp (M rows). */
-    private static void run(float[] inp, Geo g, int Cin, float[] wp, int M, Scratch s, float[] out) {
-        int K = Cin * 9, Wp = g.Wp;
+    /** Largest padded group (floats, all input channels) {@link #groupImages} picks: stays in L2. */
+    static final int GROUP_FLOATS = 1 << 17;
+
+    /**
+     * Images per task of {@link #run}: the g (at most B) minimising the positions computed per
+     * thread (tiles round each group's positions up to NB; a last, smaller group has its own
+     * count), among those whose padded group fits {@link #GROUP_FLOATS} (g = 1 always allowed).
+     * Only speed depends on it: every output's FMA chain is the same for any g.
+     */
+    static int groupImages(int B, int H, int W, int Cin, int threads) {
+        int best = 1;
+        long bestCost = Long.MAX_VALUE;
+        for (int g = 1; g <= B; g++) {
+            if (g > 1 && (long) Cin * new Geo(g, H, W).P > GROUP_FLOATS) break;
+            int full = B / g, rest = B - full * g, tasks = full + (rest > 0 ? 1 : 0);
+            long perTask = new Geo(g, H, W).Nb;
+            // tasks run in waves of `threads`; the slowest thread does ceil(tasks / threads) tasks
+            long cost = (long) ((tasks + threads - 1) / threads) * perTask;
+            if (cost < bestCost) {
+                bestCost = cost;
+                best = g;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * out (B, M, H, W) = the direct conv of in (B, Cin, H, W) with packed weights wp (M rows): tasks
+     * of {@link #groupImages} images each pad their images into per-thread planes (so the tiles
+     * read them from L2), compute every tile of their positions and write its pixels out.
+     */
+    private static void run(float[] in, int B, int H, int W, int Cin, float[] wp, int M, Scratch s, float[] out) {
+        final int g = groupImages(B, H, W, Cin, Parallel.threads()), tasks = (B + g - 1) / g;
+        final Geo geo = new Geo(g, H, W);
+        final int K = Cin * 9, Wp = geo.Wp;
         int[] off = s.off = s.off.length >= K ? s.off : new int[K];
         for (int c = 0; c < Cin; c++)
             for (int p = 0; p < 3; p++)
-                for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = c * g.P + (p - 1) * Wp + (q - 1);
-        final int tiles = g.Nb / NB, blocks = M / RM, base = g.at(0, 0);
-        Parallel.forRange(tiles, 1, (lo, hi) -> {
-            float[] tmp = new float[RM * NB];
+                for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = c * geo.P + (p - 1) * Wp + (q - 1);
+        final int blocks = M / RM, base = geo.at(0, 0);
+        Parallel.forRange(tasks, 1, (lo, hi) -> {
+            Scratch ts = SCRATCH.get();
+            float[] xp = ts.pad = grow(ts.pad, Cin * geo.P);
+            float[] tmp = ts.tmp = grow(ts.tmp, RM * NB);
             for (int t = lo; t < hi; t++) {
-                int n0 = t * NB;
-                for (int blk = 0; blk < blocks; blk++) {
-                    tile(inp, base + n0, off, K, wp, blk * K * RM, tmp, 0, NB);
-                    scatter(tmp, n0, blk * RM, M, g, out);
+                int b0 = t * g, n = Math.min(g, B - b0);
+                padGroup(in, Cin, b0, n, geo, xp);
+                int N = (n * (H + 1) - 1) * Wp;
+                for (int n0 = 0; n0 < N; n0 += NB) {
+                    for (int blk = 0; blk < blocks; blk++) {
+                        tile(xp, base + n0, off, K, wp, blk * K * RM, tmp, 0, NB);
+                        scatter(tmp, n0, Math.min(n0 + NB, N), blk * RM, M, b0, geo, out);
+                    }
                 }
             }
         });
     }
 
     /**
-     * out (B, M, H, W) at channels m0..m0+RM-1 = the pixels among positions n0..n0+NB-1 of tmp
-     * (RM rows of NB positions); positions on zero columns or rows are dropped.
+     * out (B, M, H, W) at channels m0..m0+RM-1 = the pixels among positions n0..n1-1 of a group
+     * whose first image is b0, from tmp (RM rows of NB positions from n0); positions on zero
+     * columns or rows are dropped.
      */
-    private static void scatter(float[] tmp, int n0, int m0, int M, Geo g, float[] out) {
-        final int H = g.H, W = g.W, Wp = g.Wp, HW = H * W, n1 = Math.min(n0 + NB, g.N);
+    private static void scatter(float[] tmp, int n0, int n1, int m0, int M, int b0, Geo g, float[] out) {
+        final int H = g.H, W = g.W, Wp = g.Wp, HW = H * W;
+        int row = n0 / Wp, j = n0 - row * Wp, b = row / (H + 1), i = row - b * (H + 1);
         for (int n = n0; n < n1; ) {
-            int row = n / Wp, j = n - row * Wp, b = row / (H + 1), i = row - b * (H + 1);
             int len = Math.min(Wp - j, n1 - n);
             if (i < H && j < W) {
-                int cnt = Math.min(len, W - j), d = (b * M + m0) * HW + i * W + j, src = n - n0;
-                for (int r = 0; r < RM; r++, d += HW, src += NB)
-                    for (int v = 0; v < cnt; v++) out[d + v] = tmp[src + v];
+                int cnt = Math.min(len, W - j), d = ((b0 + b) * M + m0) * HW + i * W + j, src = n - n0;
+                for (int r = 0; r < RM; r++, d += HW, src += NB) System.arraycopy(tmp, src, out, d, cnt);
             }
             n += len;
+            j = 0;
+            if (++i == H + 1) {
+                i = 0;
+                b++;
+            }
         }
     }
 
