@@ -38,6 +38,7 @@ final class ConvDirect {
     static final int RM = 8, NB = 3 * 16;
     /** Front guard of a plane (zeros; reads reach one float before the first position). */
     static final int G = 16;
+    static final boolean SKIPT = Boolean.getBoolean("skipt"), SKIPS = Boolean.getBoolean("skips");
 
     /** Geometry of the padded planes for B images of H x W. */
     static final class Geo {
@@ -83,14 +84,20 @@ final class ConvDirect {
      * (pixels, zero columns and rows, guards), so dst needs no clearing.
      */
     private static void padGroup(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
-        final int H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W;
+        final int H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W, Wr = roundUp(W, L);
         for (int c = 0; c < Cs; c++) {
             int plane = c * P, d = plane + G + Wp; // row 1
             java.util.Arrays.fill(dst, plane, d, 0f);
             for (int b = b0; b < b0 + n; b++) {
                 int s = (b * Cs + c) * HW;
                 for (int i = 0; i < H; i++, s += W, d += Wp) {
-                    System.arraycopy(src, s, dst, d, W);
+                    // whole vectors: the floats past W land on the next row, or the zero row or
+                    // plane tail, all written after this row
+                    if (s + Wr <= src.length) {
+                        for (int v = 0; v < W; v += L) FloatVector.fromArray(S, src, s + v).intoArray(dst, d + v);
+                    } else {
+                        System.arraycopy(src, s, dst, d, W);
+                    }
                     dst[d + W] = 0f;
                 }
                 java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
@@ -143,22 +150,23 @@ final class ConvDirect {
         run(gy, B, H, W, O, wp, C, s, gx);
     }
 
-    /** Largest padded group (floats, all input channels) {@link #groupImages} picks: stays in L2. */
-    static final int GROUP_FLOATS = 1 << 17;
+    /** Largest task scratch (padded input and output floats) {@link #groupImages} picks: stays in L2. */
+    static final int GROUP_FLOATS = Integer.getInteger("gf", 1 << 17);
 
     /**
      * Images per task of {@link #run}: the g (at most B) minimising the positions computed per
      * thread (tiles round each group's positions up to NB; a last, smaller group has its own
-     * count), among those whose padded group fits {@link #GROUP_FLOATS} (g = 1 always allowed).
+     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (g = 1 always allowed).
      * Only speed depends on it: every output's FMA chain is the same for any g.
      */
-    static int groupImages(int B, int H, int W, int Cin, int threads) {
+    static int groupImages(int B, int H, int W, int Cin, int M, int threads) {
         int best = 1;
         long bestCost = Long.MAX_VALUE;
         for (int g = 1; g <= B; g++) {
-            if (g > 1 && (long) Cin * new Geo(g, H, W).P > GROUP_FLOATS) break;
+            Geo geo = new Geo(g, H, W);
+            if (g > 1 && (long) Cin * geo.P + (long) M * geo.Nb > GROUP_FLOATS) break;
             int full = B / g, rest = B - full * g, tasks = full + (rest > 0 ? 1 : 0);
-            long perTask = new Geo(g, H, W).Nb;
+            long perTask = geo.Nb;
             // tasks run in waves of `threads`; the slowest thread does ceil(tasks / threads) tasks
             long cost = (long) ((tasks + threads - 1) / threads) * perTask;
             if (cost < bestCost) {
@@ -171,13 +179,14 @@ final class ConvDirect {
 
     /**
      * out (B, M, H, W) = the direct conv of in (B, Cin, H, W) with packed weights wp (M rows): tasks
-     * of {@link #groupImages} images each pad their images into per-thread planes (so the tiles
-     * read them from L2), compute every tile of their positions and write its pixels out.
+     * of {@link #groupImages} images each pad their images into per-thread planes, compute every
+     * tile of their positions into per-thread padded output rows (both stay in L2) and copy the
+     * pixels out ({@link #unpad}).
      */
     private static void run(float[] in, int B, int H, int W, int Cin, float[] wp, int M, Scratch s, float[] out) {
-        final int g = groupImages(B, H, W, Cin, Parallel.threads()), tasks = (B + g - 1) / g;
+        final int g = groupImages(B, H, W, Cin, M, Parallel.threads()), tasks = (B + g - 1) / g;
         final Geo geo = new Geo(g, H, W);
-        final int K = Cin * 9, Wp = geo.Wp;
+        final int K = Cin * 9, Wp = geo.Wp, Nb = geo.Nb;
         int[] off = s.off = s.off.length >= K ? s.off : new int[K];
         for (int c = 0; c < Cin; c++)
             for (int p = 0; p < 3; p++)
@@ -186,42 +195,38 @@ final class ConvDirect {
         Parallel.forRange(tasks, 1, (lo, hi) -> {
             Scratch ts = SCRATCH.get();
             float[] xp = ts.pad = grow(ts.pad, Cin * geo.P);
-            float[] tmp = ts.tmp = grow(ts.tmp, RM * NB);
+            float[] ob = ts.tmp = grow(ts.tmp, M * Nb + L);
             for (int t = lo; t < hi; t++) {
                 int b0 = t * g, n = Math.min(g, B - b0);
                 padGroup(in, Cin, b0, n, geo, xp);
                 int N = (n * (H + 1) - 1) * Wp;
-                for (int n0 = 0; n0 < N; n0 += NB) {
-                    for (int blk = 0; blk < blocks; blk++) {
-                        tile(xp, base + n0, off, K, wp, blk * K * RM, tmp, 0, NB);
-                        scatter(tmp, n0, Math.min(n0 + NB, N), blk * RM, M, b0, geo, out);
-                    }
-                }
+                for (int n0 = 0; n0 < N; n0 += NB)
+                    for (int blk = 0; blk < blocks; blk++)
+                        tile(xp, base + n0, off, K, wp, blk * K * RM, ob, blk * RM * Nb + n0, Nb);
+                unpad(ob, Nb, M, b0, n, geo, out);
             }
         });
     }
 
     /**
-     * out (B, M, H, W) at channels m0..m0+RM-1 = the pixels among positions n0..n1-1 of a group
-     * whose first image is b0, from tmp (RM rows of NB positions from n0); positions on zero
-     * columns or rows are dropped.
+     * out (B, M, H, W) for images b0..b0+n-1 = the pixels of ob (M rows of Nb positions, the
+     * positions of a group whose first image is b0). Rows are copied in whole vectors, in order:
+     * the floats past a row's W land on later rows of the same plane (written after it); rows
+     * whose vectors would pass the plane's end are copied exactly.
      */
-    private static void scatter(float[] tmp, int n0, int n1, int m0, int M, int b0, Geo g, float[] out) {
-        final int H = g.H, W = g.W, Wp = g.Wp, HW = H * W;
-        int row = n0 / Wp, j = n0 - row * Wp, b = row / (H + 1), i = row - b * (H + 1);
-        for (int n = n0; n < n1; ) {
-            int len = Math.min(Wp - j, n1 - n);
-            if (i < H && j < W) {
-                int cnt = Math.min(len, W - j), d = ((b0 + b) * M + m0) * HW + i * W + j, src = n - n0;
-                for (int r = 0; r < RM; r++, d += HW, src += NB) System.arraycopy(tmp, src, out, d, cnt);
+    private static void unpad(float[] ob, int Nb, int M, int b0, int n, Geo g, float[] out) {
+        final int H = g.H, W = g.W, Wp = g.Wp, HW = H * W, Wr = roundUp(W, L);
+        for (int b = 0; b < n; b++)
+            for (int m = 0; m < M; m++) {
+                int src = m * Nb + b * (H + 1) * Wp, d = ((b0 + b) * M + m) * HW;
+                for (int i = 0; i < H; i++, src += Wp, d += W) {
+                    if (i * W + Wr <= HW) {
+                        for (int v = 0; v < W; v += L) FloatVector.fromArray(S, ob, src + v).intoArray(out, d + v);
+                    } else {
+                        System.arraycopy(ob, src, out, d, W);
+                    }
+                }
             }
-            n += len;
-            j = 0;
-            if (++i == H + 1) {
-                i = 0;
-                b++;
-            }
-        }
     }
 
     /**
