@@ -8,7 +8,8 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link GemmF32#simd} (this class is never loaded without {@code jdk.incubator.vector}) and the
  * preferred vector has 16 float lanes ({@link #USABLE}).
  *
- * <p>Padded layout ("plane" of channel c, all B images stacked): rows of Wp = W + 1 floats (W pixels
+ * <p>Padded layout ("plane" of channel c, B images stacked; forward and backward-input pad a few
+ * images at a time per task, backward-weight the whole batch): rows of Wp = W + 1 floats (W pixels
  * and one zero column), image b in rows 1 + b*(H+1) .. b*(H+1) + H, a zero row above each image
  * (shared with the previous image's bottom) and one after the last. Pixel (b, i, j) of channel c
  * sits at {@code c*P + G + Wp + n} with output position n = (b*(H+1) + i)*Wp + j, and its 3x3
@@ -17,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * one shifted contiguous read of the plane. Positions n in [0, Nb) are computed (Nb = the
  * positions rounded up to whole tiles); those on zero columns or rows are computed too and dropped.
  *
- * <p>Orders (none depends on the thread count or on how positions are split into tiles):
+ * <p>Orders (none depends on the thread count or on how images and positions are split into
+ * tasks and tiles):
  * <ul>
  * <li>forward: y(o, n) is the FMA chain over k = (c*3 + p)*3 + q, k = 0..9C-1, from +0 — the same
  *     chain, on the same values, as the im2col GEMM path ({@link GemmSimd}), so the same bits.
@@ -38,7 +40,6 @@ final class ConvDirect {
     static final int RM = 8, NB = 3 * 16;
     /** Front guard of a plane (zeros; reads reach one float before the first position). */
     static final int G = 16;
-    static final boolean SKIPT = Boolean.getBoolean("skipt"), SKIPS = Boolean.getBoolean("skips");
 
     /** Geometry of the padded planes for B images of H x W. */
     static final class Geo {
@@ -151,7 +152,7 @@ final class ConvDirect {
     }
 
     /** Largest task scratch (padded input and output floats) {@link #groupImages} picks: stays in L2. */
-    static final int GROUP_FLOATS = Integer.getInteger("gf", 1 << 17);
+    static final int GROUP_FLOATS = 1 << 17;
 
     /**
      * Images per task of {@link #run}: the g (at most B) minimising the positions computed per
