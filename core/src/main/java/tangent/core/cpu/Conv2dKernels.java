@@ -205,7 +205,7 @@ public final class Conv2dKernels {
      */
     public static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W,
                                int O, int kh, int kw, int stride, int pad) {
-        if (direct(B, C, H, W, O, kh, kw, stride, pad) && O % ConvDirect.RM == 0) {
+        if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirect.forward(x, w, y, B, C, H, W, O);
             return;
         }
@@ -261,7 +261,7 @@ public final class Conv2dKernels {
     /** gx (B, C, H, W) = transposed convolution of gy (B, O, Ho, Wo) with w. Parallel over images. */
     public static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W,
                                      int O, int kh, int kw, int stride, int pad) {
-        if (direct(B, C, H, W, O, kh, kw, stride, pad) && C % ConvDirect.RM == 0) {
+        if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirect.backwardInput(gy, w, gx, B, C, H, W, O);
             return;
         }

@@ -125,30 +125,36 @@ final class ConvDirect {
         java.util.Arrays.fill(dst, d, plane + P, 0f);
     }
 
-    /** y (B, O, H, W) = conv3x3(x (B, C, H, W), w (O, C, 3, 3)), pad 1. Requires O % RM == 0. */
+    /**
+     * y (B, O, H, W) = conv3x3(x (B, C, H, W), w (O, C, 3, 3)), pad 1. O not a multiple of RM is
+     * rounded up with zero weights; the extra channels are computed and dropped.
+     */
     static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
         // wp[blk][k][r] = w(blk*RM + r, k): the RM weights of one k are consecutive
-        int K = C * 9;
-        float[] wp = s.w = grow(s.w, O * K);
-        for (int o = 0; o < O; o++) {
+        int K = C * 9, M = roundUp(O, RM);
+        float[] wp = s.w = grow(s.w, M * K);
+        for (int o = 0; o < M; o++) {
             int d = (o / RM) * K * RM + o % RM, src = o * K;
-            for (int k = 0; k < K; k++, d += RM) wp[d] = w[src + k];
+            for (int k = 0; k < K; k++, d += RM) wp[d] = o < O ? w[src + k] : 0f;
         }
-        run(x, B, H, W, C, wp, O, s, y);
+        run(x, B, H, W, C, wp, M, O, s, y);
     }
 
-    /** gx (B, C, H, W) = transposed conv3x3 of gy (B, O, H, W) with w (O, C, 3, 3). Requires C % RM == 0. */
+    /**
+     * gx (B, C, H, W) = transposed conv3x3 of gy (B, O, H, W) with w (O, C, 3, 3). C not a multiple
+     * of RM is rounded up as in {@link #forward}.
+     */
     static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
         // w'(c, k = (o*3 + p)*3 + q) = w(o, c, 2-p, 2-q), packed as in forward
-        int K = O * 9;
-        float[] wp = s.w = grow(s.w, C * K);
-        for (int c = 0; c < C; c++)
+        int K = O * 9, M = roundUp(C, RM);
+        float[] wp = s.w = grow(s.w, M * K);
+        for (int c = 0; c < M; c++)
             for (int o = 0; o < O; o++)
                 for (int t = 0; t < 9; t++)
-                    wp[((c / RM) * K + o * 9 + t) * RM + c % RM] = w[(o * C + c) * 9 + 8 - t];
-        run(gy, B, H, W, O, wp, C, s, gx);
+                    wp[((c / RM) * K + o * 9 + t) * RM + c % RM] = c < C ? w[(o * C + c) * 9 + 8 - t] : 0f;
+        run(gy, B, H, W, O, wp, M, C, s, gx);
     }
 
     /** Largest task scratch (padded input and output floats) {@link #groupImages} picks: stays in L2. */
@@ -179,12 +185,13 @@ final class ConvDirect {
     }
 
     /**
-     * out (B, M, H, W) = the direct conv of in (B, Cin, H, W) with packed weights wp (M rows): tasks
+     * out (B, Mo, H, W) = the first Mo of the M (a multiple of RM) channels of the direct conv of in
+     * (B, Cin, H, W) with packed weights wp (M rows): tasks
      * of {@link #groupImages} images each pad their images into per-thread planes, compute every
      * tile of their positions into per-thread padded output rows (both stay in L2) and copy the
      * pixels out ({@link #unpad}).
      */
-    private static void run(float[] in, int B, int H, int W, int Cin, float[] wp, int M, Scratch s, float[] out) {
+    private static void run(float[] in, int B, int H, int W, int Cin, float[] wp, int M, int Mo, Scratch s, float[] out) {
         final int g = groupImages(B, H, W, Cin, M, Parallel.threads()), tasks = (B + g - 1) / g;
         final Geo geo = new Geo(g, H, W);
         final int K = Cin * 9, Wp = geo.Wp, Nb = geo.Nb;
@@ -204,7 +211,7 @@ final class ConvDirect {
                 for (int n0 = 0; n0 < N; n0 += NB)
                     for (int blk = 0; blk < blocks; blk++)
                         tile(xp, base + n0, off, K, wp, blk * K * RM, ob, blk * RM * Nb + n0, Nb);
-                unpad(ob, Nb, M, b0, n, geo, out);
+                unpad(ob, Nb, Mo, b0, n, geo, out);
             }
         });
     }
