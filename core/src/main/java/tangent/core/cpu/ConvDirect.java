@@ -68,7 +68,7 @@ final class ConvDirect {
     /** Per-thread scratch: two padded input buffers, backward-weight accumulators, packed weights. */
     private static final class Scratch {
         float[] in1 = new float[0], in2 = new float[0], out = new float[0], w = new float[0];
-        /** Forward and backward-input: a task's padded planes and a tile's outputs. */
+        /** Forward and backward-input: a task's padded input planes and padded output rows. */
         float[] pad = new float[0], tmp = new float[0];
         int[] off = new int[0];
     }
@@ -108,7 +108,7 @@ final class ConvDirect {
         }
     }
 
-    /** Plane c of all B images of src (B, Cs, H, W) into dst, as {@link #padGroup} (backward-weight). */
+    /** Plane c of all B images of src (B, Cs, H, W) into dst, laid out as in {@link #padGroup}. */
     private static void padChannel(float[] src, int Cs, int c, Geo g, float[] dst) {
         final int B = g.B, H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W;
         int plane = c * P, d = plane + G + Wp; // row 1
@@ -116,7 +116,7 @@ final class ConvDirect {
         for (int b = 0; b < B; b++) {
             int s = (b * Cs + c) * HW;
             for (int i = 0; i < H; i++, s += W, d += Wp) {
-                System.arraycopy(src, s, dst, d, W);
+                for (int j = 0; j < W; j++) dst[d + j] = src[s + j];
                 dst[d + W] = 0f;
             }
             java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
@@ -163,8 +163,8 @@ final class ConvDirect {
     /**
      * Images per task of {@link #run}: the g (at most B) minimising the positions computed per
      * thread (tiles round each group's positions up to NB; a last, smaller group has its own
-     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (g = 1 always allowed).
-     * Only speed depends on it: every output's FMA chain is the same for any g.
+     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (g = 1 always
+     * allowed). Only speed depends on it: every output's FMA chain is the same for any g.
      */
     static int groupImages(int B, int H, int W, int Cin, int M, int threads) {
         int best = 1;
@@ -186,12 +186,12 @@ final class ConvDirect {
 
     /**
      * out (B, Mo, H, W) = the first Mo of the M (a multiple of RM) channels of the direct conv of in
-     * (B, Cin, H, W) with packed weights wp (M rows): tasks
-     * of {@link #groupImages} images each pad their images into per-thread planes, compute every
-     * tile of their positions into per-thread padded output rows (both stay in L2) and copy the
-     * pixels out ({@link #unpad}).
+     * (B, Cin, H, W) with packed weights wp (M rows): tasks of {@link #groupImages} images each pad
+     * their images into per-thread planes, compute every tile of their positions into per-thread
+     * padded output rows (both stay in L2) and copy the pixels out ({@link #unpad}).
      */
-    private static void run(float[] in, int B, int H, int W, int Cin, float[] wp, int M, int Mo, Scratch s, float[] out) {
+    private static void run(float[] in, int B, int H, int W, int Cin, float[] wp, int M, int Mo, Scratch s,
+                            float[] out) {
         final int g = groupImages(B, H, W, Cin, M, Parallel.threads()), tasks = (B + g - 1) / g;
         final Geo geo = new Geo(g, H, W);
         final int K = Cin * 9, Wp = geo.Wp, Nb = geo.Nb;
