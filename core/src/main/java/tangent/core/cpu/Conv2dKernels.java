@@ -8,10 +8,10 @@ package tangent.core.cpu;
  *
  * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
  * On the Vector API path, float32 3x3 stride-1 pad-1 convolutions run as direct kernels instead
- * ({@link ConvDirect}; forward bits equal the GEMM lowering's). float32 paths run in parallel over
- * images (backwardWeight over fixed batch chunks reduced in a fixed order); results are
- * bit-identical for any thread count. float64 paths are the plain sequential lowering, kept for
- * gradient checks.
+ * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's).
+ * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
+ * fixed order); results are bit-identical for any thread count. float64 paths are the plain
+ * sequential lowering, kept for gradient checks.
  */
 public final class Conv2dKernels {
     private Conv2dKernels() {}
@@ -320,7 +320,7 @@ public final class Conv2dKernels {
             return;
         }
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
-            ConvDirect.backwardWeight(x, gy, gw, B, C, H, W, O);
+            ConvDirectBw.backwardWeight(x, gy, gw, B, C, H, W, O);
             return;
         }
         boolean pw = pointwise(kh, kw, stride, pad);

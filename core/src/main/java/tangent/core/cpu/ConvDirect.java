@@ -8,15 +8,15 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link GemmF32#simd} (this class is never loaded without {@code jdk.incubator.vector}) and the
  * preferred vector has 16 float lanes ({@link #USABLE}).
  *
- * <p>Padded layout ("plane" of channel c, B images stacked; forward and backward-input pad a few
- * images at a time per task, backward-weight the whole batch): rows of Wp = W + 1 floats (W pixels
- * and one zero column), image b in rows 1 + b*(H+1) .. b*(H+1) + H, a zero row above each image
- * (shared with the previous image's bottom) and one after the last. Pixel (b, i, j) of channel c
- * sits at {@code c*P + G + Wp + n} with output position n = (b*(H+1) + i)*Wp + j, and its 3x3
- * neighbour (i + p - 1, j + q - 1) at offset (p - 1)*Wp + (q - 1) from it: the single zero column
- * is both the right pad of one row and the left pad of the next, so every tap of every position is
- * one shifted contiguous read of the plane. Positions n in [0, Nb) are computed (Nb = the
- * positions rounded up to whole tiles); those on zero columns or rows are computed too and dropped.
+ * <p>Padded layout ("plane" of channel c, the B images of a task stacked): rows of Wp = W + 1
+ * floats (W pixels and one zero column), image b in rows 1 + b*(H+1) .. b*(H+1) + H, a zero row
+ * above each image (shared with the previous image's bottom) and one after the last. Pixel (b, i,
+ * j) of channel c sits at {@code c*P + G + Wp + n} with output position n = (b*(H+1) + i)*Wp + j,
+ * and its 3x3 neighbour (i + p - 1, j + q - 1) at offset (p - 1)*Wp + (q - 1) from it: the single
+ * zero column is both the right pad of one row and the left pad of the next, so every tap of every
+ * position is one shifted contiguous read of the plane. Positions n in [0, Nb) are computed (Nb =
+ * the positions rounded up to whole tiles); those on zero columns or rows are computed too and
+ * dropped.
  *
  * <p>Orders (none depends on the thread count or on how images and positions are split into
  * tasks and tiles):
@@ -25,8 +25,7 @@ import jdk.incubator.vector.VectorSpecies;
  *     chain, on the same values, as the im2col GEMM path ({@link GemmSimd}), so the same bits.
  * <li>backward-input: the forward kernel on the padded gradient with w'(c, o, p, q) =
  *     w(o, c, 2-p, 2-q): gx(c, n) is the FMA chain over k = (o*3 + p)*3 + q from +0.
- * <li>backward-weight: gw(o, c, p, q) = the chunk sums, in chunk order, of FMA chains over the
- *     pixels of fixed chunks of image rows (see {@link #backwardWeight}).
+ * <li>backward-weight: its own kernel, {@link ConvDirectBw}.
  * </ul>
  */
 final class ConvDirect {
@@ -65,11 +64,12 @@ final class ConvDirect {
         return (x + m - 1) / m * m;
     }
 
-    /** Per-thread scratch: two padded input buffers, backward-weight accumulators, packed weights. */
+    /**
+     * Per-thread scratch: packed weights and tap offsets (the calling thread), a task's padded input
+     * planes and padded output rows (the workers).
+     */
     private static final class Scratch {
-        float[] in1 = new float[0], in2 = new float[0], out = new float[0], w = new float[0];
-        /** Forward and backward-input: a task's padded input planes and padded output rows. */
-        float[] pad = new float[0], tmp = new float[0];
+        float[] w = new float[0], pad = new float[0], tmp = new float[0];
         int[] off = new int[0];
     }
 
@@ -106,23 +106,6 @@ final class ConvDirect {
             }
             java.util.Arrays.fill(dst, d, plane + P, 0f);
         }
-    }
-
-    /** Plane c of all B images of src (B, Cs, H, W) into dst, laid out as in {@link #padGroup}. */
-    private static void padChannel(float[] src, int Cs, int c, Geo g, float[] dst) {
-        final int B = g.B, H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W;
-        int plane = c * P, d = plane + G + Wp; // row 1
-        java.util.Arrays.fill(dst, plane, d, 0f);
-        for (int b = 0; b < B; b++) {
-            int s = (b * Cs + c) * HW;
-            for (int i = 0; i < H; i++, s += W, d += Wp) {
-                for (int j = 0; j < W; j++) dst[d + j] = src[s + j];
-                dst[d + W] = 0f;
-            }
-            java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
-            d += Wp;
-        }
-        java.util.Arrays.fill(dst, d, plane + P, 0f);
     }
 
     /**
@@ -317,147 +300,5 @@ final class ConvDirect {
         c70.intoArray(op, o);
         c71.intoArray(op, o + 16);
         c72.intoArray(op, o + 32);
-    }
-
-    /**
-     * gw (O, C, 3, 3) = sum over images and pixels m of gy(o, m) * x(c, m + tap). gy is transposed to
-     * gt[m][o] (pixel-major, O rounded up to 32 with zero columns) so that one vector holds 16 output
-     * channels of a pixel; x is read from its padded planes. Each task (channel c, 32 output
-     * channels) keeps 2 x 9 accumulators (16 channels x 9 taps each) in registers and walks the
-     * pixels in order, one chunk of whole image rows (about {@link #BW_PIXELS} pixels) at a time:
-     * gw(o, c, tap) is the sum, in chunk order from +0, of each chunk's FMA chain over its pixels
-     * in order from +0 (chunks bound the rounding error of long sums); the chunks depend on the
-     * shapes only, so the bits do not depend on the thread count.
-     */
-    static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
-        Scratch s = SCRATCH.get();
-        Geo g = new Geo(B, H, W);
-        final int Op = roundUp(O, 32), HW = H * W, rows = B * H, groups = Op / 32;
-        float[] xp = s.in1 = grow(s.in1, C * g.P);
-        float[] gt = s.in2 = grow(s.in2, B * HW * Op);
-        float[] acc = s.out = grow(s.out, C * groups * 9 * 32);
-        java.util.Arrays.fill(acc, 0, C * groups * 9 * 32, 0f);
-        // one parallel pass: items < C pad plane c of x; item C + b transposes image b of gy to
-        // gt[(b*HW + m)*Op + o] = gy[(b*O + o)*HW + m], in blocks of 16 pixels (written rows stay in L1)
-        Parallel.forRange(C + B, 1, (lo, hi) -> {
-            for (int item = lo; item < hi; item++) {
-                if (item < C) {
-                    padChannel(x, C, item, g, xp);
-                    continue;
-                }
-                int b = item - C;
-                for (int m0 = 0; m0 < HW; m0 += 16) {
-                    int mn = Math.min(16, HW - m0), d = (b * HW + m0) * Op;
-                    for (int o = 0; o < O; o++) {
-                        int src = (b * O + o) * HW + m0;
-                        for (int mm = 0; mm < mn; mm++) gt[d + mm * Op + o] = gy[src + mm];
-                    }
-                    if (Op > O)
-                        for (int mm = 0; mm < mn; mm++) java.util.Arrays.fill(gt, d + mm * Op + O, d + (mm + 1) * Op, 0f);
-                }
-            }
-        });
-        final int chunkRows = Math.max(1, BW_PIXELS / W), Wp = g.Wp;
-        final int tasks = C * groups;
-        Parallel.forRange(tasks, 1, (lo, hi) -> {
-            for (int r0 = 0; r0 < rows; r0 += chunkRows) {
-                int r1 = Math.min(rows, r0 + chunkRows);
-                for (int t = lo; t < hi; t++) {
-                    int c = t / groups, og = t - c * groups;
-                    bwTile(xp, g.at(c, 0) - Wp - 1, gt, og * 32, Op, H, W, Wp, r0, r1, acc, t * 9 * 32);
-                }
-            }
-            // gw of this range's tasks: (o = og*32 + lane, c, tap) from acc[((c*groups + og)*9 + tap)*32 + lane]
-            for (int t = lo; t < hi; t++) {
-                int c = t / groups, og = t - c * groups;
-                for (int lane = 0, o = og * 32; lane < 32 && o < O; lane++, o++)
-                    for (int tap = 0; tap < 9; tap++) gw[(o * C + c) * 9 + tap] = acc[(t * 9 + tap) * 32 + lane];
-            }
-        });
-    }
-
-    /** Pixels per backward-weight chunk (whole image rows; the chunk's operands stay in L2). */
-    static final int BW_PIXELS = 256;
-
-    /**
-     * acc[ab + tap*32 + v] += (FMA chain from +0 over the pixels of image rows r0..r1 of
-     * x(tap of pixel) * gt[pixel][o0 + v]), for v < 32; xb: plane index of tap (0, 0) of position 0.
-     */
-    private static void bwTile(float[] xp, int xb, float[] gt, int o0, int Op, int H, int W, int Wp,
-                               int r0, int r1, float[] acc, int ab) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0 = z, e0 = z;
-        FloatVector a1 = z, e1 = z;
-        FloatVector a2 = z, e2 = z;
-        FloatVector a3 = z, e3 = z;
-        FloatVector a4 = z, e4 = z;
-        FloatVector a5 = z, e5 = z;
-        FloatVector a6 = z, e6 = z;
-        FloatVector a7 = z, e7 = z;
-        FloatVector a8 = z, e8 = z;
-        // one loop over the pixels m of rows r0..r1; xi follows m into the padded plane
-        int b0 = r0 / H, i = r0 - b0 * H, j = 0;
-        int xi = xb + (b0 * (H + 1) + i) * Wp, gi = r0 * W * Op + o0;
-        for (int m = r0 * W, m1 = r1 * W; m < m1; m++) {
-            {
-                FloatVector g0 = FloatVector.fromArray(S, gt, gi);
-                FloatVector g1 = FloatVector.fromArray(S, gt, gi + 16);
-                FloatVector v = FloatVector.broadcast(S, xp[xi]);
-                a0 = v.fma(g0, a0);
-                e0 = v.fma(g1, e0);
-                v = FloatVector.broadcast(S, xp[xi + 1]);
-                a1 = v.fma(g0, a1);
-                e1 = v.fma(g1, e1);
-                v = FloatVector.broadcast(S, xp[xi + 2]);
-                a2 = v.fma(g0, a2);
-                e2 = v.fma(g1, e2);
-                v = FloatVector.broadcast(S, xp[xi + Wp]);
-                a3 = v.fma(g0, a3);
-                e3 = v.fma(g1, e3);
-                v = FloatVector.broadcast(S, xp[xi + Wp + 1]);
-                a4 = v.fma(g0, a4);
-                e4 = v.fma(g1, e4);
-                v = FloatVector.broadcast(S, xp[xi + Wp + 2]);
-                a5 = v.fma(g0, a5);
-                e5 = v.fma(g1, e5);
-                v = FloatVector.broadcast(S, xp[xi + 2 * Wp]);
-                a6 = v.fma(g0, a6);
-                e6 = v.fma(g1, e6);
-                v = FloatVector.broadcast(S, xp[xi + 2 * Wp + 1]);
-                a7 = v.fma(g0, a7);
-                e7 = v.fma(g1, e7);
-                v = FloatVector.broadcast(S, xp[xi + 2 * Wp + 2]);
-                a8 = v.fma(g0, a8);
-                e8 = v.fma(g1, e8);
-            }
-            gi += Op;
-            xi++;
-            if (++j == W) { // skip the zero column, and the zero row after an image's last row
-                j = 0;
-                xi++;
-                if (++i == H) {
-                    i = 0;
-                    xi += Wp;
-                }
-            }
-        }
-        a0.add(FloatVector.fromArray(S, acc, ab)).intoArray(acc, ab);
-        e0.add(FloatVector.fromArray(S, acc, ab + 16)).intoArray(acc, ab + 16);
-        a1.add(FloatVector.fromArray(S, acc, ab + 32)).intoArray(acc, ab + 32);
-        e1.add(FloatVector.fromArray(S, acc, ab + 48)).intoArray(acc, ab + 48);
-        a2.add(FloatVector.fromArray(S, acc, ab + 64)).intoArray(acc, ab + 64);
-        e2.add(FloatVector.fromArray(S, acc, ab + 80)).intoArray(acc, ab + 80);
-        a3.add(FloatVector.fromArray(S, acc, ab + 96)).intoArray(acc, ab + 96);
-        e3.add(FloatVector.fromArray(S, acc, ab + 112)).intoArray(acc, ab + 112);
-        a4.add(FloatVector.fromArray(S, acc, ab + 128)).intoArray(acc, ab + 128);
-        e4.add(FloatVector.fromArray(S, acc, ab + 144)).intoArray(acc, ab + 144);
-        a5.add(FloatVector.fromArray(S, acc, ab + 160)).intoArray(acc, ab + 160);
-        e5.add(FloatVector.fromArray(S, acc, ab + 176)).intoArray(acc, ab + 176);
-        a6.add(FloatVector.fromArray(S, acc, ab + 192)).intoArray(acc, ab + 192);
-        e6.add(FloatVector.fromArray(S, acc, ab + 208)).intoArray(acc, ab + 208);
-        a7.add(FloatVector.fromArray(S, acc, ab + 224)).intoArray(acc, ab + 224);
-        e7.add(FloatVector.fromArray(S, acc, ab + 240)).intoArray(acc, ab + 240);
-        a8.add(FloatVector.fromArray(S, acc, ab + 256)).intoArray(acc, ab + 256);
-        e8.add(FloatVector.fromArray(S, acc, ab + 272)).intoArray(acc, ab + 272);
     }
 }
