@@ -8,10 +8,10 @@ package tangent.core.cpu;
  *
  * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
  * On the Vector API path, float32 3x3 stride-1 pad-1 convolutions run as direct kernels instead
- * ({@link ConvDirect}; forward bits equal the GEMM lowering's). float32 paths run in parallel over
- * images (backwardWeight over fixed batch chunks reduced in a fixed order); results are
- * bit-identical for any thread count. float64 paths are the plain sequential lowering, kept for
- * gradient checks.
+ * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's).
+ * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
+ * fixed order); results are bit-identical for any thread count. float64 paths are the plain
+ * sequential lowering, kept for gradient checks.
  */
 public final class Conv2dKernels {
     private Conv2dKernels() {}
@@ -205,7 +205,7 @@ public final class Conv2dKernels {
      */
     public static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W,
                                int O, int kh, int kw, int stride, int pad) {
-        if (direct(B, C, H, W, O, kh, kw, stride, pad) && O % ConvDirect.RM == 0) {
+        if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirect.forward(x, w, y, B, C, H, W, O);
             return;
         }
@@ -261,7 +261,7 @@ public final class Conv2dKernels {
     /** gx (B, C, H, W) = transposed convolution of gy (B, O, Ho, Wo) with w. Parallel over images. */
     public static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W,
                                      int O, int kh, int kw, int stride, int pad) {
-        if (direct(B, C, H, W, O, kh, kw, stride, pad) && C % ConvDirect.RM == 0) {
+        if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirect.backwardInput(gy, w, gx, B, C, H, W, O);
             return;
         }
@@ -320,7 +320,7 @@ public final class Conv2dKernels {
             return;
         }
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
-            ConvDirect.backwardWeight(x, gy, gw, B, C, H, W, O);
+            ConvDirectBw.backwardWeight(x, gy, gw, B, C, H, W, O);
             return;
         }
         boolean pw = pointwise(kh, kw, stride, pad);

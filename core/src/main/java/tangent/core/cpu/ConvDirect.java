@@ -8,23 +8,24 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link GemmF32#simd} (this class is never loaded without {@code jdk.incubator.vector}) and the
  * preferred vector has 16 float lanes ({@link #USABLE}).
  *
- * <p>Padded layout ("plane" of channel c, all B images stacked): rows of Wp = W + 1 floats (W pixels
- * and one zero column), image b in rows 1 + b*(H+1) .. b*(H+1) + H, a zero row above each image
- * (shared with the previous image's bottom) and one after the last. Pixel (b, i, j) of channel c
- * sits at {@code c*P + G + Wp + n} with output position n = (b*(H+1) + i)*Wp + j, and its 3x3
- * neighbour (i + p - 1, j + q - 1) at offset (p - 1)*Wp + (q - 1) from it: the single zero column
- * is both the right pad of one row and the left pad of the next, so every tap of every position is
- * one shifted contiguous read of the plane. Positions n in [0, Nb) are computed (Nb = the
- * positions rounded up to whole tiles); those on zero columns or rows are computed too and dropped.
+ * <p>Padded layout ("plane" of channel c, the B images of a task stacked): rows of Wp = W + 1
+ * floats (W pixels and one zero column), image b in rows 1 + b*(H+1) .. b*(H+1) + H, a zero row
+ * above each image (shared with the previous image's bottom) and one after the last. Pixel (b, i,
+ * j) of channel c sits at {@code c*P + G + Wp + n} with output position n = (b*(H+1) + i)*Wp + j,
+ * and its 3x3 neighbour (i + p - 1, j + q - 1) at offset (p - 1)*Wp + (q - 1) from it: the single
+ * zero column is both the right pad of one row and the left pad of the next, so every tap of every
+ * position is one shifted contiguous read of the plane. Positions n in [0, Nb) are computed (Nb =
+ * the positions rounded up to whole tiles); those on zero columns or rows are computed too and
+ * dropped.
  *
- * <p>Orders (none depends on the thread count or on how positions are split into tiles):
+ * <p>Orders (none depends on the thread count or on how images and positions are split into
+ * tasks and tiles):
  * <ul>
  * <li>forward: y(o, n) is the FMA chain over k = (c*3 + p)*3 + q, k = 0..9C-1, from +0 — the same
  *     chain, on the same values, as the im2col GEMM path ({@link GemmSimd}), so the same bits.
  * <li>backward-input: the forward kernel on the padded gradient with w'(c, o, p, q) =
  *     w(o, c, 2-p, 2-q): gx(c, n) is the FMA chain over k = (o*3 + p)*3 + q from +0.
- * <li>backward-weight: gw(o, c, p, q) = the chunk sums, in chunk order, of FMA chains over the
- *     pixels of fixed chunks of image rows (see {@link #backwardWeight}).
+ * <li>backward-weight: its own kernel, {@link ConvDirectBw}.
  * </ul>
  */
 final class ConvDirect {
@@ -63,9 +64,12 @@ final class ConvDirect {
         return (x + m - 1) / m * m;
     }
 
-    /** Per-thread scratch: two padded input buffers, backward-weight accumulators, packed weights. */
+    /**
+     * Per-thread scratch: packed weights and tap offsets (the calling thread), a task's padded input
+     * planes and padded output rows (the workers).
+     */
     private static final class Scratch {
-        float[] in1 = new float[0], in2 = new float[0], out = new float[0], w = new float[0];
+        float[] w = new float[0], pad = new float[0], tmp = new float[0];
         int[] off = new int[0];
     }
 
@@ -76,98 +80,144 @@ final class ConvDirect {
     }
 
     /**
-     * Writes channels 0..Cs-1 of src (B, Cs, H, W) into planes of dst: every float of planes
-     * 0..Cs-1 is written (pixels, zero columns and rows, guards), so dst needs no clearing.
+     * Writes channels 0..Cs-1 of images b0..b0+n-1 of src (B, Cs, H, W) into the planes of dst,
+     * laid out as for n images of geometry g (g.B >= n): every float of planes 0..Cs-1 is written
+     * (pixels, zero columns and rows, guards), so dst needs no clearing.
      */
-    static void pad(float[] src, int Cs, Geo g, float[] dst) {
-        Parallel.forRange(Cs, Math.max(1, 16384 / Math.max(1, g.P)), (lo, hi) -> {
-            for (int c = lo; c < hi; c++) padChannel(src, Cs, c, g, dst);
-        });
-    }
-
-    /** Plane c of {@link #pad}. */
-    private static void padChannel(float[] src, int Cs, int c, Geo g, float[] dst) {
-        final int B = g.B, H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W;
-        int plane = c * P, d = plane + G + Wp; // row 1
-        java.util.Arrays.fill(dst, plane, d, 0f);
-        for (int b = 0; b < B; b++) {
-            int s = (b * Cs + c) * HW;
-            for (int i = 0; i < H; i++, s += W, d += Wp) {
-                for (int j = 0; j < W; j++) dst[d + j] = src[s + j];
-                dst[d + W] = 0f;
+    private static void padGroup(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
+        final int H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W, Wr = roundUp(W, L);
+        for (int c = 0; c < Cs; c++) {
+            int plane = c * P, d = plane + G + Wp; // row 1
+            java.util.Arrays.fill(dst, plane, d, 0f);
+            for (int b = b0; b < b0 + n; b++) {
+                int s = (b * Cs + c) * HW;
+                for (int i = 0; i < H; i++, s += W, d += Wp) {
+                    // whole vectors: the floats past W land on the next row, or the zero row or
+                    // plane tail, all written after this row
+                    if (s + Wr <= src.length) {
+                        for (int v = 0; v < W; v += L) FloatVector.fromArray(S, src, s + v).intoArray(dst, d + v);
+                    } else {
+                        System.arraycopy(src, s, dst, d, W);
+                    }
+                    dst[d + W] = 0f;
+                }
+                java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
+                d += Wp;
             }
-            java.util.Arrays.fill(dst, d, d + Wp, 0f); // zero row below image b
-            d += Wp;
+            java.util.Arrays.fill(dst, d, plane + P, 0f);
         }
-        java.util.Arrays.fill(dst, d, plane + P, 0f);
     }
 
-    /** y (B, O, H, W) = conv3x3(x (B, C, H, W), w (O, C, 3, 3)), pad 1. Requires O % RM == 0. */
+    /**
+     * y (B, O, H, W) = conv3x3(x (B, C, H, W), w (O, C, 3, 3)), pad 1. O not a multiple of RM is
+     * rounded up with zero weights; the extra channels are computed and dropped.
+     */
     static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
-        Geo g = new Geo(B, H, W);
-        float[] xp = s.in1 = grow(s.in1, C * g.P);
-        pad(x, C, g, xp);
         // wp[blk][k][r] = w(blk*RM + r, k): the RM weights of one k are consecutive
-        int K = C * 9;
-        float[] wp = s.w = grow(s.w, O * K);
-        for (int o = 0; o < O; o++)
-            for (int k = 0; k < K; k++) wp[((o / RM) * K + k) * RM + o % RM] = w[o * K + k];
-        run(xp, g, C, wp, O, s, y);
+        int K = C * 9, M = roundUp(O, RM);
+        float[] wp = s.w = grow(s.w, M * K);
+        for (int o = 0; o < M; o++) {
+            int d = (o / RM) * K * RM + o % RM, src = o * K;
+            for (int k = 0; k < K; k++, d += RM) wp[d] = o < O ? w[src + k] : 0f;
+        }
+        run(x, B, H, W, C, wp, M, O, s, y);
     }
 
-    /** gx (B, C, H, W) = transposed conv3x3 of gy (B, O, H, W) with w (O, C, 3, 3). Requires C % RM == 0. */
+    /**
+     * gx (B, C, H, W) = transposed conv3x3 of gy (B, O, H, W) with w (O, C, 3, 3). C not a multiple
+     * of RM is rounded up as in {@link #forward}.
+     */
     static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
-        Geo g = new Geo(B, H, W);
-        float[] gp = s.in2 = grow(s.in2, O * g.P);
-        pad(gy, O, g, gp);
         // w'(c, k = (o*3 + p)*3 + q) = w(o, c, 2-p, 2-q), packed as in forward
-        int K = O * 9;
-        float[] wp = s.w = grow(s.w, C * K);
-        for (int c = 0; c < C; c++)
+        int K = O * 9, M = roundUp(C, RM);
+        float[] wp = s.w = grow(s.w, M * K);
+        for (int c = 0; c < M; c++)
             for (int o = 0; o < O; o++)
                 for (int t = 0; t < 9; t++)
-                    wp[((c / RM) * K + o * 9 + t) * RM + c % RM] = w[(o * C + c) * 9 + 8 - t];
-        run(gp, g, O, wp, C, s, gx);
+                    wp[((c / RM) * K + o * 9 + t) * RM + c % RM] = c < C ? w[(o * C + c) * 9 + 8 - t] : 0f;
+        run(gy, B, H, W, O, wp, M, C, s, gx);
     }
 
-    /** out (B, M, H, W) = the direct conv of Cin padded planes inp with packed weights wp (M rows). */
-    private static void run(float[] inp, Geo g, int Cin, float[] wp, int M, Scratch s, float[] out) {
-        int K = Cin * 9, Wp = g.Wp;
+    /** Largest task scratch (padded input and output floats) {@link #groupImages} picks: stays in L2. */
+    static final int GROUP_FLOATS = 1 << 17;
+
+    /**
+     * Images per task of {@link #run}: the g (at most B) minimising the positions computed per
+     * thread (tiles round each group's positions up to NB; a last, smaller group has its own
+     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (g = 1 always
+     * allowed). Only speed depends on it: every output's FMA chain is the same for any g.
+     */
+    static int groupImages(int B, int H, int W, int Cin, int M, int threads) {
+        int best = 1;
+        long bestCost = Long.MAX_VALUE;
+        for (int g = 1; g <= B; g++) {
+            Geo geo = new Geo(g, H, W);
+            if (g > 1 && (long) Cin * geo.P + (long) M * geo.Nb > GROUP_FLOATS) break;
+            int full = B / g, rest = B - full * g, tasks = full + (rest > 0 ? 1 : 0);
+            long perTask = geo.Nb;
+            // tasks run in waves of `threads`; the slowest thread does ceil(tasks / threads) tasks
+            long cost = (long) ((tasks + threads - 1) / threads) * perTask;
+            if (cost < bestCost) {
+                bestCost = cost;
+                best = g;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * out (B, Mo, H, W) = the first Mo of the M (a multiple of RM) channels of the direct conv of in
+     * (B, Cin, H, W) with packed weights wp (M rows): tasks of {@link #groupImages} images each pad
+     * their images into per-thread planes, compute every tile of their positions into per-thread
+     * padded output rows (both stay in L2) and copy the pixels out ({@link #unpad}).
+     */
+    private static void run(float[] in, int B, int H, int W, int Cin, float[] wp, int M, int Mo, Scratch s,
+                            float[] out) {
+        final int g = groupImages(B, H, W, Cin, M, Parallel.threads()), tasks = (B + g - 1) / g;
+        final Geo geo = new Geo(g, H, W);
+        final int K = Cin * 9, Wp = geo.Wp, Nb = geo.Nb;
         int[] off = s.off = s.off.length >= K ? s.off : new int[K];
         for (int c = 0; c < Cin; c++)
             for (int p = 0; p < 3; p++)
-                for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = c * g.P + (p - 1) * Wp + (q - 1);
-        final int tiles = g.Nb / NB, blocks = M / RM, base = g.at(0, 0);
-        Parallel.forRange(tiles, 1, (lo, hi) -> {
-            float[] tmp = new float[RM * NB];
+                for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = c * geo.P + (p - 1) * Wp + (q - 1);
+        final int blocks = M / RM, base = geo.at(0, 0);
+        Parallel.forRange(tasks, 1, (lo, hi) -> {
+            Scratch ts = SCRATCH.get();
+            float[] xp = ts.pad = grow(ts.pad, Cin * geo.P);
+            float[] ob = ts.tmp = grow(ts.tmp, M * Nb + L);
             for (int t = lo; t < hi; t++) {
-                int n0 = t * NB;
-                for (int blk = 0; blk < blocks; blk++) {
-                    tile(inp, base + n0, off, K, wp, blk * K * RM, tmp, 0, NB);
-                    scatter(tmp, n0, blk * RM, M, g, out);
-                }
+                int b0 = t * g, n = Math.min(g, B - b0);
+                padGroup(in, Cin, b0, n, geo, xp);
+                int N = (n * (H + 1) - 1) * Wp;
+                for (int n0 = 0; n0 < N; n0 += NB)
+                    for (int blk = 0; blk < blocks; blk++)
+                        tile(xp, base + n0, off, K, wp, blk * K * RM, ob, blk * RM * Nb + n0, Nb);
+                unpad(ob, Nb, Mo, b0, n, geo, out);
             }
         });
     }
 
     /**
-     * out (B, M, H, W) at channels m0..m0+RM-1 = the pixels among positions n0..n0+NB-1 of tmp
-     * (RM rows of NB positions); positions on zero columns or rows are dropped.
+     * out (B, M, H, W) for images b0..b0+n-1 = the pixels of ob (M rows of Nb positions, the
+     * positions of a group whose first image is b0). Rows are copied in whole vectors, in order:
+     * the floats past a row's W land on later rows of the same plane (written after it); rows
+     * whose vectors would pass the plane's end are copied exactly.
      */
-    private static void scatter(float[] tmp, int n0, int m0, int M, Geo g, float[] out) {
-        final int H = g.H, W = g.W, Wp = g.Wp, HW = H * W, n1 = Math.min(n0 + NB, g.N);
-        for (int n = n0; n < n1; ) {
-            int row = n / Wp, j = n - row * Wp, b = row / (H + 1), i = row - b * (H + 1);
-            int len = Math.min(Wp - j, n1 - n);
-            if (i < H && j < W) {
-                int cnt = Math.min(len, W - j), d = (b * M + m0) * HW + i * W + j, src = n - n0;
-                for (int r = 0; r < RM; r++, d += HW, src += NB)
-                    for (int v = 0; v < cnt; v++) out[d + v] = tmp[src + v];
+    private static void unpad(float[] ob, int Nb, int M, int b0, int n, Geo g, float[] out) {
+        final int H = g.H, W = g.W, Wp = g.Wp, HW = H * W, Wr = roundUp(W, L);
+        for (int b = 0; b < n; b++)
+            for (int m = 0; m < M; m++) {
+                int src = m * Nb + b * (H + 1) * Wp, d = ((b0 + b) * M + m) * HW;
+                for (int i = 0; i < H; i++, src += Wp, d += W) {
+                    if (i * W + Wr <= HW) {
+                        for (int v = 0; v < W; v += L) FloatVector.fromArray(S, ob, src + v).intoArray(out, d + v);
+                    } else {
+                        System.arraycopy(ob, src, out, d, W);
+                    }
+                }
             }
-            n += len;
-        }
     }
 
     /**
@@ -250,147 +300,5 @@ final class ConvDirect {
         c70.intoArray(op, o);
         c71.intoArray(op, o + 16);
         c72.intoArray(op, o + 32);
-    }
-
-    /**
-     * gw (O, C, 3, 3) = sum over images and pixels m of gy(o, m) * x(c, m + tap). gy is transposed to
-     * gt[m][o] (pixel-major, O rounded up to 32 with zero columns) so that one vector holds 16 output
-     * channels of a pixel; x is read from its padded planes. Each task (channel c, 32 output
-     * channels) keeps 2 x 9 accumulators (16 channels x 9 taps each) in registers and walks the
-     * pixels in order, one chunk of whole image rows (about {@link #BW_PIXELS} pixels) at a time:
-     * gw(o, c, tap) is the sum, in chunk order from +0, of each chunk's FMA chain over its pixels
-     * in order from +0 (chunks bound the rounding error of long sums); the chunks depend on the
-     * shapes only, so the bits do not depend on the thread count.
-     */
-    static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
-        Scratch s = SCRATCH.get();
-        Geo g = new Geo(B, H, W);
-        final int Op = roundUp(O, 32), HW = H * W, rows = B * H, groups = Op / 32;
-        float[] xp = s.in1 = grow(s.in1, C * g.P);
-        float[] gt = s.in2 = grow(s.in2, B * HW * Op);
-        float[] acc = s.out = grow(s.out, C * groups * 9 * 32);
-        java.util.Arrays.fill(acc, 0, C * groups * 9 * 32, 0f);
-        // one parallel pass: items < C pad plane c of x; item C + b transposes image b of gy to
-        // gt[(b*HW + m)*Op + o] = gy[(b*O + o)*HW + m], in blocks of 16 pixels (written rows stay in L1)
-        Parallel.forRange(C + B, 1, (lo, hi) -> {
-            for (int item = lo; item < hi; item++) {
-                if (item < C) {
-                    padChannel(x, C, item, g, xp);
-                    continue;
-                }
-                int b = item - C;
-                for (int m0 = 0; m0 < HW; m0 += 16) {
-                    int mn = Math.min(16, HW - m0), d = (b * HW + m0) * Op;
-                    for (int o = 0; o < O; o++) {
-                        int src = (b * O + o) * HW + m0;
-                        for (int mm = 0; mm < mn; mm++) gt[d + mm * Op + o] = gy[src + mm];
-                    }
-                    if (Op > O)
-                        for (int mm = 0; mm < mn; mm++) java.util.Arrays.fill(gt, d + mm * Op + O, d + (mm + 1) * Op, 0f);
-                }
-            }
-        });
-        final int chunkRows = Math.max(1, BW_PIXELS / W), Wp = g.Wp;
-        final int tasks = C * groups;
-        Parallel.forRange(tasks, 1, (lo, hi) -> {
-            for (int r0 = 0; r0 < rows; r0 += chunkRows) {
-                int r1 = Math.min(rows, r0 + chunkRows);
-                for (int t = lo; t < hi; t++) {
-                    int c = t / groups, og = t - c * groups;
-                    bwTile(xp, g.at(c, 0) - Wp - 1, gt, og * 32, Op, H, W, Wp, r0, r1, acc, t * 9 * 32);
-                }
-            }
-            // gw of this range's tasks: (o = og*32 + lane, c, tap) from acc[((c*groups + og)*9 + tap)*32 + lane]
-            for (int t = lo; t < hi; t++) {
-                int c = t / groups, og = t - c * groups;
-                for (int lane = 0, o = og * 32; lane < 32 && o < O; lane++, o++)
-                    for (int tap = 0; tap < 9; tap++) gw[(o * C + c) * 9 + tap] = acc[(t * 9 + tap) * 32 + lane];
-            }
-        });
-    }
-
-    /** Pixels per backward-weight chunk (whole image rows; the chunk's operands stay in L2). */
-    static final int BW_PIXELS = 256;
-
-    /**
-     * acc[ab + tap*32 + v] += (FMA chain from +0 over the pixels of image rows r0..r1 of
-     * x(tap of pixel) * gt[pixel][o0 + v]), for v < 32; xb: plane index of tap (0, 0) of position 0.
-     */
-    private static void bwTile(float[] xp, int xb, float[] gt, int o0, int Op, int H, int W, int Wp,
-                               int r0, int r1, float[] acc, int ab) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector a0 = z, e0 = z;
-        FloatVector a1 = z, e1 = z;
-        FloatVector a2 = z, e2 = z;
-        FloatVector a3 = z, e3 = z;
-        FloatVector a4 = z, e4 = z;
-        FloatVector a5 = z, e5 = z;
-        FloatVector a6 = z, e6 = z;
-        FloatVector a7 = z, e7 = z;
-        FloatVector a8 = z, e8 = z;
-        // one loop over the pixels m of rows r0..r1; xi follows m into the padded plane
-        int b0 = r0 / H, i = r0 - b0 * H, j = 0;
-        int xi = xb + (b0 * (H + 1) + i) * Wp, gi = r0 * W * Op + o0;
-        for (int m = r0 * W, m1 = r1 * W; m < m1; m++) {
-            {
-                FloatVector g0 = FloatVector.fromArray(S, gt, gi);
-                FloatVector g1 = FloatVector.fromArray(S, gt, gi + 16);
-                FloatVector v = FloatVector.broadcast(S, xp[xi]);
-                a0 = v.fma(g0, a0);
-                e0 = v.fma(g1, e0);
-                v = FloatVector.broadcast(S, xp[xi + 1]);
-                a1 = v.fma(g0, a1);
-                e1 = v.fma(g1, e1);
-                v = FloatVector.broadcast(S, xp[xi + 2]);
-                a2 = v.fma(g0, a2);
-                e2 = v.fma(g1, e2);
-                v = FloatVector.broadcast(S, xp[xi + Wp]);
-                a3 = v.fma(g0, a3);
-                e3 = v.fma(g1, e3);
-                v = FloatVector.broadcast(S, xp[xi + Wp + 1]);
-                a4 = v.fma(g0, a4);
-                e4 = v.fma(g1, e4);
-                v = FloatVector.broadcast(S, xp[xi + Wp + 2]);
-                a5 = v.fma(g0, a5);
-                e5 = v.fma(g1, e5);
-                v = FloatVector.broadcast(S, xp[xi + 2 * Wp]);
-                a6 = v.fma(g0, a6);
-                e6 = v.fma(g1, e6);
-                v = FloatVector.broadcast(S, xp[xi + 2 * Wp + 1]);
-                a7 = v.fma(g0, a7);
-                e7 = v.fma(g1, e7);
-                v = FloatVector.broadcast(S, xp[xi + 2 * Wp + 2]);
-                a8 = v.fma(g0, a8);
-                e8 = v.fma(g1, e8);
-            }
-            gi += Op;
-            xi++;
-            if (++j == W) { // skip the zero column, and the zero row after an image's last row
-                j = 0;
-                xi++;
-                if (++i == H) {
-                    i = 0;
-                    xi += Wp;
-                }
-            }
-        }
-        a0.add(FloatVector.fromArray(S, acc, ab)).intoArray(acc, ab);
-        e0.add(FloatVector.fromArray(S, acc, ab + 16)).intoArray(acc, ab + 16);
-        a1.add(FloatVector.fromArray(S, acc, ab + 32)).intoArray(acc, ab + 32);
-        e1.add(FloatVector.fromArray(S, acc, ab + 48)).intoArray(acc, ab + 48);
-        a2.add(FloatVector.fromArray(S, acc, ab + 64)).intoArray(acc, ab + 64);
-        e2.add(FloatVector.fromArray(S, acc, ab + 80)).intoArray(acc, ab + 80);
-        a3.add(FloatVector.fromArray(S, acc, ab + 96)).intoArray(acc, ab + 96);
-        e3.add(FloatVector.fromArray(S, acc, ab + 112)).intoArray(acc, ab + 112);
-        a4.add(FloatVector.fromArray(S, acc, ab + 128)).intoArray(acc, ab + 128);
-        e4.add(FloatVector.fromArray(S, acc, ab + 144)).intoArray(acc, ab + 144);
-        a5.add(FloatVector.fromArray(S, acc, ab + 160)).intoArray(acc, ab + 160);
-        e5.add(FloatVector.fromArray(S, acc, ab + 176)).intoArray(acc, ab + 176);
-        a6.add(FloatVector.fromArray(S, acc, ab + 192)).intoArray(acc, ab + 192);
-        e6.add(FloatVector.fromArray(S, acc, ab + 208)).intoArray(acc, ab + 208);
-        a7.add(FloatVector.fromArray(S, acc, ab + 224)).intoArray(acc, ab + 224);
-        e7.add(FloatVector.fromArray(S, acc, ab + 240)).intoArray(acc, ab + 240);
-        a8.add(FloatVector.fromArray(S, acc, ab + 256)).intoArray(acc, ab + 256);
-        e8.add(FloatVector.fromArray(S, acc, ab + 272)).intoArray(acc, ab + 272);
     }
 }

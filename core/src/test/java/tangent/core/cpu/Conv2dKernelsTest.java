@@ -192,13 +192,15 @@ class Conv2dKernelsTest {
 
     /**
      * 3x3 stride-1 pad-1 shapes that the direct kernels ({@link ConvDirect}) take on the Vector API
-     * path (forward: O % 8 == 0, backward-input: C % 8 == 0, backward-weight: any O), including
-     * single-pixel and non-square images; the direct forward gives the im2col GEMM path's bits.
+     * path (any C and O; counts that are not multiples of 8 are rounded up with zero weights),
+     * including single-pixel and non-square images; the direct forward gives the im2col GEMM path's
+     * bits, and forward and backward-input give the same bits for 1, 2 and 3 threads.
      */
     @Test
     void directThreeByThree() throws Exception {
         int[][] shapes = {{3, 8, 7, 9, 16}, {1, 16, 5, 3, 8}, {2, 1, 6, 6, 8}, {4, 8, 1, 1, 8}, {2, 8, 4, 17, 40},
-                {3, 24, 7, 7, 32}};
+                {3, 24, 7, 7, 32}, {7, 16, 14, 14, 16}, {9, 8, 7, 7, 16}, {3, 8, 28, 28, 8}, {3, 8, 6, 6, 1},
+                {2, 3, 5, 7, 3}, {5, 1, 9, 9, 12}};
         bothPaths(() -> {
             Random r = new Random(17);
             for (int[] sh : shapes) check(r, sh[0], sh[1], sh[2], sh[3], sh[4], 3, 3, 1, 1);
@@ -221,6 +223,22 @@ class Conv2dKernelsTest {
                     Conv2dKernels.directEnabled = was;
                 }
                 assertArrayEquals(gemm, direct, java.util.Arrays.toString(sh));
+                // the direct kernels' images per task follow the thread count; the bits do not
+                float[] gy = toF(rand(r, B * O * H * W)), gx = nanF(B * C * H * W);
+                Conv2dKernels.backwardInput(gy, w, gx, B, C, H, W, O, 3, 3, 1, 1);
+                int savedThreads = Parallel.threads();
+                try {
+                    for (int t : new int[] {1, 3}) {
+                        Parallel.setThreads(t);
+                        float[] y = nanF(direct.length), g = nanF(gx.length);
+                        Conv2dKernels.forward(x, w, y, B, C, H, W, O, 3, 3, 1, 1);
+                        assertArrayEquals(direct, y, "threads " + t + " " + java.util.Arrays.toString(sh));
+                        Conv2dKernels.backwardInput(gy, w, g, B, C, H, W, O, 3, 3, 1, 1);
+                        assertArrayEquals(gx, g, "backwardInput, threads " + t + " " + java.util.Arrays.toString(sh));
+                    }
+                } finally {
+                    Parallel.setThreads(savedThreads);
+                }
             }
         } finally {
             GemmF32.simd = saved;
