@@ -57,18 +57,23 @@ class ScaleShiftTest {
 
     @Test
     void fusedAndGenericAreBitIdenticalToTheComposite() {
-        Rng rng = new Rng(31);
+        allBitIdentical(new Rng(31), COMPOSITE, FUSED, GENERIC, "");
+    }
+
+    /** Over every dtype, shape and tangent mask: the fused and generic paths give the composite's bits (forward, JVP, VJPs). */
+    private static void allBitIdentical(Rng rng, Function<Tensor[], Tensor> composite, Function<Tensor[], Tensor> fused,
+                                        Function<Tensor[], Tensor> generic, String label) {
         for (DType dt : DType.values())
             for (int[][] sh : SHAPES)
                 for (int mask = 1; mask < 8; mask++) {
                     Tensor[] x = {rng.normal(dt, sh[0]).mul(2.0).add(0.3), rng.normal(dt, sh[1]), rng.normal(dt, sh[1])};
                     Tensor[] dx = {rng.normal(dt, sh[0]), rng.normal(dt, sh[1]), rng.normal(dt, sh[1])};
                     Tensor gy = rng.normal(dt, sh[0]);
-                    Tensor[] ref = run(COMPOSITE, x, dx, mask, gy), fz = run(FUSED, x, dx, mask, gy), gen = run(GENERIC, x, dx, mask, gy);
+                    Tensor[] ref = run(composite, x, dx, mask, gy), fz = run(fused, x, dx, mask, gy), gen = run(generic, x, dx, mask, gy);
                     for (int i = 0; i < ref.length; i++) {
                         String what = dt + " " + java.util.Arrays.toString(sh[0]) + " tangents " + mask + " output " + i;
-                        same(ref[i], fz[i], "fused " + what);
-                        same(ref[i], gen[i], "generic " + what);
+                        same(ref[i], fz[i], "fused " + label + what);
+                        same(ref[i], gen[i], "generic " + label + what);
                     }
                 }
     }
@@ -81,20 +86,7 @@ class ScaleShiftTest {
     @Test
     void siluVariantIsBitIdenticalToTheCompositeThenSilu() {
         Rng rng = new Rng(34);
-        for (DType dt : DType.values())
-            for (int[][] sh : SHAPES)
-                for (int mask = 1; mask < 8; mask++) {
-                    Tensor[] x = {rng.normal(dt, sh[0]).mul(2.0).add(0.3), rng.normal(dt, sh[1]), rng.normal(dt, sh[1])};
-                    Tensor[] dx = {rng.normal(dt, sh[0]), rng.normal(dt, sh[1]), rng.normal(dt, sh[1])};
-                    Tensor gy = rng.normal(dt, sh[0]);
-                    Tensor[] ref = run(COMPOSITE_SILU, x, dx, mask, gy), fz = run(FUSED_SILU, x, dx, mask, gy),
-                            gen = run(GENERIC_SILU, x, dx, mask, gy);
-                    for (int i = 0; i < ref.length; i++) {
-                        String what = dt + " " + java.util.Arrays.toString(sh[0]) + " tangents " + mask + " output " + i;
-                        same(ref[i], fz[i], "fused silu " + what);
-                        same(ref[i], gen[i], "generic silu " + what);
-                    }
-                }
+        allBitIdentical(rng, COMPOSITE_SILU, FUSED_SILU, GENERIC_SILU, "silu ");
         Tensor[] x = {rng.normal(DType.F32, 4, 8, 6, 6), rng.normal(DType.F32, 4, 8, 1, 1), rng.normal(DType.F32, 4, 8, 1, 1)};
         same(COMPOSITE_SILU.apply(x), F.scaleShiftSilu(x[0], x[1], x[2]), "F.scaleShiftSilu");
         Tensor gy = rng.normal(DType.F32, 4, 8, 6, 6);
