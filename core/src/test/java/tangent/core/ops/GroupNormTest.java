@@ -59,25 +59,34 @@ class GroupNormTest {
         return out;
     }
 
-    @Test
-    void fusedMatchesGenericAndComposite() {
-        Rng rng = new Rng(7);
-        int[][] shapes = {{2, 4, 3, 3}, {3, 6, 5}, {2, 8, 2, 2}, {1, 4, 1}};
-        int[] groups = {2, 3, 8, 1};
+    /** One path of a group_norm variant: (groups, gamma, beta) -> the function of its inputs. */
+    interface Path {
+        Function<Tensor[], Tensor> of(int groups, boolean gamma, boolean beta);
+    }
+
+    /** Over the shapes and each gamma/beta choice: fused and generic within 1e-12 of the composite (float64; forward, JVP, VJPs). */
+    private static void fusedAndGenericMatchComposite(Rng rng, int[][] shapes, int[] groups, Path fused, Path generic, Path composite,
+                                                      String label) {
         for (int k = 0; k < shapes.length; k++)
             for (int m = 0; m < 4; m++) {
                 boolean gm = (m & 1) != 0, bt = (m & 2) != 0;
                 Tensor[] x = inputs(rng, DType.F64, shapes[k], gm, bt), dx = inputs(rng, DType.F64, shapes[k], gm, bt);
                 Tensor v = rng.normal(DType.F64, shapes[k]);
                 int g = groups[k];
-                Tensor[] fz = all(op(g, gm, bt, true), x, dx, v), gen = all(op(g, gm, bt, false), x, dx, v),
-                        ref = all(composite(g, gm, bt), x, dx, v);
+                Tensor[] fz = all(fused.of(g, gm, bt), x, dx, v), gen = all(generic.of(g, gm, bt), x, dx, v),
+                        ref = all(composite.of(g, gm, bt), x, dx, v);
                 for (int i = 0; i < ref.length; i++) {
-                    String what = "shape " + k + " gamma " + gm + " beta " + bt + " output " + i;
+                    String what = label + "shape " + k + " gamma " + gm + " beta " + bt + " output " + i;
                     close(ref[i], fz[i], 1e-12, "fused " + what);
                     close(ref[i], gen[i], 1e-12, "generic " + what);
                 }
             }
+    }
+
+    @Test
+    void fusedMatchesGenericAndComposite() {
+        fusedAndGenericMatchComposite(new Rng(7), new int[][] {{2, 4, 3, 3}, {3, 6, 5}, {2, 8, 2, 2}, {1, 4, 1}}, new int[] {2, 3, 8, 1},
+                (g, gm, bt) -> op(g, gm, bt, true), (g, gm, bt) -> op(g, gm, bt, false), GroupNormTest::composite, "");
     }
 
     static Function<Tensor[], Tensor> opSilu(int groups, boolean gamma, boolean beta, boolean fused) {
@@ -86,24 +95,9 @@ class GroupNormTest {
 
     @Test
     void groupNormSiluMatchesGenericAndComposite() {
-        Rng rng = new Rng(17);
-        int[][] shapes = {{2, 4, 3, 3}, {3, 6, 5}, {2, 8, 2, 2}, {1, 4, 1}, {2, 4, 21}};
-        int[] groups = {2, 3, 8, 1, 2};
-        for (int k = 0; k < shapes.length; k++)
-            for (int m = 0; m < 4; m++) {
-                boolean gm = (m & 1) != 0, bt = (m & 2) != 0;
-                Tensor[] x = inputs(rng, DType.F64, shapes[k], gm, bt), dx = inputs(rng, DType.F64, shapes[k], gm, bt);
-                Tensor v = rng.normal(DType.F64, shapes[k]);
-                int g = groups[k];
-                Function<Tensor[], Tensor> comp = in -> GroupNorm.compositeSilu(in[0], g, gm ? in[1] : null, bt ? in[gm ? 2 : 1] : null, 1e-5);
-                Tensor[] fz = all(opSilu(g, gm, bt, true), x, dx, v), gen = all(opSilu(g, gm, bt, false), x, dx, v),
-                        ref = all(comp, x, dx, v);
-                for (int i = 0; i < ref.length; i++) {
-                    String what = "silu shape " + k + " gamma " + gm + " beta " + bt + " output " + i;
-                    close(ref[i], fz[i], 1e-12, "fused " + what);
-                    close(ref[i], gen[i], 1e-12, "generic " + what);
-                }
-            }
+        fusedAndGenericMatchComposite(new Rng(17), new int[][] {{2, 4, 3, 3}, {3, 6, 5}, {2, 8, 2, 2}, {1, 4, 1}, {2, 4, 21}},
+                new int[] {2, 3, 8, 1, 2}, (g, gm, bt) -> opSilu(g, gm, bt, true), (g, gm, bt) -> opSilu(g, gm, bt, false),
+                (g, gm, bt) -> in -> GroupNorm.compositeSilu(in[0], g, gm ? in[1] : null, bt ? in[gm ? 2 : 1] : null, 1e-5), "silu ");
     }
 
     /** The fused group_norm_silu gives the bits of group_norm then silu (forward, dual forward, VJPs), float32 and float64. */
