@@ -75,7 +75,8 @@ final class ConvDirect {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private static float[] grow(float[] a, int n) {
+    /** a, or a new array when a holds fewer than n floats (per-thread scratch; contents not kept). */
+    static float[] grow(float[] a, int n) {
         return a.length >= n ? a : new float[n];
     }
 

@@ -33,7 +33,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class ConvDirectBw {
     private ConvDirectBw() {}
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = ConvDirect.S;
     /** Pixels per chunk (rounded down to whole image rows, at least one row). */
     static final int PIXELS = 256;
     /**
@@ -50,10 +50,6 @@ final class ConvDirectBw {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    private static float[] grow(float[] a, int n) {
-        return a.length >= n ? a : new float[n];
-    }
-
     /** gw (O, C, 3, 3) from x (B, C, H, W) and gy (B, O, H, W); B >= 1. */
     static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
         final int Op = ConvDirect.roundUp(O, 32), groups = Op / 32, per = groups * 9 * 32, accN = C * per;
@@ -61,13 +57,13 @@ final class ConvDirectBw {
         final int chunkRows = Math.max(1, PIXELS / W);
         // acc[s*accN + (c*groups + og)*288 + tap*32 + lane]: split s's partial of gw(og*32 + lane, c, tap)
         Scratch sc = SCRATCH.get();
-        final float[] acc = sc.acc = grow(sc.acc, splits * accN);
+        final float[] acc = sc.acc = ConvDirect.grow(sc.acc, splits * accN);
         Parallel.forRange(splits, 1, (lo, hi) -> {
             Scratch s = SCRATCH.get();
             // local rows: chunkRows image rows, one above and below, a zero row per image boundary
             final int Wp = W + 1, LP = ConvDirect.roundUp(1 + (chunkRows + 3 + chunkRows / H) * Wp, 16);
-            float[] xl = s.xl = grow(s.xl, C * LP + 16);
-            float[] gl = s.gl = grow(s.gl, chunkRows * W * Op);
+            float[] xl = s.xl = ConvDirect.grow(s.xl, C * LP + 16);
+            float[] gl = s.gl = ConvDirect.grow(s.gl, chunkRows * W * Op);
             for (int sp = lo; sp < hi; sp++) {
                 int rA = sp * perSplit * H, rB = Math.min(B, (sp + 1) * perSplit) * H; // image rows b*H + i
                 for (int r0 = rA; r0 < rB; r0 += chunkRows) {
