@@ -145,12 +145,7 @@ public final class F {
      * ({@link GroupNorm}, fused kernels; its composite definition is {@link GroupNorm#composite}).
      */
     public static Tensor groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, double eps) {
-        int[] s = x.shape();
-        if (s.length < 2 || groups <= 0 || s[1] % groups != 0)
-            throw new IllegalArgumentException("group_norm: " + groups + " groups do not divide the channels of " + Shape.str(s));
-        Tensor[] in = gamma != null && beta != null ? new Tensor[] {x, gamma, beta}
-                : gamma != null ? new Tensor[] {x, gamma} : beta != null ? new Tensor[] {x, beta} : new Tensor[] {x};
-        return new GroupNorm(groups, eps, gamma != null, beta != null, true).apply(in);
+        return groupNorm(x, groups, gamma, beta, eps, false);
     }
 
     /**
@@ -159,12 +154,18 @@ public final class F {
      * values as the two ops.
      */
     public static Tensor groupNormSilu(Tensor x, int groups, Tensor gamma, Tensor beta, double eps) {
+        return groupNorm(x, groups, gamma, beta, eps, true);
+    }
+
+    /** group_norm, or group_norm_silu when silu: the inputs x, then gamma and beta where given. */
+    private static Tensor groupNorm(Tensor x, int groups, Tensor gamma, Tensor beta, double eps, boolean silu) {
         int[] s = x.shape();
         if (s.length < 2 || groups <= 0 || s[1] % groups != 0)
-            throw new IllegalArgumentException("group_norm_silu: " + groups + " groups do not divide the channels of " + Shape.str(s));
+            throw new IllegalArgumentException((silu ? "group_norm_silu: " : "group_norm: ") + groups
+                    + " groups do not divide the channels of " + Shape.str(s));
         Tensor[] in = gamma != null && beta != null ? new Tensor[] {x, gamma, beta}
                 : gamma != null ? new Tensor[] {x, gamma} : beta != null ? new Tensor[] {x, beta} : new Tensor[] {x};
-        return new GroupNorm(groups, eps, gamma != null, beta != null, true, true).apply(in);
+        return new GroupNorm(groups, eps, gamma != null, beta != null, silu, true).apply(in);
     }
 
     /**
