@@ -381,6 +381,21 @@ public final class CpuBackend implements Backend {
         return new Tensor[] {y, dy, der};
     }
 
+    /** o[i] = silu(o[i]) for i in [from, to), with unary(SILU)'s loops (the fused norms' silu: the same bits). */
+    static void siluInPlace(CpuStorage o, int from, int to) {
+        if (o.f != null) ElementwiseF32.unary(UnaryFn.SILU, o.f, 0, o.f, from, to, 0f, 0f);
+        else for (int i = from; i < to; i++) o.d[i] = UnaryFn.SILU.apply(o.d[i], 0, 0);
+    }
+
+    /**
+     * out[i] = gy[gyOff + i] silu'(z[i]) for i in [0, n), with binary(SILU_BACKWARD)'s loops (the
+     * fused norms' silu VJP: the same bits).
+     */
+    static void siluBackwardRange(CpuStorage z, CpuStorage gy, int gyOff, CpuStorage out, int n) {
+        if (z.f != null) ElementwiseF32.binary(BinaryFn.SILU_BACKWARD, z.f, 0, 1, gy.f, gyOff, 1, out.f, 0, n);
+        else for (int i = 0; i < n; i++) out.d[i] = BinaryFn.SILU_BACKWARD.apply(z.d[i], gy.d[gyOff + i]);
+    }
+
     /**
      * o[i] = silu(a[off + i]), dO[i] = da[doff + i] silu'(a[off + i]) and, when ds != null,
      * ds[i] = silu'(a[off + i]), for i in [lo, hi); o may be a (off = 0) and dO may be da (doff = 0):

@@ -2,8 +2,6 @@ package tangent.core.cpu;
 
 import tangent.core.DType;
 import tangent.core.Tensor;
-import tangent.core.backend.BinaryFn;
-import tangent.core.backend.UnaryFn;
 
 /**
  * The CPU loops of the group_norm op (tangent.core.ops.GroupNorm): forward with the affine
@@ -108,12 +106,6 @@ public final class FusedGroupNormKernels {
         }
     }
 
-    /** o[i] = silu(o[i]) for i in [from, from + len), with unary(SILU)'s loops. */
-    private static void siluInPlace(CpuStorage o, int from, int len) {
-        if (o.f != null) ElementwiseF32.unary(UnaryFn.SILU, o.f, 0, o.f, from, from + len, 0f, 0f);
-        else for (int i = from; i < from + len; i++) o.d[i] = UnaryFn.SILU.apply(o.d[i], 0, 0);
-    }
-
     private static double get(CpuStorage s, int i) {
         return s == null ? 0 : s.get(i);
     }
@@ -152,7 +144,7 @@ public final class FusedGroupNormKernels {
                     double gm = ga == null ? 1 : ga.get(ch);
                     affine(a, o, base + k * sp, sp, mu, r * gm, get(be, ch));
                 }
-                if (silu) siluInPlace(o, base, n);
+                if (silu) CpuBackend.siluInPlace(o, base, base + n);
             }
         });
         return new Tensor[] {y, stats[0], stats[1]};
@@ -257,8 +249,7 @@ public final class FusedGroupNormKernels {
                         int ch = g * cpg + k;
                         affine(a, base + k * sp, zs, k * sp, sp, mu, r * (ga == null ? 1 : ga.get(ch)), get(be, ch));
                     }
-                    if (a.f != null) ElementwiseF32.binary(BinaryFn.SILU_BACKWARD, zs.f, 0, 1, gs.f, base, 1, gz.f, 0, n);
-                    else for (int i = 0; i < n; i++) gz.d[i] = BinaryFn.SILU_BACKWARD.apply(zs.d[i], gs.d[base + i]);
+                    CpuBackend.siluBackwardRange(zs, gs, base, gz, n);
                     t = gz;
                     tb = base;
                 }

@@ -1,8 +1,6 @@
 package tangent.core.cpu;
 
 import tangent.core.Tensor;
-import tangent.core.backend.BinaryFn;
-import tangent.core.backend.UnaryFn;
 
 /**
  * The CPU loops of the scale_shift op (tangent.core.ops.ScaleShift): y = x s + b with x viewed as
@@ -79,10 +77,7 @@ final class ScaleShiftKernels {
                         double sv = ss.d[u], bv = bs.d[u];
                         for (int i = off; i < off + sp; i++) od[i] = d[i] * sv + bv;
                     }
-                    if (silu) {
-                        if (o.f != null) ElementwiseF32.unary(UnaryFn.SILU, o.f, 0, o.f, off, off + sp, 0f, 0f);
-                        else for (int i = off; i < off + sp; i++) o.d[i] = UnaryFn.SILU.apply(o.d[i], 0, 0);
-                    }
+                    if (silu) CpuBackend.siluInPlace(o, off, off + sp);
                 }
         });
         return y;
@@ -173,11 +168,12 @@ final class ScaleShiftKernels {
                             float[] f = a.f, z = zs.f;
                             float sv = ss.f[u], bv = bs.f[u];
                             for (int i = 0; i < sp; i++) z[i] = f[off + i] * sv + bv;
-                            ElementwiseF32.binary(BinaryFn.SILU_BACKWARD, z, 0, 1, gys.f, off, 1, gz.f, 0, sp);
                         } else {
+                            double[] z = zs.d;
                             double sv = ss.d[u], bv = bs.d[u];
-                            for (int i = 0; i < sp; i++) gz.d[i] = BinaryFn.SILU_BACKWARD.apply(a.d[off + i] * sv + bv, gys.d[off + i]);
+                            for (int i = 0; i < sp; i++) z[i] = a.d[off + i] * sv + bv;
                         }
+                        CpuBackend.siluBackwardRange(zs, gys, off, gz, sp);
                         t = gz;
                         tb = off;
                     }
