@@ -16,11 +16,13 @@
  * <p>The Vector API ({@code jdk.incubator.vector}) is optional: {@code requires static} compiles
  * against it without making it a run-time dependency. The JVM resolves it only when started with
  * {@code --add-modules jdk.incubator.vector}; then the float32 kernels use it (see SimdSupport),
- * otherwise the pure-Java kernels run.
+ * otherwise the pure-Java kernels run. {@code jdk.management} is optional in the same way: only
+ * the profiler's allocation column reads it (see Profiler).
  */
 @SuppressWarnings("module") // the qualified export names tangent.nn, which is compiled after this module
 module tangent.core {
     requires static jdk.incubator.vector;
+    requires static jdk.management;
 
     exports tangent.core;
     exports tangent.core.backend;

@@ -100,7 +100,7 @@ public abstract class Op {
                 fused = forwardJvp(primals, tangents);
             }
             if (fused != null) {
-                if (Profiler.ON) Profiler.add(name() + "+jvp", System.nanoTime() - t0, fused[0].numel());
+                if (Profiler.ON) Profiler.add(Profiler.row(name() + "+jvp", primals), System.nanoTime() - t0, fused[0].numel());
                 y = finishPrimal(primals, fused[0], residuals(fused, 2));
                 dy = fused[1];
             }
@@ -154,7 +154,7 @@ public abstract class Op {
         if (Profiler.ON) {
             long t0 = System.nanoTime();
             r = forwardSaving(x);
-            Profiler.add(name(), System.nanoTime() - t0, r[0].numel());
+            Profiler.add(Profiler.row(name(), x), System.nanoTime() - t0, r[0].numel());
         } else {
             r = forwardSaving(x);
         }
