@@ -1,9 +1,11 @@
 package tangent.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -171,14 +173,20 @@ public final class Autograd {
         Map<Meta, Tensor> result = new IdentityHashMap<>();
         cot.put(y.meta, seed);
         if (wanted != null ? wanted.containsKey(y.meta) : y.meta.node == null) result.put(y.meta, seed);
+        // Buffers of cot entries that nothing else references: a later contribution is added into
+        // them in place (no new tensor). Only without createGraph (a recorded backward must not
+        // overwrite what the tape holds); an entry leaves the set when its node takes it as gy.
+        Set<Storage> owned = createGraph ? null : Collections.newSetFromMap(new IdentityHashMap<>());
         String phase = Profiler.ON ? Profiler.enter(Profiler.VJP) : null;
         try (GradMode.Scope ignored = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
             for (Node n : nodes) {
                 Meta m = n.output.meta;
                 Tensor g = cot.remove(m);
                 if (g == null) continue;
+                if (owned != null) owned.remove(g.storage());
                 boolean[] needs = new boolean[n.inputs.length];
                 for (int i = 0; i < needs.length; i++) needs[i] = n.inputs[i].meta != null;
+                long mark = Storage.lastSerial();
                 Tensor[] gx = n.op.vjp(n.inputs, n.output, n.saved, g, needs);
                 for (int i = 0; i < needs.length; i++) {
                     if (!needs[i] || gx[i] == null) continue;
@@ -188,7 +196,21 @@ public final class Autograd {
                                 + Shape.str(gx[i].shape()) + " for input " + i + " of shape " + Shape.str(xi.shape()));
                     Meta mi = xi.meta;
                     Tensor prev = cot.get(mi);
-                    Tensor sum = prev == null ? gx[i] : prev.add(gx[i]);
+                    boolean fresh = owned != null && ownable(gx, needs, i, mark);
+                    Tensor sum;
+                    if (prev == null) {
+                        sum = gx[i];
+                        if (fresh) owned.add(sum.storage());
+                    } else if (owned != null && owned.contains(prev.storage()) && addInPlace(prev, gx[i])) {
+                        sum = prev;
+                    } else if (fresh && addInPlace(gx[i], prev)) {
+                        sum = gx[i]; // gx + prev: the bits of prev + gx (addition commutes)
+                        owned.add(sum.storage());
+                    } else {
+                        long before = Storage.lastSerial();
+                        sum = prev.add(gx[i]);
+                        if (owned != null && sum.isCompact() && sum.storage().serial() > before) owned.add(sum.storage());
+                    }
                     boolean isLeaf = mi.node == null;
                     // Always keep the running sum in cot: an input may appear several times (x * x),
                     // and a leaf's later contributions must add to the earlier ones.
@@ -216,6 +238,32 @@ public final class Autograd {
         List<Op> ops = new ArrayList<>();
         for (Node n : reachableNodes("recordedOps", y)) ops.add(n.op);
         return ops;
+    }
+
+    /**
+     * Whether gx[i] may be accumulated into in place: its buffer was created by the VJP call (serial
+     * after mark), it covers that buffer exactly (compact), no other needed cotangent of the call
+     * shares it, and it carries no tangent (a dual cotangent's tangent would not follow).
+     */
+    private static boolean ownable(Tensor[] gx, boolean[] needs, int i, long mark) {
+        Tensor t = gx[i];
+        Storage s = t.storage();
+        if (s.serial() <= mark || !t.isCompact() || ForwardAD.carriesActiveTangent(t)) return false;
+        for (int j = 0; j < Math.min(gx.length, needs.length); j++)
+            if (j != i && needs[j] && gx[j] != null && gx[j].storage() == s) return false;
+        return true;
+    }
+
+    /**
+     * acc += x in place by acc's backend (the Add op's bits), profiled as the add it replaces;
+     * false (acc untouched) where the backend has no such kernel or either carries a tangent.
+     */
+    private static boolean addInPlace(Tensor acc, Tensor x) {
+        if (acc.dtype() != x.dtype() || acc.device() != x.device() || ForwardAD.carriesActiveTangent(acc, x)) return false;
+        long t0 = Profiler.ON ? System.nanoTime() : 0;
+        boolean done = tangent.core.backend.Backend.of(acc).addInPlace(acc, x);
+        if (done && Profiler.ON) Profiler.add(Profiler.row("add_", new Tensor[] {acc, x}), System.nanoTime() - t0, acc.numel());
+        return done;
     }
 
     private static Tensor ownedCopy(Tensor g) {

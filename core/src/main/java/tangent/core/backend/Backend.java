@@ -310,4 +310,15 @@ public interface Backend {
     default Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
         return null;
     }
+
+    /**
+     * acc = acc + x in place, elementwise, with the bits of binary(ADD, acc, x) (Autograd's
+     * cotangent accumulation into a buffer it owns). acc compact; x of acc's shape, dtype and
+     * device, any strides, not overlapping acc unless equal to it element for element.
+     *
+     * @return false when not implemented (acc is then untouched)
+     */
+    default boolean addInPlace(Tensor acc, Tensor x) {
+        return false;
+    }
 }

@@ -140,6 +140,21 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor binary(BinaryFn fn, Tensor a, Tensor b, int[] outShape) {
         Tensor y = alloc(a.dtype(), outShape);
+        binaryInto(fn, a, b, y);
+        return y;
+    }
+
+    /** Same loops as binary, into acc itself: each element is read before it is written. */
+    @Override
+    public boolean addInPlace(Tensor acc, Tensor x) {
+        if (!acc.isCompact() || !Arrays.equals(acc.shape(), x.shape()) || acc.dtype() != x.dtype()) return false;
+        binaryInto(BinaryFn.ADD, acc, x, acc);
+        return true;
+    }
+
+    /** y = fn(a, b) broadcast to y's shape; y compact (fresh, or a itself: elementwise in place). */
+    private static void binaryInto(BinaryFn fn, Tensor a, Tensor b, Tensor y) {
+        int[] outShape = y.shape();
         StridedRows it = new StridedRows(outShape,
                 StridedRows.broadcastStrides(a.shape(), a.strides(), outShape),
                 StridedRows.broadcastStrides(b.shape(), b.strides(), outShape),
@@ -151,7 +166,6 @@ public final class CpuBackend implements Backend {
             if (so.f != null) ElementwiseF32.binary(fn, sa.f, pa, ia, sb.f, pb, ib, so.f, po, j1 - j0);
             else for (int j = 0; j < j1 - j0; j++) so.d[po + j] = fn.apply(sa.d[pa + j * ia], sb.d[pb + j * ib]);
         });
-        return y;
     }
 
     @Override
