@@ -25,6 +25,13 @@ public final class Autograd {
 
     private static final AtomicLong SEQ = new AtomicLong();
 
+    /**
+     * Whether backward adds later cotangent contributions in place into buffers it owns (see run);
+     * false: every sum is a new tensor (the same bits). For tests and A/B timing; flip it only
+     * between backward passes.
+     */
+    static volatile boolean accumulateInPlace = true;
+
     /** Shared by a tensor and its tangent-views: either a leaf's gradient or the node that made it. */
     static final class Meta {
         final Node node; // null for a leaf
@@ -176,7 +183,7 @@ public final class Autograd {
         // Buffers of cot entries that nothing else references: a later contribution is added into
         // them in place (no new tensor). Only without createGraph (a recorded backward must not
         // overwrite what the tape holds); an entry leaves the set when its node takes it as gy.
-        Set<Storage> owned = createGraph ? null : Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<Storage> owned = createGraph || !accumulateInPlace ? null : Collections.newSetFromMap(new IdentityHashMap<>());
         String phase = Profiler.ON ? Profiler.enter(Profiler.VJP) : null;
         try (GradMode.Scope ignored = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
             for (Node n : nodes) {
@@ -186,6 +193,10 @@ public final class Autograd {
                 if (owned != null) owned.remove(g.storage());
                 boolean[] needs = new boolean[n.inputs.length];
                 for (int i = 0; i < needs.length; i++) needs[i] = n.inputs[i].meta != null;
+                if (owned != null && needs.length == 1 && needs[0] && addVjpInto(n, g, cot.get(n.inputs[0].meta), owned)) {
+                    release(n, retainGraph);
+                    continue;
+                }
                 long mark = Storage.lastSerial();
                 Tensor[] gx = n.op.vjp(n.inputs, n.output, n.saved, g, needs);
                 for (int i = 0; i < needs.length; i++) {
@@ -217,11 +228,7 @@ public final class Autograd {
                     cot.put(mi, sum);
                     if (wanted != null ? wanted.containsKey(mi) : isLeaf) result.put(mi, sum);
                 }
-                if (!retainGraph) {
-                    n.inputs = null;
-                    n.output = null;
-                    n.saved = null;
-                }
+                release(n, retainGraph);
             }
         } finally {
             if (Profiler.ON) Profiler.exit(phase);
@@ -238,6 +245,27 @@ public final class Autograd {
         List<Op> ops = new ArrayList<>();
         for (Node n : reachableNodes("recordedOps", y)) ops.add(n.op);
         return ops;
+    }
+
+    private static void release(Node n, boolean retainGraph) {
+        if (!retainGraph) {
+            n.inputs = null;
+            n.output = null;
+            n.saved = null;
+        }
+    }
+
+    /**
+     * The op's {@link Op#vjpAddInto} into prev, the owned running cotangent of n's only input
+     * (profiled as "op vjp_into"); false when prev is absent or not owned, or anything carries a
+     * tangent, or the op has no such shortcut.
+     */
+    private static boolean addVjpInto(Node n, Tensor g, Tensor prev, Set<Storage> owned) {
+        if (prev == null || !owned.contains(prev.storage()) || ForwardAD.carriesActiveTangent(prev, g)) return false;
+        long t0 = Profiler.ON ? System.nanoTime() : 0;
+        boolean done = n.op.vjpAddInto(prev, n.inputs, n.output, g);
+        if (done && Profiler.ON) Profiler.add(Profiler.row(n.op.name() + " vjp_into", new Tensor[] {g}), System.nanoTime() - t0, g.numel());
+        return done;
     }
 
     /**

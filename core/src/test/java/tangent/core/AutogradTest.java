@@ -32,7 +32,8 @@ class AutogradTest {
      * The in-place cotangent accumulation (into buffers the backward pass owns) must give the bits
      * of the out-of-place one, which a createGraph backward still uses: a graph whose rules hand
      * one tensor to two inputs (add, add_scale), use an input three times, return views (reshape)
-     * and broadcasts (sum), in float32 and float64.
+     * and broadcasts (sum), and slices (whose cotangents go into a window of the running sum), in
+     * float32 and float64.
      */
     @Test
     void inPlaceAccumulationMatchesRecordedBackward() {
@@ -46,7 +47,8 @@ class AutogradTest {
                 Tensor d = c.mul(x).add(a);              // x a third time, a a second time
                 Tensor e = d.sum(new int[] {1}, true).add(x.reshape(2, 3, 4)); // a broadcast cotangent, a view
                 Tensor r = e.reshape(-1);
-                return r.mul(r).add(r.mul(w.reshape(-1))).sum();
+                Tensor windows = e.slice(1, 0, 2).mul(e.slice(1, 1, 3)).sum(); // pads, or adds into a window
+                return r.mul(r).add(r.mul(w.reshape(-1))).sum().add(windows);
             };
             Tensor[] plain = Autograd.grad(f.get(), new Tensor[] {x, w}, null, false, false);
             Tensor[] recorded = Autograd.grad(f.get(), new Tensor[] {x, w}, null, false, true);

@@ -313,10 +313,11 @@ public interface Backend {
 
     /**
      * acc = acc + x in place, elementwise, with the bits of binary(ADD, acc, x) (Autograd's
-     * cotangent accumulation into a buffer it owns). acc compact; x of acc's shape, dtype and
-     * device, any strides, not overlapping acc unless equal to it element for element.
+     * cotangent accumulation into a buffer it owns). acc compact or a window of a compact tensor
+     * (distinct elements); x of acc's shape, dtype and device, any strides, not overlapping acc
+     * unless equal to it element for element.
      *
-     * @return false when not implemented (acc is then untouched)
+     * @return false when not implemented or acc's layout is not supported (acc is then untouched)
      */
     default boolean addInPlace(Tensor acc, Tensor x) {
         return false;
