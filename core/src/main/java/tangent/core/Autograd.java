@@ -190,7 +190,7 @@ public final class Autograd {
                 Meta m = n.output.meta;
                 Tensor g = cot.remove(m);
                 if (g == null) continue;
-                if (owned != null) owned.remove(g.storage());
+                boolean donated = owned != null && owned.remove(g.storage()) && !ForwardAD.carriesActiveTangent(g);
                 boolean[] needs = new boolean[n.inputs.length];
                 for (int i = 0; i < needs.length; i++) needs[i] = n.inputs[i].meta != null;
                 if (owned != null && needs.length == 1 && needs[0] && addVjpInto(n, g, cot.get(n.inputs[0].meta), owned)) {
@@ -198,7 +198,8 @@ public final class Autograd {
                     continue;
                 }
                 long mark = Storage.lastSerial();
-                Tensor[] gx = n.op.vjp(n.inputs, n.output, n.saved, g, needs);
+                Tensor[] gx = donated ? n.op.vjpDonated(n.inputs, n.output, n.saved, g, needs)
+                        : n.op.vjp(n.inputs, n.output, n.saved, g, needs);
                 for (int i = 0; i < needs.length; i++) {
                     if (!needs[i] || gx[i] == null) continue;
                     Tensor xi = n.inputs[i];

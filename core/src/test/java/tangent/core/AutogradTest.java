@@ -32,8 +32,8 @@ class AutogradTest {
      * The in-place cotangent accumulation (into buffers the backward pass owns) must give the bits
      * of the out-of-place one, which a createGraph backward still uses: a graph whose rules hand
      * one tensor to two inputs (add, add_scale), use an input three times, return views (reshape)
-     * and broadcasts (sum), and slices (whose cotangents go into a window of the running sum), in
-     * float32 and float64.
+     * and broadcasts (sum), slices (whose cotangents go into a window of the running sum) and
+     * add_scale taking its gy in place, in float32 and float64.
      */
     @Test
     void inPlaceAccumulationMatchesRecordedBackward() {
@@ -42,7 +42,7 @@ class AutogradTest {
             Tensor x = rng.normal(dt, 2, 3, 4).requiresGrad(true), w = rng.normal(dt, 2, 3, 4).requiresGrad(true);
             java.util.function.Supplier<Tensor> f = () -> {
                 Tensor a = x.mul(w);
-                Tensor b = F.addScale(a, x, 0.7);        // one cotangent for a and x
+                Tensor b = F.addScale(a, x, 0.7);        // one cotangent for a and x (gy donated: b's is a sum)
                 Tensor c = b.add(b);                     // gy itself for both inputs
                 Tensor d = c.mul(x).add(a);              // x a third time, a a second time
                 Tensor e = d.sum(new int[] {1}, true).add(x.reshape(2, 3, 4)); // a broadcast cotangent, a view
@@ -52,8 +52,17 @@ class AutogradTest {
             };
             Tensor[] plain = Autograd.grad(f.get(), new Tensor[] {x, w}, null, false, false);
             Tensor[] recorded = Autograd.grad(f.get(), new Tensor[] {x, w}, null, false, true);
-            for (int i = 0; i < 2; i++)
+            Autograd.accumulateInPlace = false;
+            Tensor[] sums;
+            try {
+                sums = Autograd.grad(f.get(), new Tensor[] {x, w}, null, false, false);
+            } finally {
+                Autograd.accumulateInPlace = true;
+            }
+            for (int i = 0; i < 2; i++) {
                 assertArrayEquals(recorded[i].detach().toDoubleArray(), plain[i].toDoubleArray(), 0.0, dt + " input " + i);
+                assertArrayEquals(sums[i].toDoubleArray(), plain[i].toDoubleArray(), 0.0, dt + " input " + i + " (new sums)");
+            }
             f.get().backward();
             f.get().backward();
             Tensor twice = plain[0].add(plain[0]);

@@ -322,4 +322,14 @@ public interface Backend {
     default boolean addInPlace(Tensor acc, Tensor x) {
         return false;
     }
+
+    /**
+     * x = c x in place, with the bits of unary(SCALE, x, c, 0) (a VJP scaling a cotangent it was
+     * donated). x compact.
+     *
+     * @return false when not implemented (x is then untouched)
+     */
+    default boolean scaleInPlace(Tensor x, double c) {
+        return false;
+    }
 }

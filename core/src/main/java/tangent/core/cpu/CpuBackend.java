@@ -152,6 +152,22 @@ public final class CpuBackend implements Backend {
         return true;
     }
 
+    /** unary(SCALE)'s loops with x as input and output (each element read before it is written). */
+    @Override
+    public boolean scaleInPlace(Tensor x, double c) {
+        if (!x.isCompact()) return false;
+        CpuStorage a = st(x);
+        int n = x.numel();
+        if (a.f != null) {
+            Parallel.forRange(n, GRAIN, (lo, hi) -> ElementwiseF32.unary(UnaryFn.SCALE, a.f, 0, a.f, lo, hi, (float) c, 0f));
+        } else {
+            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) a.d[i] = UnaryFn.SCALE.apply(a.d[i], c, 0);
+            });
+        }
+        return true;
+    }
+
     /**
      * Whether t's elements are distinct and its last axis contiguous: strides row-major, each at
      * least the extent of the axes after it (a compact tensor or a window of one).
