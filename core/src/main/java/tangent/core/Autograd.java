@@ -190,7 +190,9 @@ public final class Autograd {
                 Meta m = n.output.meta;
                 Tensor g = cot.remove(m);
                 if (g == null) continue;
-                boolean donated = owned != null && owned.remove(g.storage()) && !ForwardAD.carriesActiveTangent(g);
+                // g may be overwritten by the rule unless it is also a result handed out (a wanted non-leaf)
+                boolean donated = owned != null && owned.remove(g.storage()) && (wanted == null || !wanted.containsKey(m))
+                        && !ForwardAD.carriesActiveTangent(g);
                 boolean[] needs = new boolean[n.inputs.length];
                 for (int i = 0; i < needs.length; i++) needs[i] = n.inputs[i].meta != null;
                 if (owned != null && needs.length == 1 && needs[0] && addVjpInto(n, g, cot.get(n.inputs[0].meta), owned)) {

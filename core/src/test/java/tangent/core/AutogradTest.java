@@ -70,6 +70,18 @@ class AutogradTest {
         }
     }
 
+    /** A wanted non-leaf's cotangent is handed out as is: its op's VJP may not scale it in place. */
+    @Test
+    void wantedNonLeafCotangentIsNotOverwritten() {
+        Rng rng = new Rng(3);
+        Tensor x = rng.normal(DType.F32, 2, 5).requiresGrad(true);
+        Tensor b = F.addScale(x.mul(x), x, 0.7);
+        Tensor loss = b.add(b).mul(x).sum();   // b's cotangent: a fresh sum the backward pass owns
+        Tensor[] g = Autograd.grad(loss, new Tensor[] {b, x}, null, false);
+        double[] xs = x.toDoubleArray();
+        for (int i = 0; i < xs.length; i++) assertEquals(2 * (float) xs[i], g[0].toDoubleArray()[i], 0.0);
+    }
+
     @Test
     void repeatedInputAccumulates() {
         Tensor x = x();
