@@ -1,9 +1,11 @@
 package tangent.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -22,6 +24,13 @@ public final class Autograd {
     private Autograd() {}
 
     private static final AtomicLong SEQ = new AtomicLong();
+
+    /**
+     * Whether backward adds later cotangent contributions in place into buffers it owns (see run);
+     * false: every sum is a new tensor (the same bits). For tests and A/B timing; flip it only
+     * between backward passes.
+     */
+    static volatile boolean accumulateInPlace = true;
 
     /** Shared by a tensor and its tangent-views: either a leaf's gradient or the node that made it. */
     static final class Meta {
@@ -171,15 +180,28 @@ public final class Autograd {
         Map<Meta, Tensor> result = new IdentityHashMap<>();
         cot.put(y.meta, seed);
         if (wanted != null ? wanted.containsKey(y.meta) : y.meta.node == null) result.put(y.meta, seed);
+        // Buffers of cot entries that nothing else references: a later contribution is added into
+        // them in place (no new tensor). Only without createGraph (a recorded backward must not
+        // overwrite what the tape holds); an entry leaves the set when its node takes it as gy.
+        Set<Storage> owned = createGraph || !accumulateInPlace ? null : Collections.newSetFromMap(new IdentityHashMap<>());
         String phase = Profiler.ON ? Profiler.enter(Profiler.VJP) : null;
         try (GradMode.Scope ignored = createGraph ? GradMode.enableGrad() : GradMode.noGrad()) {
             for (Node n : nodes) {
                 Meta m = n.output.meta;
                 Tensor g = cot.remove(m);
                 if (g == null) continue;
+                // g may be overwritten by the rule unless it is also a result handed out (a wanted non-leaf)
+                boolean donated = owned != null && owned.remove(g.storage()) && (wanted == null || !wanted.containsKey(m))
+                        && !ForwardAD.carriesActiveTangent(g);
                 boolean[] needs = new boolean[n.inputs.length];
                 for (int i = 0; i < needs.length; i++) needs[i] = n.inputs[i].meta != null;
-                Tensor[] gx = n.op.vjp(n.inputs, n.output, n.saved, g, needs);
+                if (owned != null && needs.length == 1 && needs[0] && addVjpInto(n, g, cot.get(n.inputs[0].meta), owned)) {
+                    release(n, retainGraph);
+                    continue;
+                }
+                long mark = Storage.lastSerial();
+                Tensor[] gx = donated ? n.op.vjpDonated(n.inputs, n.output, n.saved, g, needs)
+                        : n.op.vjp(n.inputs, n.output, n.saved, g, needs);
                 for (int i = 0; i < needs.length; i++) {
                     if (!needs[i] || gx[i] == null) continue;
                     Tensor xi = n.inputs[i];
@@ -188,18 +210,28 @@ public final class Autograd {
                                 + Shape.str(gx[i].shape()) + " for input " + i + " of shape " + Shape.str(xi.shape()));
                     Meta mi = xi.meta;
                     Tensor prev = cot.get(mi);
-                    Tensor sum = prev == null ? gx[i] : prev.add(gx[i]);
+                    boolean fresh = owned != null && ownable(gx, needs, i, mark);
+                    Tensor sum;
+                    if (prev == null) {
+                        sum = gx[i];
+                        if (fresh) owned.add(sum.storage());
+                    } else if (owned != null && owned.contains(prev.storage()) && addInPlace(prev, gx[i])) {
+                        sum = prev;
+                    } else if (fresh && addInPlace(gx[i], prev)) {
+                        sum = gx[i]; // gx + prev: the bits of prev + gx (addition commutes)
+                        owned.add(sum.storage());
+                    } else {
+                        long before = Storage.lastSerial();
+                        sum = prev.add(gx[i]);
+                        if (owned != null && sum.isCompact() && sum.storage().serial() > before) owned.add(sum.storage());
+                    }
                     boolean isLeaf = mi.node == null;
                     // Always keep the running sum in cot: an input may appear several times (x * x),
                     // and a leaf's later contributions must add to the earlier ones.
                     cot.put(mi, sum);
                     if (wanted != null ? wanted.containsKey(mi) : isLeaf) result.put(mi, sum);
                 }
-                if (!retainGraph) {
-                    n.inputs = null;
-                    n.output = null;
-                    n.saved = null;
-                }
+                release(n, retainGraph);
             }
         } finally {
             if (Profiler.ON) Profiler.exit(phase);
@@ -216,6 +248,53 @@ public final class Autograd {
         List<Op> ops = new ArrayList<>();
         for (Node n : reachableNodes("recordedOps", y)) ops.add(n.op);
         return ops;
+    }
+
+    private static void release(Node n, boolean retainGraph) {
+        if (!retainGraph) {
+            n.inputs = null;
+            n.output = null;
+            n.saved = null;
+        }
+    }
+
+    /**
+     * The op's {@link Op#vjpAddInto} into prev, the owned running cotangent of n's only input
+     * (profiled as "op vjp_into"); false when prev is absent or not owned, or anything carries a
+     * tangent, or the op has no such shortcut.
+     */
+    private static boolean addVjpInto(Node n, Tensor g, Tensor prev, Set<Storage> owned) {
+        if (prev == null || !owned.contains(prev.storage()) || ForwardAD.carriesActiveTangent(prev, g)) return false;
+        long t0 = Profiler.ON ? System.nanoTime() : 0;
+        boolean done = n.op.vjpAddInto(prev, n.inputs, n.output, g);
+        if (done && Profiler.ON) Profiler.add(Profiler.row(n.op.name() + " vjp_into", new Tensor[] {g}), System.nanoTime() - t0, g.numel());
+        return done;
+    }
+
+    /**
+     * Whether gx[i] may be accumulated into in place: its buffer was created by the VJP call (serial
+     * after mark), it covers that buffer exactly (compact), no other needed cotangent of the call
+     * shares it, and it carries no tangent (a dual cotangent's tangent would not follow).
+     */
+    private static boolean ownable(Tensor[] gx, boolean[] needs, int i, long mark) {
+        Tensor t = gx[i];
+        Storage s = t.storage();
+        if (s.serial() <= mark || !t.isCompact() || ForwardAD.carriesActiveTangent(t)) return false;
+        for (int j = 0; j < Math.min(gx.length, needs.length); j++)
+            if (j != i && needs[j] && gx[j] != null && gx[j].storage() == s) return false;
+        return true;
+    }
+
+    /**
+     * acc += x in place by acc's backend (the Add op's bits), profiled as the add it replaces;
+     * false (acc untouched) where the backend has no such kernel or either carries a tangent.
+     */
+    private static boolean addInPlace(Tensor acc, Tensor x) {
+        if (acc.dtype() != x.dtype() || acc.device() != x.device() || ForwardAD.carriesActiveTangent(acc, x)) return false;
+        long t0 = Profiler.ON ? System.nanoTime() : 0;
+        boolean done = tangent.core.backend.Backend.of(acc).addInPlace(acc, x);
+        if (done && Profiler.ON) Profiler.add(Profiler.row("add_", new Tensor[] {acc, x}), System.nanoTime() - t0, acc.numel());
+        return done;
     }
 
     private static Tensor ownedCopy(Tensor g) {

@@ -46,6 +46,28 @@ public abstract class Op {
     }
 
     /**
+     * The VJP when gy is donated: the backward pass owns its buffer (compact, referenced nowhere
+     * else) and drops it afterwards, so the rule may overwrite it and return it (e.g. scaled in
+     * place). Same values as {@link #vjp(Tensor[], Tensor, Tensor[], Tensor, boolean[])}, the
+     * default. Autograd calls it only without createGraph and when gy carries no tangent.
+     */
+    protected Tensor[] vjpDonated(Tensor[] x, Tensor y, Tensor[] saved, Tensor gy, boolean[] needsGrad) {
+        return vjp(x, y, saved, gy, needsGrad);
+    }
+
+    /**
+     * Optional reverse-mode shortcut for an op with one input: adds its cotangent for x[0] into
+     * acc in place and returns true, where acc is the running cotangent of x[0] that the backward
+     * pass owns (compact, referenced nowhere else) and the result equals acc + vjp(...)[0] element
+     * for element (a zero sum may keep acc's sign of zero). Default false: Autograd then calls
+     * {@link #vjp(Tensor[], Tensor, Tensor[], Tensor, boolean[])}. Autograd calls it only without
+     * createGraph and when no tensor involved carries a tangent.
+     */
+    protected boolean vjpAddInto(Tensor acc, Tensor[] x, Tensor y, Tensor gy) {
+        return false;
+    }
+
+    /**
      * y = f(x) together with residuals for the VJP: {y, saved...}. The residuals (e.g. a
      * normalisation's statistics) are held by the tape node and passed to
      * {@link #vjp(Tensor[], Tensor, Tensor[], Tensor, boolean[])}; a VJP may use them only when it

@@ -28,6 +28,60 @@ class AutogradTest {
         assertNull(x.grad());
     }
 
+    /**
+     * The in-place cotangent accumulation (into buffers the backward pass owns) must give the bits
+     * of the out-of-place one, which a createGraph backward still uses: a graph whose rules hand
+     * one tensor to two inputs (add, add_scale), use an input three times, return views (reshape)
+     * and broadcasts (sum), slices (whose cotangents go into a window of the running sum) and
+     * add_scale taking its gy in place, in float32 and float64.
+     */
+    @Test
+    void inPlaceAccumulationMatchesRecordedBackward() {
+        for (DType dt : new DType[] {DType.F32, DType.F64}) {
+            Rng rng = new Rng(7);
+            Tensor x = rng.normal(dt, 2, 3, 4).requiresGrad(true), w = rng.normal(dt, 2, 3, 4).requiresGrad(true);
+            java.util.function.Supplier<Tensor> f = () -> {
+                Tensor a = x.mul(w);
+                Tensor b = F.addScale(a, x, 0.7);        // one cotangent for a and x (gy donated: b's is a sum)
+                Tensor c = b.add(b);                     // gy itself for both inputs
+                Tensor d = c.mul(x).add(a);              // x a third time, a a second time
+                Tensor e = d.sum(new int[] {1}, true).add(x.reshape(2, 3, 4)); // a broadcast cotangent, a view
+                Tensor r = e.reshape(-1);
+                Tensor windows = e.slice(1, 0, 2).mul(e.slice(1, 1, 3)).sum(); // pads, or adds into a window
+                return r.mul(r).add(r.mul(w.reshape(-1))).sum().add(windows);
+            };
+            Tensor[] plain = Autograd.grad(f.get(), new Tensor[] {x, w}, null, false, false);
+            Tensor[] recorded = Autograd.grad(f.get(), new Tensor[] {x, w}, null, false, true);
+            Autograd.accumulateInPlace = false;
+            Tensor[] sums;
+            try {
+                sums = Autograd.grad(f.get(), new Tensor[] {x, w}, null, false, false);
+            } finally {
+                Autograd.accumulateInPlace = true;
+            }
+            for (int i = 0; i < 2; i++) {
+                assertArrayEquals(recorded[i].detach().toDoubleArray(), plain[i].toDoubleArray(), 0.0, dt + " input " + i);
+                assertArrayEquals(sums[i].toDoubleArray(), plain[i].toDoubleArray(), 0.0, dt + " input " + i + " (new sums)");
+            }
+            f.get().backward();
+            f.get().backward();
+            Tensor twice = plain[0].add(plain[0]);
+            assertArrayEquals(twice.toDoubleArray(), x.grad().toDoubleArray(), 0.0, dt + " accumulated .grad");
+        }
+    }
+
+    /** A wanted non-leaf's cotangent is handed out as is: its op's VJP may not scale it in place. */
+    @Test
+    void wantedNonLeafCotangentIsNotOverwritten() {
+        Rng rng = new Rng(3);
+        Tensor x = rng.normal(DType.F32, 2, 5).requiresGrad(true);
+        Tensor b = F.addScale(x.mul(x), x, 0.7);
+        Tensor loss = b.add(b).mul(x).sum();   // b's cotangent: a fresh sum the backward pass owns
+        Tensor[] g = Autograd.grad(loss, new Tensor[] {b, x}, null, false);
+        double[] xs = x.toDoubleArray();
+        for (int i = 0; i < xs.length; i++) assertEquals(2 * (float) xs[i], g[0].toDoubleArray()[i], 0.0);
+    }
+
     @Test
     void repeatedInputAccumulates() {
         Tensor x = x();

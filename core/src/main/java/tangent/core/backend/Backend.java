@@ -310,4 +310,26 @@ public interface Backend {
     default Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
         return null;
     }
+
+    /**
+     * acc = acc + x in place, elementwise, with the bits of binary(ADD, acc, x) (Autograd's
+     * cotangent accumulation into a buffer it owns). acc compact or a window of a compact tensor
+     * (distinct elements); x of acc's shape, dtype and device, any strides, not overlapping acc
+     * unless equal to it element for element.
+     *
+     * @return false when not implemented or acc's layout is not supported (acc is then untouched)
+     */
+    default boolean addInPlace(Tensor acc, Tensor x) {
+        return false;
+    }
+
+    /**
+     * x = c x in place, with the bits of unary(SCALE, x, c, 0) (a VJP scaling a cotangent it was
+     * donated). x compact.
+     *
+     * @return false when not implemented (x is then untouched)
+     */
+    default boolean scaleInPlace(Tensor x, double c) {
+        return false;
+    }
 }

@@ -140,18 +140,67 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor binary(BinaryFn fn, Tensor a, Tensor b, int[] outShape) {
         Tensor y = alloc(a.dtype(), outShape);
+        binaryInto(fn, a, b, y);
+        return y;
+    }
+
+    /** Same loops as binary, into acc itself: each element is read before it is written. */
+    @Override
+    public boolean addInPlace(Tensor acc, Tensor x) {
+        if (!rowMajorWindow(acc) || !Arrays.equals(acc.shape(), x.shape()) || acc.dtype() != x.dtype()) return false;
+        binaryInto(BinaryFn.ADD, acc, x, acc);
+        return true;
+    }
+
+    /** unary(SCALE)'s loops with x as input and output (each element read before it is written). */
+    @Override
+    public boolean scaleInPlace(Tensor x, double c) {
+        if (!x.isCompact()) return false;
+        CpuStorage a = st(x);
+        int n = x.numel();
+        if (a.f != null) {
+            Parallel.forRange(n, GRAIN, (lo, hi) -> ElementwiseF32.unary(UnaryFn.SCALE, a.f, 0, a.f, lo, hi, (float) c, 0f));
+        } else {
+            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) a.d[i] = UnaryFn.SCALE.apply(a.d[i], c, 0);
+            });
+        }
+        return true;
+    }
+
+    /**
+     * Whether t's elements are distinct and its last axis contiguous: strides row-major, each at
+     * least the extent of the axes after it (a compact tensor or a window of one).
+     */
+    private static boolean rowMajorWindow(Tensor t) {
+        int[] s = t.shape(), st = t.strides();
+        long extent = 1;
+        for (int d = s.length - 1; d >= 0; d--) {
+            if (s[d] == 1) continue;
+            if (st[d] < extent || (extent == 1 && st[d] != 1)) return false;
+            extent = (long) st[d] * s[d];
+        }
+        return true;
+    }
+
+    /**
+     * y = fn(a, b) broadcast to y's shape; y fresh and compact, or a window of distinct elements
+     * whose merged rows are contiguous (addInPlace: y is a, elementwise in place).
+     */
+    private static void binaryInto(BinaryFn fn, Tensor a, Tensor b, Tensor y) {
+        int[] outShape = y.shape();
         StridedRows it = new StridedRows(outShape,
                 StridedRows.broadcastStrides(a.shape(), a.strides(), outShape),
                 StridedRows.broadcastStrides(b.shape(), b.strides(), outShape),
                 y.strides());
         CpuStorage sa = st(a), sb = st(b), so = st(y);
-        int ao = a.offset(), bo = b.offset(), ia = it.inner(0), ib = it.inner(1), len = it.rowLength;
+        int ao = a.offset(), bo = b.offset(), yo = y.offset(), ia = it.inner(0), ib = it.inner(1), len = it.rowLength;
+        if (it.inner(2) != 1 && len > 1) throw new IllegalStateException("binary: output rows are not contiguous");
         forRows(it, (r, j0, j1) -> {
-            int pa = ao + it.rowOffset(0, r) + j0 * ia, pb = bo + it.rowOffset(1, r) + j0 * ib, po = it.rowOffset(2, r) + j0;
+            int pa = ao + it.rowOffset(0, r) + j0 * ia, pb = bo + it.rowOffset(1, r) + j0 * ib, po = yo + it.rowOffset(2, r) + j0;
             if (so.f != null) ElementwiseF32.binary(fn, sa.f, pa, ia, sb.f, pb, ib, so.f, po, j1 - j0);
             else for (int j = 0; j < j1 - j0; j++) so.d[po + j] = fn.apply(sa.d[pa + j * ia], sb.d[pb + j * ib]);
         });
-        return y;
     }
 
     @Override

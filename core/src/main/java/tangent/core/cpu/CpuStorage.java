@@ -10,6 +10,7 @@ public final class CpuStorage implements Storage {
     public final float[] f;
     /** float64 data, or null. */
     public final double[] d;
+    private final long serial = Storage.nextSerial();
 
     public CpuStorage(float[] f) {
         this.f = f;
@@ -38,6 +39,11 @@ public final class CpuStorage implements Storage {
     @Override
     public int length() {
         return f != null ? f.length : d.length;
+    }
+
+    @Override
+    public long serial() {
+        return serial;
     }
 
     /** Element i as a double (the generic path for kernels that are not hot). */

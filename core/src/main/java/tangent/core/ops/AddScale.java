@@ -12,8 +12,8 @@ import tangent.core.backend.Backend;
  * <pre>{@code
  * forward: y = (a + b) c
  * jvp:     dy = (da + db) c
- * vjp:     ga = gb = gy c
- * cpu:     CpuBackend.addScale, CpuBackend.addScaleJvp, CpuBackend.unary (SCALE)
+ * vjp:     ga = gb = gy c (into gy itself when the backward pass donates it: Op#vjpDonated)
+ * cpu:     CpuBackend.addScale, CpuBackend.addScaleJvp, CpuBackend.unary (SCALE), CpuBackend.scaleInPlace
  * cuda:    binary_* (elementwise.cu), unary_* (elementwise.cu)
  * }</pre>
  * The fused kernels (the inputs' {@link Backend#addScale}, {@link Backend#addScaleJvp}) do the
@@ -79,5 +79,14 @@ public final class AddScale extends Op {
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
         Tensor g = gy.mul(c);
         return new Tensor[] {needsGrad[0] ? g : null, needsGrad[1] ? g : null};
+    }
+
+    /** gy c computed into gy itself when the backend can (the bits of gy.mul(c)). */
+    @Override
+    protected Tensor[] vjpDonated(Tensor[] x, Tensor y, Tensor[] saved, Tensor gy, boolean[] needsGrad) {
+        long t0 = tangent.core.Profiler.ON ? System.nanoTime() : 0;
+        if (c == 1 || !Backend.of(gy).scaleInPlace(gy, c)) return vjp(x, y, gy, needsGrad);
+        tangent.core.Profiler.kernel("scale_", t0, gy.numel());
+        return new Tensor[] {needsGrad[0] ? gy : null, needsGrad[1] ? gy : null};
     }
 }

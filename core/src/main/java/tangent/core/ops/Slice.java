@@ -3,6 +3,7 @@ package tangent.core.ops;
 import tangent.core.Op;
 import tangent.core.Shape;
 import tangent.core.Tensor;
+import tangent.core.backend.Backend;
 
 /**
  * A range along one axis (a view, no copy). Its adjoint is {@link Pad}.
@@ -10,7 +11,8 @@ import tangent.core.Tensor;
  * <pre>{@code
  * forward: y = x[..., start:end, ...]
  * jvp:     dy = dx[..., start:end, ...]
- * vjp:     gx = pad(gy): gy at start..end of zeros shaped like x
+ * vjp:     gx = pad(gy): gy at start..end of zeros shaped like x; into an owned running
+ *          cotangent acc: acc[..., start:end, ...] += gy (Op#vjpAddInto)
  * cpu:     none (a view)
  * cuda:    none (a view)
  * }</pre>
@@ -49,5 +51,11 @@ public final class Slice extends Op {
     @Override
     protected Tensor[] vjp(Tensor[] x, Tensor y, Tensor gy, boolean[] needsGrad) {
         return new Tensor[] {new Pad(x[0].shape(), axis, start).apply(gy)};
+    }
+
+    /** acc[..., start:end, ...] += gy in place (the window of acc + pad(gy); outside it acc + 0 is acc). */
+    @Override
+    protected boolean vjpAddInto(Tensor acc, Tensor[] x, Tensor y, Tensor gy) {
+        return Backend.of(acc).addInPlace(forward(new Tensor[] {acc}), gy);
     }
 }
