@@ -1,6 +1,5 @@
 package tangent.core.cpu;
 
-import java.util.concurrent.ForkJoinTask;
 
 /**
  * float32 GEMM engine behind {@link Gemm#sgemm}.
@@ -75,7 +74,7 @@ final class GemmF32 {
         final int tilesM = (M + mc - 1) / mc, strips = (N + PANEL_UNIT - 1) / PANEL_UNIT;
         int tilesN = (N + NC - 1) / NC;
         while (tilesN < strips && (strips + tilesN - 1) / tilesN * PANEL_UNIT > NC) tilesN++;
-        int threads = ForkJoinTask.inForkJoinPool() ? 1 : Parallel.threads();
+        int threads = Parallel.insideRange() ? 1 : Parallel.threads();
         if (threads > 1 && tilesM * tilesN >= 4 * threads) {
             // Parallel.forRange cuts the tiles into at most 4*threads equal chunks: make the tile
             // count a multiple of that so the chunks hold equal work.
@@ -134,7 +133,7 @@ final class GemmF32 {
         if (nc > NC) nc = NC;
         tilesN = (N + nc - 1) / nc;
         int mc = Math.min(MC, M);
-        int threads = ForkJoinTask.inForkJoinPool() ? 1 : Parallel.threads();
+        int threads = Parallel.insideRange() ? 1 : Parallel.threads();
         if (threads > 1) {
             // Make enough tiles for the workers to share (at least ~4 per thread when possible).
             long want = 4L * threads;

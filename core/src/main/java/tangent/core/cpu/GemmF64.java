@@ -1,6 +1,5 @@
 package tangent.core.cpu;
 
-import java.util.concurrent.ForkJoinTask;
 
 /**
  * float64 GEMM engine behind {@link Gemm#dgemm}: the same tiling, packing, kernel shape and fixed
@@ -47,7 +46,7 @@ final class GemmF64 {
         if (nc > NC) nc = NC;
         tilesN = (N + nc - 1) / nc;
         int mc = Math.min(MC, M);
-        int threads = ForkJoinTask.inForkJoinPool() ? 1 : Parallel.threads();
+        int threads = Parallel.insideRange() ? 1 : Parallel.threads();
         if (threads > 1) {
             // Make enough tiles for the workers to share (at least ~4 per thread when possible).
             long want = 4L * threads;
