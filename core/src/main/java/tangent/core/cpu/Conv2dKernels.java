@@ -197,6 +197,20 @@ public final class Conv2dKernels {
     }
 
     /**
+     * Whether float32 1x1 stride-1 unpadded convolutions run as {@link ConvPointwise} kernels
+     * instead of the GEMM panels: on the Vector API path with 16-lane vectors. Tests and benchmarks
+     * may flip it (only while no convolution runs).
+     */
+    static volatile boolean pointwiseEnabled =
+            !"false".equalsIgnoreCase(System.getProperty("tangent.conv.pointwise", "true"));
+
+    private static boolean pointwiseDirect(int B, int C, int H, int W, int O, int kh, int kw, int stride, int pad) {
+        return pointwiseEnabled && GemmF32.simd && pointwise(kh, kw, stride, pad) && B > 0 && C > 0 && O > 0
+                && (long) B * H * W > 0 && (long) B * Math.max(C, O) * H * W <= Integer.MAX_VALUE
+                && ConvDirect.USABLE;
+    }
+
+    /**
      * float32: large images are processed in parallel (one image per task, its GEMM single-threaded
      * inside the worker); small images (several per {@link GemmF32#NC} columns) run as one GEMM over
      * the whole batch whose column tiles (im2col generated per tile) run in parallel; with a single
@@ -207,6 +221,10 @@ public final class Conv2dKernels {
                                int O, int kh, int kw, int stride, int pad) {
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirect.forward(x, w, y, B, C, H, W, O);
+            return;
+        }
+        if (pointwiseDirect(B, C, H, W, O, kh, kw, stride, pad)) {
+            ConvPointwise.forward(x, w, y, B, C, H * W, O);
             return;
         }
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
@@ -265,6 +283,10 @@ public final class Conv2dKernels {
             ConvDirect.backwardInput(gy, w, gx, B, C, H, W, O);
             return;
         }
+        if (pointwiseDirect(B, C, H, W, O, kh, kw, stride, pad)) {
+            ConvPointwise.backwardInput(gy, w, gx, B, C, H * W, O);
+            return;
+        }
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
         boolean pw = pointwise(kh, kw, stride, pad);
         int g = imagesPerGroup(L, B), groups = (B + g - 1) / g;
@@ -321,6 +343,10 @@ public final class Conv2dKernels {
         }
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirectBw.backwardWeight(x, gy, gw, B, C, H, W, O);
+            return;
+        }
+        if (pointwiseDirect(B, C, H, W, O, kh, kw, stride, pad)) {
+            ConvPointwise.backwardWeight(x, gy, gw, B, C, H * W, O);
             return;
         }
         boolean pw = pointwise(kh, kw, stride, pad);

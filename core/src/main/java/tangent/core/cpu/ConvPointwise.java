@@ -1,0 +1,391 @@
+package tangent.core.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Float32 1x1 stride-1 unpadded convolutions with the Vector API (16 float lanes, used only when
+ * {@link GemmF32#simd} and {@link ConvDirect#USABLE}; this class is never loaded without
+ * {@code jdk.incubator.vector}). Per image b, with P = H*W pixels:
+ * <ul>
+ * <li>forward: y(b, o, p) = sum_c w(o, c) x(b, c, p), a GEMM (O x C) * (C x P);
+ * <li>backward-input: gx(b, c, p) = sum_o w(o, c) gy(b, o, p), the same with w transposed;
+ * <li>backward-weight: gw(o, c) = sum_b sum_p gy(b, o, p) x(b, c, p).
+ * </ul>
+ *
+ * <p>All three walk the batch's pixels as one sequence of N = B*P positions n = b*P + p (the
+ * images' pixels concatenated), cut into chunks. A chunk's rows are first gathered, per channel,
+ * into per-thread buffers (rows of the chunk length, zero past the chunk's positions up to whole
+ * tiles; they stay in L2), so tiles never straddle an image boundary and small images (P = 49)
+ * waste no vector lanes; the kernels then read those rows in place, with no further packing.
+ *
+ * <p>Forward and backward-input ({@link #run}): a tile is RM = 8 output channels x NB = 48
+ * positions (24 accumulators); per input channel k, 3 vector loads of the gathered input row, 8
+ * weight broadcasts and 24 FMAs. out(m, n) is the FMA chain over k = 0..K-1 in order from +0 —
+ * the same chain the GEMM lowering computes — so chunking (which follows the thread count) never
+ * changes the bits.
+ *
+ * <p>Backward-weight ({@link #backwardWeight}): the positions are cut into splits that depend on
+ * the shapes only, run in parallel; within a split, lane l of the accumulator of (o, c) is the FMA
+ * chain, from +0, over the split's positions n with (n - start) mod 16 == l, in order (chunks
+ * carry it over, so their length does not matter). gw(o, c) = the sum over splits, in order, of
+ * those 16-lane vectors, then folded by halves (lanes l + 8, l + 4, l + 2, l + 1): bits depend on
+ * the shapes only, never on the thread count.
+ */
+final class ConvPointwise {
+    private ConvPointwise() {}
+
+    static final VectorSpecies<Float> S = ConvDirect.S;
+    /** Forward tile: RM output channels x NB positions (3 vectors). */
+    static final int RM = 8, NB = 48;
+    /** Backward-weight tile: BO output channels x BC input channels, 16 lanes of positions each. */
+    static final int BO = 6, BC = 4;
+    /** Gathered input and output rows of one chunk, at most (floats): stays in L2. */
+    static final int CHUNK_FLOATS = 1 << 17;
+    /** Backward-weight: at most this many splits, each of at least SPLIT_MIN positions. */
+    static final int SPLITS = 4, SPLIT_MIN = 256;
+
+    /** Per-thread scratch: packed weights (caller), a chunk's gathered rows and outputs (workers). */
+    private static final class Scratch {
+        float[] w = new float[0], a = new float[0], b = new float[0], part = new float[0];
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /**
+     * Row stride (floats) of gathered rows of len positions: len plus 16 when that makes it an odd
+     * number of 64-byte lines, so that rows do not all fall in the same L1 sets.
+     */
+    static int rowStride(int len) {
+        int ld = roundUp(len, 16);
+        return (ld / 16) % 2 == 1 ? ld : ld + 16;
+    }
+
+    static int roundUp(int x, int m) {
+        return (x + m - 1) / m * m;
+    }
+
+    /** y (B, O, P) = w (O, C) applied to x (B, C, P). */
+    static void forward(float[] x, float[] w, float[] y, int B, int C, int P, int O) {
+        Scratch s = SCRATCH.get();
+        // wp[(blk*C + c)*RM + r] = w(blk*RM + r, c), zero for rows past O
+        int M = roundUp(O, RM);
+        float[] wp = s.w = ConvDirect.grow(s.w, M * C);
+        for (int o = 0; o < M; o++) {
+            int d = (o / RM) * C * RM + o % RM, src = o * C;
+            for (int c = 0; c < C; c++, d += RM) wp[d] = o < O ? w[src + c] : 0f;
+        }
+        run(x, C, wp, M, O, B, P, y);
+    }
+
+    /** gx (B, C, P) = w (O, C) transposed applied to gy (B, O, P). */
+    static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int P, int O) {
+        Scratch s = SCRATCH.get();
+        // wp[(blk*O + o)*RM + r] = w(o, blk*RM + r), zero for columns past C
+        int M = roundUp(C, RM);
+        float[] wp = s.w = ConvDirect.grow(s.w, M * O);
+        for (int o = 0; o < O; o++)
+            for (int c = 0; c < M; c++) wp[((c / RM) * O + o) * RM + c % RM] = c < C ? w[o * C + c] : 0f;
+        run(gy, O, wp, M, C, B, P, gx);
+    }
+
+    /**
+     * out (B, Mo, P) = the first Mo of the M (a multiple of RM) rows of wp (M x K, packed by blocks
+     * of RM rows) times in (B, K, P). Chunks of whole tiles (as long as L2 allows, at least one
+     * per thread) run in parallel; each gathers its input rows, computes every tile into its output
+     * rows and scatters them to out.
+     */
+    private static void run(float[] in, int K, float[] wp, int M, int Mo, int B, int P, float[] out) {
+        final int N = B * P, threads = Parallel.threads();
+        int maxLen = Math.max(NB, CHUNK_FLOATS / (K + M) / NB * NB);
+        int tasks = (N + maxLen - 1) / maxLen;
+        tasks = Math.min(roundUp(tasks, threads), (N + NB - 1) / NB);
+        final int len = roundUp((N + tasks - 1) / tasks, NB), chunks = (N + len - 1) / len, blocks = M / RM;
+        final int ld = rowStride(len);
+        Parallel.forRange(chunks, 1, (lo, hi) -> {
+            Scratch s = SCRATCH.get();
+            float[] xp = s.a = ConvDirect.grow(s.a, K * ld);
+            float[] ob = s.b = ConvDirect.grow(s.b, M * ld);
+            for (int t = lo; t < hi; t++) {
+                int n0 = t * len, n = Math.min(len, N - n0), nb = roundUp(n, NB);
+                gather(in, K, P, n0, n, nb, xp, ld);
+                for (int p = 0; p < nb; p += NB)
+                    for (int blk = 0; blk < blocks; blk++)
+                        tile(xp, p, ld, K, wp, blk * K * RM, ob, blk * RM * ld + p, ld);
+                scatter(ob, ld, Mo, P, n0, n, out);
+            }
+        });
+    }
+
+    /**
+     * dst[k*ld + i] = src(b, k, p) for the chunk's positions n0 + i = b*P + p (i < n) of every
+     * channel k < K of src (B, K, P); dst[k*ld + i] = 0 for n <= i < nb.
+     */
+    private static void gather(float[] src, int K, int P, int n0, int n, int nb, float[] dst, int ld) {
+        int b0 = n0 / P, p0 = n0 - b0 * P;
+        for (int k = 0; k < K; k++) {
+            int d = k * ld, i = 0, b = b0, p = p0;
+            while (i < n) {
+                int seg = Math.min(P - p, n - i);
+                System.arraycopy(src, (b * K + k) * P + p, dst, d + i, seg);
+                i += seg;
+                b++;
+                p = 0;
+            }
+            if (nb > n) java.util.Arrays.fill(dst, d + n, d + nb, 0f);
+        }
+    }
+
+    /** out(b, m, p) = ob[m*ld + i] for the chunk's positions n0 + i = b*P + p (i < n), m < Mo. */
+    private static void scatter(float[] ob, int ld, int Mo, int P, int n0, int n, float[] out) {
+        int b0 = n0 / P, p0 = n0 - b0 * P;
+        for (int m = 0; m < Mo; m++) {
+            int s = m * ld, i = 0, b = b0, p = p0;
+            while (i < n) {
+                int seg = Math.min(P - p, n - i);
+                System.arraycopy(ob, s + i, out, (b * Mo + m) * P + p, seg);
+                i += seg;
+                b++;
+                p = 0;
+            }
+        }
+    }
+
+    /**
+     * op[ob + r*os + v] = FMA chain over k < K of wp[wb + k*RM + r] * inp[ib + k*ld + v], for
+     * r < RM, v < NB.
+     */
+    private static void tile(float[] inp, int ib, int ld, int K, float[] wp, int wb,
+                             float[] op, int ob, int os) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z;
+        FloatVector c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
+        for (int k = 0, a = wb, i = ib; k < K; k++, a += RM, i += ld) {
+            FloatVector b0 = FloatVector.fromArray(S, inp, i);
+            FloatVector b1 = FloatVector.fromArray(S, inp, i + 16);
+            FloatVector b2 = FloatVector.fromArray(S, inp, i + 32);
+            FloatVector x = FloatVector.broadcast(S, wp[a]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, wp[a + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, wp[a + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, wp[a + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, wp[a + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+            c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, wp[a + 5]);
+            c50 = x.fma(b0, c50);
+            c51 = x.fma(b1, c51);
+            c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, wp[a + 6]);
+            c60 = x.fma(b0, c60);
+            c61 = x.fma(b1, c61);
+            c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, wp[a + 7]);
+            c70 = x.fma(b0, c70);
+            c71 = x.fma(b1, c71);
+            c72 = x.fma(b2, c72);
+        }
+        int o = ob;
+        c00.intoArray(op, o);
+        c01.intoArray(op, o + 16);
+        c02.intoArray(op, o + 32);
+        o += os;
+        c10.intoArray(op, o);
+        c11.intoArray(op, o + 16);
+        c12.intoArray(op, o + 32);
+        o += os;
+        c20.intoArray(op, o);
+        c21.intoArray(op, o + 16);
+        c22.intoArray(op, o + 32);
+        o += os;
+        c30.intoArray(op, o);
+        c31.intoArray(op, o + 16);
+        c32.intoArray(op, o + 32);
+        o += os;
+        c40.intoArray(op, o);
+        c41.intoArray(op, o + 16);
+        c42.intoArray(op, o + 32);
+        o += os;
+        c50.intoArray(op, o);
+        c51.intoArray(op, o + 16);
+        c52.intoArray(op, o + 32);
+        o += os;
+        c60.intoArray(op, o);
+        c61.intoArray(op, o + 16);
+        c62.intoArray(op, o + 32);
+        o += os;
+        c70.intoArray(op, o);
+        c71.intoArray(op, o + 16);
+        c72.intoArray(op, o + 32);
+    }
+
+    /** Lane rotations by 8, 4, 2, 1 for the fixed-order fold of a 16-lane partial. */
+    private static final VectorShuffle<Float> R8 = VectorShuffle.fromOp(S, i -> (i + 8) & 15),
+            R4 = VectorShuffle.fromOp(S, i -> (i + 4) & 15), R2 = VectorShuffle.fromOp(S, i -> (i + 2) & 15),
+            R1 = VectorShuffle.fromOp(S, i -> (i + 1) & 15);
+
+    /** gw (O, C) = sum over images and pixels of gy (B, O, P) times x (B, C, P); B*P >= 1. */
+    static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int P, int O) {
+        final int N = B * P;
+        int sp0 = Math.max(1, Math.min(SPLITS, N / SPLIT_MIN));
+        final int per = roundUp((N + sp0 - 1) / sp0, 16), splits = (N + per - 1) / per;
+        final int tilesO = (O + BO - 1) / BO, tilesC = (C + BC - 1) / BC, partN = tilesO * tilesC * BO * BC * 16;
+        // chunk positions: gathered gy and x rows fit CHUNK_FLOATS, whole vectors
+        final int chunk = Math.max(16, CHUNK_FLOATS / (O + C) / 16 * 16), ld = rowStride(chunk);
+        Scratch sc = SCRATCH.get();
+        // part[sp*partN + ((ti*tilesC + tj)*BO*BC + r*BC + q)*16 + l]: lane l of split sp's (ti*BO + r, tj*BC + q)
+        final float[] part = sc.part = ConvDirect.grow(sc.part, splits * partN);
+        Parallel.forRange(splits, 1, (lo, hi) -> {
+            Scratch s = SCRATCH.get();
+            float[] gl = s.a = ConvDirect.grow(s.a, O * ld);
+            float[] xl = s.b = ConvDirect.grow(s.b, C * ld);
+            for (int sp = lo; sp < hi; sp++) {
+                int a = sp * per, e = Math.min(N, a + per);
+                for (int n0 = a; n0 < e; n0 += chunk) {
+                    int n = Math.min(chunk, e - n0), nb = roundUp(n, 16);
+                    gather(gy, O, P, n0, n, nb, gl, ld);
+                    gather(x, C, P, n0, n, nb, xl, ld);
+                    for (int ti = 0; ti < tilesO; ti++)
+                        for (int tj = 0; tj < tilesC; tj++)
+                            tileW(gl, ld, ti * BO, O, xl, tj * BC, C, nb, part,
+                                    sp * partN + (ti * tilesC + tj) * BO * BC * 16, n0 == a);
+                }
+            }
+        });
+        Parallel.forRange(O, 8, (lo, hi) -> {
+            for (int o = lo; o < hi; o++) {
+                int ti = o / BO, r = o % BO;
+                for (int c = 0; c < C; c++) {
+                    int idx = ((ti * tilesC + c / BC) * BO * BC + r * BC + c % BC) * 16;
+                    FloatVector v = FloatVector.fromArray(S, part, idx);
+                    for (int sp = 1; sp < splits; sp++) v = v.add(FloatVector.fromArray(S, part, sp * partN + idx));
+                    v = v.add(v.rearrange(R8));
+                    v = v.add(v.rearrange(R4));
+                    v = v.add(v.rearrange(R2));
+                    v = v.add(v.rearrange(R1));
+                    gw[o * C + c] = v.lane(0);
+                }
+            }
+        });
+    }
+
+    /**
+     * acc[ab + (r*BC + q)*16 + l] (+)= FMA chain over v < nb/16 of gl[(o0+r)*ld + 16v + l] *
+     * xl[(c0+q)*ld + 16v + l], for r < BO, q < BC (from +0 when first, else carried on). Rows past
+     * O or C read the last row instead; their sums are never used.
+     */
+    private static void tileW(float[] gl, int ld, int o0, int O, float[] xl, int c0, int C, int nb,
+                              float[] acc, int ab, boolean first) {
+        int g0 = Math.min(o0, O - 1) * ld, g1 = Math.min(o0 + 1, O - 1) * ld, g2 = Math.min(o0 + 2, O - 1) * ld;
+        int g3 = Math.min(o0 + 3, O - 1) * ld, g4 = Math.min(o0 + 4, O - 1) * ld, g5 = Math.min(o0 + 5, O - 1) * ld;
+        int x0 = Math.min(c0, C - 1) * ld, x1 = Math.min(c0 + 1, C - 1) * ld;
+        int x2 = Math.min(c0 + 2, C - 1) * ld, x3 = Math.min(c0 + 3, C - 1) * ld;
+        FloatVector a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23;
+        FloatVector a30, a31, a32, a33, a40, a41, a42, a43, a50, a51, a52, a53;
+        if (first) {
+            FloatVector z = FloatVector.zero(S);
+            a00 = z; a01 = z; a02 = z; a03 = z; a10 = z; a11 = z; a12 = z; a13 = z;
+            a20 = z; a21 = z; a22 = z; a23 = z; a30 = z; a31 = z; a32 = z; a33 = z;
+            a40 = z; a41 = z; a42 = z; a43 = z; a50 = z; a51 = z; a52 = z; a53 = z;
+        } else {
+            a00 = FloatVector.fromArray(S, acc, ab);
+            a01 = FloatVector.fromArray(S, acc, ab + 16);
+            a02 = FloatVector.fromArray(S, acc, ab + 32);
+            a03 = FloatVector.fromArray(S, acc, ab + 48);
+            a10 = FloatVector.fromArray(S, acc, ab + 64);
+            a11 = FloatVector.fromArray(S, acc, ab + 80);
+            a12 = FloatVector.fromArray(S, acc, ab + 96);
+            a13 = FloatVector.fromArray(S, acc, ab + 112);
+            a20 = FloatVector.fromArray(S, acc, ab + 128);
+            a21 = FloatVector.fromArray(S, acc, ab + 144);
+            a22 = FloatVector.fromArray(S, acc, ab + 160);
+            a23 = FloatVector.fromArray(S, acc, ab + 176);
+            a30 = FloatVector.fromArray(S, acc, ab + 192);
+            a31 = FloatVector.fromArray(S, acc, ab + 208);
+            a32 = FloatVector.fromArray(S, acc, ab + 224);
+            a33 = FloatVector.fromArray(S, acc, ab + 240);
+            a40 = FloatVector.fromArray(S, acc, ab + 256);
+            a41 = FloatVector.fromArray(S, acc, ab + 272);
+            a42 = FloatVector.fromArray(S, acc, ab + 288);
+            a43 = FloatVector.fromArray(S, acc, ab + 304);
+            a50 = FloatVector.fromArray(S, acc, ab + 320);
+            a51 = FloatVector.fromArray(S, acc, ab + 336);
+            a52 = FloatVector.fromArray(S, acc, ab + 352);
+            a53 = FloatVector.fromArray(S, acc, ab + 368);
+        }
+        for (int v = 0; v < nb; v += 16) {
+            FloatVector y0 = FloatVector.fromArray(S, xl, x0 + v);
+            FloatVector y1 = FloatVector.fromArray(S, xl, x1 + v);
+            FloatVector y2 = FloatVector.fromArray(S, xl, x2 + v);
+            FloatVector y3 = FloatVector.fromArray(S, xl, x3 + v);
+            FloatVector g = FloatVector.fromArray(S, gl, g0 + v);
+            a00 = g.fma(y0, a00);
+            a01 = g.fma(y1, a01);
+            a02 = g.fma(y2, a02);
+            a03 = g.fma(y3, a03);
+            g = FloatVector.fromArray(S, gl, g1 + v);
+            a10 = g.fma(y0, a10);
+            a11 = g.fma(y1, a11);
+            a12 = g.fma(y2, a12);
+            a13 = g.fma(y3, a13);
+            g = FloatVector.fromArray(S, gl, g2 + v);
+            a20 = g.fma(y0, a20);
+            a21 = g.fma(y1, a21);
+            a22 = g.fma(y2, a22);
+            a23 = g.fma(y3, a23);
+            g = FloatVector.fromArray(S, gl, g3 + v);
+            a30 = g.fma(y0, a30);
+            a31 = g.fma(y1, a31);
+            a32 = g.fma(y2, a32);
+            a33 = g.fma(y3, a33);
+            g = FloatVector.fromArray(S, gl, g4 + v);
+            a40 = g.fma(y0, a40);
+            a41 = g.fma(y1, a41);
+            a42 = g.fma(y2, a42);
+            a43 = g.fma(y3, a43);
+            g = FloatVector.fromArray(S, gl, g5 + v);
+            a50 = g.fma(y0, a50);
+            a51 = g.fma(y1, a51);
+            a52 = g.fma(y2, a52);
+            a53 = g.fma(y3, a53);
+        }
+        a00.intoArray(acc, ab);
+        a01.intoArray(acc, ab + 16);
+        a02.intoArray(acc, ab + 32);
+        a03.intoArray(acc, ab + 48);
+        a10.intoArray(acc, ab + 64);
+        a11.intoArray(acc, ab + 80);
+        a12.intoArray(acc, ab + 96);
+        a13.intoArray(acc, ab + 112);
+        a20.intoArray(acc, ab + 128);
+        a21.intoArray(acc, ab + 144);
+        a22.intoArray(acc, ab + 160);
+        a23.intoArray(acc, ab + 176);
+        a30.intoArray(acc, ab + 192);
+        a31.intoArray(acc, ab + 208);
+        a32.intoArray(acc, ab + 224);
+        a33.intoArray(acc, ab + 240);
+        a40.intoArray(acc, ab + 256);
+        a41.intoArray(acc, ab + 272);
+        a42.intoArray(acc, ab + 288);
+        a43.intoArray(acc, ab + 304);
+        a50.intoArray(acc, ab + 320);
+        a51.intoArray(acc, ab + 336);
+        a52.intoArray(acc, ab + 352);
+        a53.intoArray(acc, ab + 368);
+    }
+}
