@@ -40,11 +40,19 @@ final class ConvPointwise {
     /** Forward tile: RM output channels x NB positions (3 vectors). */
     static final int RM = 8, NB = 48;
     /** Backward-weight tile: BO output channels x BC input channels, 16 lanes of positions each. */
-    static final int BO = 6, BC = 4;
+    static final int BO = 8, BC = 3;
+    /**
+     * Forward and backward-input: chunks per thread (at least MIN_LEN positions each). Several per
+     * thread let the calling thread start while the pool's workers wake up, and balance the rest.
+     */
+    static final int TASKS_PER_THREAD = 4, MIN_LEN = 144;
     /** Gathered input and output rows of one chunk, at most (floats): stays in L2. */
     static final int CHUNK_FLOATS = 1 << 17;
-    /** Backward-weight: at most this many splits, each of at least SPLIT_MIN positions. */
-    static final int SPLITS = 4, SPLIT_MIN = 256;
+    /**
+     * Backward-weight: at most this many splits, each of at least SPLIT_MIN positions (each split
+     * has its own 16-lane partials, O*C*16 floats, added at the end: 2 measured faster than 4 or 8).
+     */
+    static final int SPLITS = 2, SPLIT_MIN = 256;
 
     /** Per-thread scratch: packed weights (caller), a chunk's gathered rows and outputs (workers). */
     private static final class Scratch {
@@ -92,15 +100,15 @@ final class ConvPointwise {
 
     /**
      * out (B, Mo, P) = the first Mo of the M (a multiple of RM) rows of wp (M x K, packed by blocks
-     * of RM rows) times in (B, K, P). Chunks of whole tiles (as long as L2 allows, at least one
-     * per thread) run in parallel; each gathers its input rows, computes every tile into its output
-     * rows and scatters them to out.
+     * of RM rows) times in (B, K, P). Chunks of whole tiles (no longer than L2 allows, about
+     * {@link #TASKS_PER_THREAD} per thread) run in parallel; each gathers its input rows, computes
+     * every tile into its output rows and scatters them to out.
      */
     private static void run(float[] in, int K, float[] wp, int M, int Mo, int B, int P, float[] out) {
         final int N = B * P, threads = Parallel.threads();
         int maxLen = Math.max(NB, CHUNK_FLOATS / (K + M) / NB * NB);
         int tasks = (N + maxLen - 1) / maxLen;
-        tasks = Math.min(roundUp(tasks, threads), (N + NB - 1) / NB);
+        tasks = Math.max(1, Math.min(Math.max(tasks, TASKS_PER_THREAD * threads), (N + MIN_LEN - 1) / MIN_LEN));
         final int len = roundUp((N + tasks - 1) / tasks, NB), chunks = (N + len - 1) / len, blocks = M / RM;
         final int ld = rowStride(len);
         Parallel.forRange(chunks, 1, (lo, hi) -> {
@@ -290,102 +298,98 @@ final class ConvPointwise {
      */
     private static void tileW(float[] gl, int ld, int o0, int O, float[] xl, int c0, int C, int nb,
                               float[] acc, int ab, boolean first) {
-        int g0 = Math.min(o0, O - 1) * ld, g1 = Math.min(o0 + 1, O - 1) * ld, g2 = Math.min(o0 + 2, O - 1) * ld;
-        int g3 = Math.min(o0 + 3, O - 1) * ld, g4 = Math.min(o0 + 4, O - 1) * ld, g5 = Math.min(o0 + 5, O - 1) * ld;
-        int x0 = Math.min(c0, C - 1) * ld, x1 = Math.min(c0 + 1, C - 1) * ld;
-        int x2 = Math.min(c0 + 2, C - 1) * ld, x3 = Math.min(c0 + 3, C - 1) * ld;
-        FloatVector a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23;
-        FloatVector a30, a31, a32, a33, a40, a41, a42, a43, a50, a51, a52, a53;
+        int g0 = Math.min(o0 + 0, O - 1) * ld, g1 = Math.min(o0 + 1, O - 1) * ld, g2 = Math.min(o0 + 2, O - 1) * ld, g3 = Math.min(o0 + 3, O - 1) * ld, g4 = Math.min(o0 + 4, O - 1) * ld, g5 = Math.min(o0 + 5, O - 1) * ld, g6 = Math.min(o0 + 6, O - 1) * ld, g7 = Math.min(o0 + 7, O - 1) * ld;
+        int x0 = Math.min(c0 + 0, C - 1) * ld, x1 = Math.min(c0 + 1, C - 1) * ld, x2 = Math.min(c0 + 2, C - 1) * ld;
+        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32, a40, a41, a42, a50, a51, a52, a60, a61, a62, a70, a71, a72;
         if (first) {
             FloatVector z = FloatVector.zero(S);
-            a00 = z; a01 = z; a02 = z; a03 = z; a10 = z; a11 = z; a12 = z; a13 = z;
-            a20 = z; a21 = z; a22 = z; a23 = z; a30 = z; a31 = z; a32 = z; a33 = z;
-            a40 = z; a41 = z; a42 = z; a43 = z; a50 = z; a51 = z; a52 = z; a53 = z;
+            a00 = z; a01 = z; a02 = z; a10 = z; a11 = z; a12 = z; a20 = z; a21 = z; a22 = z; a30 = z; a31 = z; a32 = z; a40 = z; a41 = z; a42 = z; a50 = z; a51 = z; a52 = z; a60 = z; a61 = z; a62 = z; a70 = z; a71 = z; a72 = z;
         } else {
-            a00 = FloatVector.fromArray(S, acc, ab);
+            a00 = FloatVector.fromArray(S, acc, ab + 0);
             a01 = FloatVector.fromArray(S, acc, ab + 16);
             a02 = FloatVector.fromArray(S, acc, ab + 32);
-            a03 = FloatVector.fromArray(S, acc, ab + 48);
-            a10 = FloatVector.fromArray(S, acc, ab + 64);
-            a11 = FloatVector.fromArray(S, acc, ab + 80);
-            a12 = FloatVector.fromArray(S, acc, ab + 96);
-            a13 = FloatVector.fromArray(S, acc, ab + 112);
-            a20 = FloatVector.fromArray(S, acc, ab + 128);
-            a21 = FloatVector.fromArray(S, acc, ab + 144);
-            a22 = FloatVector.fromArray(S, acc, ab + 160);
-            a23 = FloatVector.fromArray(S, acc, ab + 176);
-            a30 = FloatVector.fromArray(S, acc, ab + 192);
-            a31 = FloatVector.fromArray(S, acc, ab + 208);
-            a32 = FloatVector.fromArray(S, acc, ab + 224);
-            a33 = FloatVector.fromArray(S, acc, ab + 240);
-            a40 = FloatVector.fromArray(S, acc, ab + 256);
-            a41 = FloatVector.fromArray(S, acc, ab + 272);
-            a42 = FloatVector.fromArray(S, acc, ab + 288);
-            a43 = FloatVector.fromArray(S, acc, ab + 304);
-            a50 = FloatVector.fromArray(S, acc, ab + 320);
-            a51 = FloatVector.fromArray(S, acc, ab + 336);
-            a52 = FloatVector.fromArray(S, acc, ab + 352);
-            a53 = FloatVector.fromArray(S, acc, ab + 368);
+            a10 = FloatVector.fromArray(S, acc, ab + 48);
+            a11 = FloatVector.fromArray(S, acc, ab + 64);
+            a12 = FloatVector.fromArray(S, acc, ab + 80);
+            a20 = FloatVector.fromArray(S, acc, ab + 96);
+            a21 = FloatVector.fromArray(S, acc, ab + 112);
+            a22 = FloatVector.fromArray(S, acc, ab + 128);
+            a30 = FloatVector.fromArray(S, acc, ab + 144);
+            a31 = FloatVector.fromArray(S, acc, ab + 160);
+            a32 = FloatVector.fromArray(S, acc, ab + 176);
+            a40 = FloatVector.fromArray(S, acc, ab + 192);
+            a41 = FloatVector.fromArray(S, acc, ab + 208);
+            a42 = FloatVector.fromArray(S, acc, ab + 224);
+            a50 = FloatVector.fromArray(S, acc, ab + 240);
+            a51 = FloatVector.fromArray(S, acc, ab + 256);
+            a52 = FloatVector.fromArray(S, acc, ab + 272);
+            a60 = FloatVector.fromArray(S, acc, ab + 288);
+            a61 = FloatVector.fromArray(S, acc, ab + 304);
+            a62 = FloatVector.fromArray(S, acc, ab + 320);
+            a70 = FloatVector.fromArray(S, acc, ab + 336);
+            a71 = FloatVector.fromArray(S, acc, ab + 352);
+            a72 = FloatVector.fromArray(S, acc, ab + 368);
         }
         for (int v = 0; v < nb; v += 16) {
             FloatVector y0 = FloatVector.fromArray(S, xl, x0 + v);
             FloatVector y1 = FloatVector.fromArray(S, xl, x1 + v);
             FloatVector y2 = FloatVector.fromArray(S, xl, x2 + v);
-            FloatVector y3 = FloatVector.fromArray(S, xl, x3 + v);
             FloatVector g = FloatVector.fromArray(S, gl, g0 + v);
             a00 = g.fma(y0, a00);
             a01 = g.fma(y1, a01);
             a02 = g.fma(y2, a02);
-            a03 = g.fma(y3, a03);
             g = FloatVector.fromArray(S, gl, g1 + v);
             a10 = g.fma(y0, a10);
             a11 = g.fma(y1, a11);
             a12 = g.fma(y2, a12);
-            a13 = g.fma(y3, a13);
             g = FloatVector.fromArray(S, gl, g2 + v);
             a20 = g.fma(y0, a20);
             a21 = g.fma(y1, a21);
             a22 = g.fma(y2, a22);
-            a23 = g.fma(y3, a23);
             g = FloatVector.fromArray(S, gl, g3 + v);
             a30 = g.fma(y0, a30);
             a31 = g.fma(y1, a31);
             a32 = g.fma(y2, a32);
-            a33 = g.fma(y3, a33);
             g = FloatVector.fromArray(S, gl, g4 + v);
             a40 = g.fma(y0, a40);
             a41 = g.fma(y1, a41);
             a42 = g.fma(y2, a42);
-            a43 = g.fma(y3, a43);
             g = FloatVector.fromArray(S, gl, g5 + v);
             a50 = g.fma(y0, a50);
             a51 = g.fma(y1, a51);
             a52 = g.fma(y2, a52);
-            a53 = g.fma(y3, a53);
+            g = FloatVector.fromArray(S, gl, g6 + v);
+            a60 = g.fma(y0, a60);
+            a61 = g.fma(y1, a61);
+            a62 = g.fma(y2, a62);
+            g = FloatVector.fromArray(S, gl, g7 + v);
+            a70 = g.fma(y0, a70);
+            a71 = g.fma(y1, a71);
+            a72 = g.fma(y2, a72);
         }
-        a00.intoArray(acc, ab);
+        a00.intoArray(acc, ab + 0);
         a01.intoArray(acc, ab + 16);
         a02.intoArray(acc, ab + 32);
-        a03.intoArray(acc, ab + 48);
-        a10.intoArray(acc, ab + 64);
-        a11.intoArray(acc, ab + 80);
-        a12.intoArray(acc, ab + 96);
-        a13.intoArray(acc, ab + 112);
-        a20.intoArray(acc, ab + 128);
-        a21.intoArray(acc, ab + 144);
-        a22.intoArray(acc, ab + 160);
-        a23.intoArray(acc, ab + 176);
-        a30.intoArray(acc, ab + 192);
-        a31.intoArray(acc, ab + 208);
-        a32.intoArray(acc, ab + 224);
-        a33.intoArray(acc, ab + 240);
-        a40.intoArray(acc, ab + 256);
-        a41.intoArray(acc, ab + 272);
-        a42.intoArray(acc, ab + 288);
-        a43.intoArray(acc, ab + 304);
-        a50.intoArray(acc, ab + 320);
-        a51.intoArray(acc, ab + 336);
-        a52.intoArray(acc, ab + 352);
-        a53.intoArray(acc, ab + 368);
+        a10.intoArray(acc, ab + 48);
+        a11.intoArray(acc, ab + 64);
+        a12.intoArray(acc, ab + 80);
+        a20.intoArray(acc, ab + 96);
+        a21.intoArray(acc, ab + 112);
+        a22.intoArray(acc, ab + 128);
+        a30.intoArray(acc, ab + 144);
+        a31.intoArray(acc, ab + 160);
+        a32.intoArray(acc, ab + 176);
+        a40.intoArray(acc, ab + 192);
+        a41.intoArray(acc, ab + 208);
+        a42.intoArray(acc, ab + 224);
+        a50.intoArray(acc, ab + 240);
+        a51.intoArray(acc, ab + 256);
+        a52.intoArray(acc, ab + 272);
+        a60.intoArray(acc, ab + 288);
+        a61.intoArray(acc, ab + 304);
+        a62.intoArray(acc, ab + 320);
+        a70.intoArray(acc, ab + 336);
+        a71.intoArray(acc, ab + 352);
+        a72.intoArray(acc, ab + 368);
     }
 }
