@@ -8,7 +8,9 @@ package tangent.core.cpu;
  *
  * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
  * On the Vector API path, float32 3x3 stride-1 pad-1 convolutions run as direct kernels instead
- * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's).
+ * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's),
+ * and float32 1x1 stride-1 unpadded forward and backward-input as {@link ConvPointwise} kernels
+ * (forward bits equal the GEMM lowering's).
  * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
  * fixed order); results are bit-identical for any thread count. float64 paths are the plain
  * sequential lowering, kept for gradient checks.
@@ -197,9 +199,9 @@ public final class Conv2dKernels {
     }
 
     /**
-     * Whether float32 1x1 stride-1 unpadded convolutions run as {@link ConvPointwise} kernels
-     * instead of the GEMM panels: on the Vector API path with 16-lane vectors. Tests and benchmarks
-     * may flip it (only while no convolution runs).
+     * Whether float32 1x1 stride-1 unpadded forward and backward-input convolutions run as
+     * {@link ConvPointwise} kernels instead of the GEMM panels: on the Vector API path with 16-lane
+     * vectors. Tests and benchmarks may flip it (only while no convolution runs).
      */
     static volatile boolean pointwiseEnabled =
             !"false".equalsIgnoreCase(System.getProperty("tangent.conv.pointwise", "true"));
@@ -343,10 +345,6 @@ public final class Conv2dKernels {
         }
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirectBw.backwardWeight(x, gy, gw, B, C, H, W, O);
-            return;
-        }
-        if (pointwiseDirect(B, C, H, W, O, kh, kw, stride, pad)) {
-            ConvPointwise.backwardWeight(x, gy, gw, B, C, H * W, O);
             return;
         }
         boolean pw = pointwise(kh, kw, stride, pad);

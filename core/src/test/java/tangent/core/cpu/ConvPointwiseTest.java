@@ -10,13 +10,13 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * 1x1 stride-1 unpadded convolutions ({@link ConvPointwise} on the Vector API path, the GEMM
- * panels otherwise): all three directions against a float64 reference with the tolerance of
- * {@link Conv2dKernelsTest#cmp} (|got - ref| <= 2 (n + 2) 2^-24 sum |terms|, n the number of
- * terms), for channel counts that are not multiples of the tiles (8 for forward and
- * backward-input, 6 x 4 for backward-weight) and images of 1, 5, 49, 196 and 784 pixels; then 1
- * vs 3 threads bit for bit, and the forward against the GEMM lowering bit for bit (the same FMA
- * chain over input channels).
+ * 1x1 stride-1 unpadded convolutions (forward and backward-input by {@link ConvPointwise} on the
+ * Vector API path, the GEMM panels otherwise): all three directions against a float64 reference
+ * with the tolerance of {@link Conv2dKernelsTest#cmp} (|got - ref| <= 2 (n + 2) 2^-24 sum |terms|,
+ * n the number of terms), for channel counts that are not multiples of the tile's 8 and images of
+ * 1, 5, 49, 196 and 784 pixels (batches whose positions do not fill whole 48-position tiles); then
+ * 2 vs 1 and 3 threads bit for bit, and the forward against the GEMM lowering bit for bit (the
+ * same FMA chain over input channels).
  */
 class ConvPointwiseTest {
     /** B, C, H, W, O. */

@@ -4,12 +4,13 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Interleaved A/B timing (not a test) of the float32 1x1 convolutions of fmnist-xs at batch 32:
+ * Interleaved A/B timing (not a test) of the float32 1x1 convolutions of fmnist-xs at batch 32
+ * (forward and backward-input):
  * the GEMM panels (A, {@code Conv2dKernels.pointwiseEnabled = false}) against {@link ConvPointwise}
  * (B), in one JVM, alternating rounds of about 40 ms; prints the median GFLOP/s of each
  * (2 B O C H W FLOP per call) and B/A. Run after {@code mvn -pl core test-compile}:
  * {@code java --add-modules jdk.incubator.vector -cp core/target/classes:core/target/test-classes
- * tangent.core.cpu.PointwiseAB [rounds [fwd,bwdIn,bwdW [threads]]]}. benchmarks/pytorch/kernels.py times the same shapes.
+ * tangent.core.cpu.PointwiseAB [rounds [fwd,bwdIn [threads]]]}. benchmarks/pytorch/kernels.py times the same shapes.
  */
 public final class PointwiseAB {
     private PointwiseAB() {}
@@ -20,23 +21,22 @@ public final class PointwiseAB {
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 7;
-        String only = args.length > 1 ? args[1] : "fwd,bwdIn,bwdW";
+        String only = args.length > 1 ? args[1] : "fwd,bwdIn";
         if (args.length > 2) Parallel.setThreads(Integer.parseInt(args[2]));
         System.out.println("float32 kernels: " + Gemm.f32Kernels() + ", threads " + Parallel.threads());
-        String[] dirs = {"fwd", "bwdIn", "bwdW"};
+        String[] dirs = {"fwd", "bwdIn"};
         for (int[] sh : SHAPES) {
             int B = sh[0], C = sh[1], H = sh[2], O = sh[3], P = H * H;
             Random r = new Random(1);
             float[] x = GemmProbe.rand(r, B * C * P), w = GemmProbe.rand(r, O * C), gy = GemmProbe.rand(r, B * O * P);
-            float[] y = new float[B * O * P], gx = new float[x.length], gw = new float[w.length];
+            float[] y = new float[B * O * P], gx = new float[x.length];
             double flops = 2.0 * B * O * C * P;
-            for (int d = 0; d < 3; d++) {
+            for (int d = 0; d < 2; d++) {
                 final int dir = d;
                 if (!only.contains(dirs[dir])) continue;
                 Runnable call = () -> {
                     if (dir == 0) Conv2dKernels.forward(x, w, y, B, C, H, H, O, 1, 1, 1, 0);
-                    else if (dir == 1) Conv2dKernels.backwardInput(gy, w, gx, B, C, H, H, O, 1, 1, 1, 0);
-                    else Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, H, O, 1, 1, 1, 0);
+                    else Conv2dKernels.backwardInput(gy, w, gx, B, C, H, H, O, 1, 1, 1, 0);
                 };
                 double[][] rate = new double[2][rounds];
                 int iters = 1;
