@@ -4,13 +4,13 @@ import java.util.Arrays;
 import java.util.Random;
 
 /**
- * Interleaved A/B timing (not a test) of the float32 1x1 convolutions of fmnist-xs at batch 32
- * (forward and backward-input):
- * the GEMM panels (A, {@code Conv2dKernels.pointwiseEnabled = false}) against {@link ConvPointwise}
- * (B), in one JVM, alternating rounds of about 40 ms; prints the median GFLOP/s of each
- * (2 B O C H W FLOP per call) and B/A. Run after {@code mvn -pl core test-compile}:
- * {@code java --add-modules jdk.incubator.vector -cp core/target/classes:core/target/test-classes
- * tangent.core.cpu.PointwiseAB [rounds [fwd,bwdIn [threads]]]}. benchmarks/pytorch/kernels.py times the same shapes.
+ * Interleaved A/B timing (not a test) of the float32 1x1 convolutions of fmnist-xs at batch 32,
+ * forward and backward-input: the GEMM panels (A, {@code Conv2dKernels.pointwiseEnabled = false})
+ * against {@link ConvPointwise} (B), in one JVM, alternating rounds of about 40 ms; prints the
+ * median GFLOP/s of each (2 B O C H W FLOP per call) and B/A. Run after
+ * {@code mvn -pl core test-compile}: {@code java --add-modules jdk.incubator.vector
+ * -cp core/target/classes:core/target/test-classes tangent.core.cpu.PointwiseAB [rounds
+ * [fwd,bwdIn [threads]]]}. benchmarks/pytorch/pointwise.py times the same shapes in PyTorch.
  */
 public final class PointwiseAB {
     private PointwiseAB() {}
