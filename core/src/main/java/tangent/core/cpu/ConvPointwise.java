@@ -90,6 +90,10 @@ final class ConvPointwise {
      * every tile into its output rows and scatters them to out.
      */
     private static void run(float[] in, int K, float[] wp, int M, int Mo, int B, int P, float[] out) {
+        if (P % 16 == 0 && M == Mo) {
+            runInPlace(in, K, wp, M, B, P, out);
+            return;
+        }
         final int N = B * P, threads = Parallel.threads();
         int maxLen = Math.max(NB, CHUNK_FLOATS / (K + M) / NB * NB);
         int tasks = (N + maxLen - 1) / maxLen;
@@ -109,6 +113,57 @@ final class ConvPointwise {
                 scatter(ob, ld, Mo, P, n0, n, out);
             }
         });
+    }
+
+    /**
+     * {@link #run} for P a multiple of 16 and M == Mo: no gathering. A task is a range of whole
+     * tiles of one image (about {@link #TASKS_PER_THREAD} tasks per thread); tiles read the input
+     * rows and write the output rows in place (row stride P), the last 16 or 32 positions of an
+     * image by 1-vector tiles ({@link #tile16}). Same FMA chains as {@link #run}.
+     */
+    private static void runInPlace(float[] in, int K, float[] wp, int M, int B, int P, float[] out) {
+        final int threads = Parallel.threads(), full = P / NB * NB, blocks = M / RM;
+        // tiles of NB positions per task: enough tasks for the threads, never past one image
+        int perImage = Math.max(1, Math.min((P + NB - 1) / NB, (TASKS_PER_THREAD * threads + B - 1) / B));
+        final int seg = roundUp((P + perImage - 1) / perImage, NB), segs = (P + seg - 1) / seg;
+        Parallel.forRange(B * segs, 1, (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int b = t / segs, p0 = (t % segs) * seg, p1 = Math.min(P, p0 + seg);
+                int ib = b * K * P, ob = b * M * P;
+                for (int p = p0; p < Math.min(p1, full); p += NB)
+                    for (int blk = 0; blk < blocks; blk++)
+                        tile(in, ib + p, P, K, wp, blk * K * RM, out, ob + blk * RM * P + p, P);
+                for (int p = Math.max(p0, full); p < p1; p += 16)
+                    for (int blk = 0; blk < blocks; blk++)
+                        tile16(in, ib + p, P, K, wp, blk * K * RM, out, ob + blk * RM * P + p, P);
+            }
+        });
+    }
+
+    /** {@link #tile} for 16 positions (one vector per output channel). */
+    private static void tile16(float[] inp, int ib, int ld, int K, float[] wp, int wb,
+                               float[] op, int ob, int os) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c0 = z, c1 = z, c2 = z, c3 = z, c4 = z, c5 = z, c6 = z, c7 = z;
+        for (int k = 0, a = wb, i = ib; k < K; k++, a += RM, i += ld) {
+            FloatVector v = FloatVector.fromArray(S, inp, i);
+            c0 = FloatVector.broadcast(S, wp[a]).fma(v, c0);
+            c1 = FloatVector.broadcast(S, wp[a + 1]).fma(v, c1);
+            c2 = FloatVector.broadcast(S, wp[a + 2]).fma(v, c2);
+            c3 = FloatVector.broadcast(S, wp[a + 3]).fma(v, c3);
+            c4 = FloatVector.broadcast(S, wp[a + 4]).fma(v, c4);
+            c5 = FloatVector.broadcast(S, wp[a + 5]).fma(v, c5);
+            c6 = FloatVector.broadcast(S, wp[a + 6]).fma(v, c6);
+            c7 = FloatVector.broadcast(S, wp[a + 7]).fma(v, c7);
+        }
+        c0.intoArray(op, ob);
+        c1.intoArray(op, ob + os);
+        c2.intoArray(op, ob + 2 * os);
+        c3.intoArray(op, ob + 3 * os);
+        c4.intoArray(op, ob + 4 * os);
+        c5.intoArray(op, ob + 5 * os);
+        c6.intoArray(op, ob + 6 * os);
+        c7.intoArray(op, ob + 7 * os);
     }
 
     /**
