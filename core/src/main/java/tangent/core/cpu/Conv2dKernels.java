@@ -8,7 +8,9 @@ package tangent.core.cpu;
  *
  * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
  * On the Vector API path, float32 3x3 stride-1 pad-1 convolutions run as direct kernels instead
- * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's).
+ * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's),
+ * and float32 1x1 stride-1 unpadded forward and backward-input as {@link ConvPointwise} kernels
+ * (forward bits equal the GEMM lowering's).
  * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
  * fixed order); results are bit-identical for any thread count. float64 paths are the plain
  * sequential lowering, kept for gradient checks.
@@ -197,6 +199,20 @@ public final class Conv2dKernels {
     }
 
     /**
+     * Whether float32 1x1 stride-1 unpadded forward and backward-input convolutions run as
+     * {@link ConvPointwise} kernels instead of the GEMM panels: on the Vector API path with 16-lane
+     * vectors. Tests and benchmarks may flip it (only while no convolution runs).
+     */
+    static volatile boolean pointwiseEnabled =
+            !"false".equalsIgnoreCase(System.getProperty("tangent.conv.pointwise", "true"));
+
+    private static boolean pointwiseDirect(int B, int C, int H, int W, int O, int kh, int kw, int stride, int pad) {
+        return pointwiseEnabled && GemmF32.simd && pointwise(kh, kw, stride, pad) && B > 0 && C > 0 && O > 0
+                && (long) B * H * W > 0 && (long) B * Math.max(C, O) * H * W <= Integer.MAX_VALUE
+                && ConvDirect.USABLE;
+    }
+
+    /**
      * float32: large images are processed in parallel (one image per task, its GEMM single-threaded
      * inside the worker); small images (several per {@link GemmF32#NC} columns) run as one GEMM over
      * the whole batch whose column tiles (im2col generated per tile) run in parallel; with a single
@@ -207,6 +223,10 @@ public final class Conv2dKernels {
                                int O, int kh, int kw, int stride, int pad) {
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirect.forward(x, w, y, B, C, H, W, O);
+            return;
+        }
+        if (pointwiseDirect(B, C, H, W, O, kh, kw, stride, pad)) {
+            ConvPointwise.forward(x, w, y, B, C, H * W, O);
             return;
         }
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
@@ -263,6 +283,10 @@ public final class Conv2dKernels {
                                      int O, int kh, int kw, int stride, int pad) {
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirect.backwardInput(gy, w, gx, B, C, H, W, O);
+            return;
+        }
+        if (pointwiseDirect(B, C, H, W, O, kh, kw, stride, pad)) {
+            ConvPointwise.backwardInput(gy, w, gx, B, C, H * W, O);
             return;
         }
         int Ho = outSize(H, kh, stride, pad), Wo = outSize(W, kw, stride, pad), L = Ho * Wo, CK = C * kh * kw;
