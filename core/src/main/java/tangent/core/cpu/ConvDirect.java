@@ -184,13 +184,32 @@ final class ConvDirect {
      */
     static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
-        // w'(c, k = (o*3 + p)*3 + q) = w(o, c, 2-p, 2-q), packed as in forward
+        // w'(c, k = (o*3 + p)*3 + q) = w(o, c, 2-p, 2-q), packed as in forward: for a block of RM
+        // channels and one o, the RM*9 weights w(o, c0.., ..) are contiguous in w and in wp
+        // (written in order, each read 9 floats apart), so the copy stays in one cache line pair
         int K = O * 9, M = roundUp(C, RM);
         float[] wp = s.w = grow(s.w, M * K);
-        for (int c = 0; c < M; c++)
-            for (int o = 0; o < O; o++)
-                for (int t = 0; t < 9; t++)
-                    wp[((c / RM) * K + o * 9 + t) * RM + c % RM] = c < C ? w[(o * C + c) * 9 + 8 - t] : 0f;
+        for (int cb = 0; cb < M / RM; cb++) {
+            int c0 = cb * RM, n = Math.min(RM, C - c0);
+            for (int o = 0; o < O; o++) {
+                int d = (cb * K + o * 9) * RM, src = (o * C + c0) * 9 + 8;
+                if (n == RM) {
+                    for (int t = 0; t < 9; t++, d += RM, src--) {
+                        wp[d] = w[src];
+                        wp[d + 1] = w[src + 9];
+                        wp[d + 2] = w[src + 18];
+                        wp[d + 3] = w[src + 27];
+                        wp[d + 4] = w[src + 36];
+                        wp[d + 5] = w[src + 45];
+                        wp[d + 6] = w[src + 54];
+                        wp[d + 7] = w[src + 63];
+                    }
+                } else {
+                    for (int t = 0; t < 9; t++, d += RM, src--)
+                        for (int r = 0; r < RM; r++) wp[d + r] = r < n ? w[src + 9 * r] : 0f;
+                }
+            }
+        }
         run(gy, B, H, W, O, wp, M, C, s, gx);
     }
 
