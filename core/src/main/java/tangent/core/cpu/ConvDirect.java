@@ -171,9 +171,23 @@ final class ConvDirect {
         // wp[blk][k][r] = w(blk*RM + r, k): the RM weights of one k are consecutive
         int K = C * 9, M = roundUp(O, RM);
         float[] wp = s.w = grow(s.w, M * K);
-        for (int o = 0; o < M; o++) {
-            int d = (o / RM) * K * RM + o % RM, src = o * K;
-            for (int k = 0; k < K; k++, d += RM) wp[d] = o < O ? w[src + k] : 0f;
+        for (int o0 = 0; o0 < M; o0 += RM) {
+            int d = o0 * K; // written in order, from RM rows of w
+            if (o0 + RM <= O) {
+                for (int k = 0, src = o0 * K; k < K; k++, src++, d += RM) {
+                    wp[d] = w[src];
+                    wp[d + 1] = w[src + K];
+                    wp[d + 2] = w[src + 2 * K];
+                    wp[d + 3] = w[src + 3 * K];
+                    wp[d + 4] = w[src + 4 * K];
+                    wp[d + 5] = w[src + 5 * K];
+                    wp[d + 6] = w[src + 6 * K];
+                    wp[d + 7] = w[src + 7 * K];
+                }
+            } else {
+                for (int k = 0; k < K; k++, d += RM)
+                    for (int r = 0; r < RM; r++) wp[d + r] = o0 + r < O ? w[(o0 + r) * K + k] : 0f;
+            }
         }
         run(x, B, H, W, C, wp, M, O, s, y);
     }
