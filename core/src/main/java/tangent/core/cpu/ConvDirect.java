@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorSpecies;
  *     of rs = W floats, plane (c, q) at (c*3 + q)*P holding x(c, i, j + q - 1) (zero outside the
  *     row), row 0 zero, image b's row i at row b*(H+1) + 1 + i, a zero row after each image. Tap
  *     (p, q) of position n is at (c*3 + q)*P + p*W + n. Only one row per image is computed and
- *     dropped (the one-plane layout also computes a column per row: 35% of the positions at 7x7,
- *     against 12.5% here); the padding writes three copies of the input, which costs more than
+ *     dropped (the one-plane layout also computes a column per row: 64 positions per 7x7 image
+ *     against 56 here); the padding writes three copies of the input, which measured slower than
  *     the saved positions at 28x28.
  * </ul>
  *
@@ -104,7 +104,7 @@ final class ConvDirect {
      * laid out as for n images of geometry g (g.B >= n): every float of the Cs*g.copies planes is
      * written (pixels, zero columns and rows, guards), so dst needs no clearing.
      */
-    static void padGroup(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
+    private static void padGroup(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
         if (g.shifted) padShifted(src, Cs, b0, n, g, dst);
         else padPlane(src, Cs, b0, n, g, dst);
     }
@@ -235,8 +235,8 @@ final class ConvDirect {
     /**
      * Images per task of {@link #run}: the g (at most B) minimising the positions computed per
      * thread (tiles round each group's positions up to NB; a last, smaller group has its own
-     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (g = 1 always
-     * allowed). Only speed depends on it: every output's FMA chain is the same for any g.
+     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (one plane) or
+     * {@link #GROUP_FLOATS_SHIFTED} (three planes) (g = 1 always allowed). Only speed depends on it: every output's FMA chain is the same for any g.
      */
     static int groupImages(int B, int H, int W, int Cin, int M, int threads) {
         int best = 1;
