@@ -8,15 +8,26 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link GemmF32#simd} (this class is never loaded without {@code jdk.incubator.vector}) and the
  * preferred vector has 16 float lanes ({@link #USABLE}).
  *
- * <p>Padded layout ("plane" of channel c, the B images of a task stacked): rows of Wp = W + 1
- * floats (W pixels and one zero column), image b in rows 1 + b*(H+1) .. b*(H+1) + H, a zero row
- * above each image (shared with the previous image's bottom) and one after the last. Pixel (b, i,
- * j) of channel c sits at {@code c*P + G + Wp + n} with output position n = (b*(H+1) + i)*Wp + j,
- * and its 3x3 neighbour (i + p - 1, j + q - 1) at offset (p - 1)*Wp + (q - 1) from it: the single
- * zero column is both the right pad of one row and the left pad of the next, so every tap of every
- * position is one shifted contiguous read of the plane. Positions n in [0, Nb) are computed (Nb =
- * the positions rounded up to whole tiles); those on zero columns or rows are computed too and
- * dropped.
+ * <p>Padded layouts (the B images of a task stacked in "planes"): output position n = (b*(H+1) +
+ * i)*rs + j for pixel (b, i, j), rs the row stride; every tap of every position is one shifted
+ * contiguous read, so a tile of positions reads each tap as whole vectors. Positions n in [0, Nb)
+ * are computed (Nb = the positions rounded up to whole tiles); those on zero columns or rows are
+ * computed too and dropped.
+ * <ul>
+ * <li>one plane per channel (W > {@link #SHIFTED_MAX_W}): rows of rs = W + 1 floats (W pixels and
+ *     one zero column), image b in rows 1 + b*(H+1) .. b*(H+1) + H, a zero row above each image
+ *     (shared with the previous image's bottom) and one after the last. Pixel (b, i, j) of channel
+ *     c sits at {@code c*P + G + rs + n}, its 3x3 neighbour (i + p - 1, j + q - 1) at offset
+ *     (p - 1)*rs + (q - 1) from it: the single zero column is both the right pad of one row and
+ *     the left pad of the next.
+ * <li>three column-shifted planes per channel (small images, W <= {@link #SHIFTED_MAX_W}): rows
+ *     of rs = W floats, plane (c, q) at (c*3 + q)*P holding x(c, i, j + q - 1) (zero outside the
+ *     row), row 0 zero, image b's row i at row b*(H+1) + 1 + i, a zero row after each image. Tap
+ *     (p, q) of position n is at (c*3 + q)*P + p*W + n. Only one row per image is computed and
+ *     dropped (the one-plane layout also computes a column per row: 64 positions per 7x7 image
+ *     against 56 here); the padding writes three copies of the input, which measured slower than
+ *     the saved positions at 28x28.
+ * </ul>
  *
  * <p>Orders (none depends on the thread count or on how images and positions are split into
  * tasks and tiles):
@@ -37,26 +48,34 @@ final class ConvDirect {
     static final boolean USABLE = L == 16;
     /** Forward tile: RM output channels x NB positions (3 vectors), 24 accumulators. */
     static final int RM = 8, NB = 3 * 16;
-    /** Front guard of a plane (zeros; reads reach one float before the first position). */
+    /** Front guard of a one-plane layout (zeros; reads reach one float before the first position). */
     static final int G = 16;
+    /** Widest image padded as three column-shifted planes per channel. */
+    static final int SHIFTED_MAX_W = 16;
 
     /** Geometry of the padded planes for B images of H x W. */
     static final class Geo {
-        final int B, H, W, Wp, N, Nb, P;
+        final int B, H, W, N, Nb, P;
+        /** Three column-shifted planes per channel (else one); row stride; planes per channel. */
+        final boolean shifted;
+        final int rs, copies;
 
         Geo(int B, int H, int W) {
             this.B = B;
             this.H = H;
             this.W = W;
-            Wp = W + 1;
-            N = (B * (H + 1) - 1) * Wp; // positions of rows 1 .. B*(H+1)-1 of the plane
+            shifted = W <= SHIFTED_MAX_W;
+            rs = shifted ? W : W + 1;
+            copies = shifted ? 3 : 1;
+            N = (B * (H + 1) - 1) * rs; // output rows 0 .. B*(H+1)-2
             Nb = (N + NB - 1) / NB * NB;
-            P = roundUp(G + Wp + Nb + Wp + 1 + 16, 16);
+            // a tile reads up to position Nb - 1 + 2*rs (+ 1 in the one-plane layout, after G + rs)
+            P = shifted ? roundUp(Nb + 2 * rs + 16, 16) : roundUp(G + rs + Nb + rs + 1 + 16, 16);
         }
 
-        /** Index in a plane buffer of position n of channel c. */
-        int at(int c, int n) {
-            return c * P + G + Wp + n;
+        /** Offset of tap (p, q) of input channel c from a position's index in the output rows. */
+        int off(int c, int p, int q) {
+            return shifted ? (c * 3 + q) * P + p * rs : c * P + G + rs + (p - 1) * rs + (q - 1);
         }
     }
 
@@ -82,11 +101,45 @@ final class ConvDirect {
 
     /**
      * Writes channels 0..Cs-1 of images b0..b0+n-1 of src (B, Cs, H, W) into the planes of dst,
-     * laid out as for n images of geometry g (g.B >= n): every float of planes 0..Cs-1 is written
-     * (pixels, zero columns and rows, guards), so dst needs no clearing.
+     * laid out as for n images of geometry g (g.B >= n): every float of the Cs*g.copies planes is
+     * written (pixels, zero columns and rows, guards), so dst needs no clearing.
      */
     private static void padGroup(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
-        final int H = g.H, W = g.W, Wp = g.Wp, P = g.P, HW = H * W, Wr = roundUp(W, L);
+        if (g.shifted) padShifted(src, Cs, b0, n, g, dst);
+        else padPlane(src, Cs, b0, n, g, dst);
+    }
+
+    /**
+     * The three column-shifted planes: an image's H*W pixels are contiguous in x and in each copy,
+     * so a copy is one arraycopy (copies 0 and 2 shifted by one float) and a zero per row where the
+     * shift crossed a row end.
+     */
+    private static void padShifted(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
+        final int H = g.H, W = g.W, P = g.P, HW = H * W;
+        for (int c = 0; c < Cs; c++)
+            for (int q = 0; q < 3; q++) {
+                int plane = (c * 3 + q) * P, d = plane + W;
+                java.util.Arrays.fill(dst, plane, d, 0f);
+                for (int b = b0; b < b0 + n; b++, d += HW + W) {
+                    int s = (b * Cs + c) * HW;
+                    if (q == 1) {
+                        System.arraycopy(src, s, dst, d, HW);
+                    } else if (q == 0) {
+                        System.arraycopy(src, s, dst, d + 1, HW - 1);
+                        for (int i = 0; i < HW; i += W) dst[d + i] = 0f;
+                    } else {
+                        System.arraycopy(src, s + 1, dst, d, HW - 1);
+                        for (int i = W - 1; i < HW; i += W) dst[d + i] = 0f;
+                    }
+                    java.util.Arrays.fill(dst, d + HW, d + HW + W, 0f); // zero row below image b
+                }
+                java.util.Arrays.fill(dst, d, plane + P, 0f);
+            }
+    }
+
+    /** The one-plane layout. */
+    private static void padPlane(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
+        final int H = g.H, W = g.W, Wp = g.rs, P = g.P, HW = H * W, Wr = roundUp(W, L);
         for (int c = 0; c < Cs; c++) {
             int plane = c * P, d = plane + G + Wp; // row 1
             java.util.Arrays.fill(dst, plane, d, 0f);
@@ -118,9 +171,23 @@ final class ConvDirect {
         // wp[blk][k][r] = w(blk*RM + r, k): the RM weights of one k are consecutive
         int K = C * 9, M = roundUp(O, RM);
         float[] wp = s.w = grow(s.w, M * K);
-        for (int o = 0; o < M; o++) {
-            int d = (o / RM) * K * RM + o % RM, src = o * K;
-            for (int k = 0; k < K; k++, d += RM) wp[d] = o < O ? w[src + k] : 0f;
+        for (int o0 = 0; o0 < M; o0 += RM) {
+            int d = o0 * K; // written in order, from RM rows of w
+            if (o0 + RM <= O) {
+                for (int k = 0, src = o0 * K; k < K; k++, src++, d += RM) {
+                    wp[d] = w[src];
+                    wp[d + 1] = w[src + K];
+                    wp[d + 2] = w[src + 2 * K];
+                    wp[d + 3] = w[src + 3 * K];
+                    wp[d + 4] = w[src + 4 * K];
+                    wp[d + 5] = w[src + 5 * K];
+                    wp[d + 6] = w[src + 6 * K];
+                    wp[d + 7] = w[src + 7 * K];
+                }
+            } else {
+                for (int k = 0; k < K; k++, d += RM)
+                    for (int r = 0; r < RM; r++) wp[d + r] = o0 + r < O ? w[(o0 + r) * K + k] : 0f;
+            }
         }
         run(x, B, H, W, C, wp, M, O, s, y);
     }
@@ -131,31 +198,52 @@ final class ConvDirect {
      */
     static void backwardInput(float[] gy, float[] w, float[] gx, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
-        // w'(c, k = (o*3 + p)*3 + q) = w(o, c, 2-p, 2-q), packed as in forward
+        // w'(c, k = (o*3 + p)*3 + q) = w(o, c, 2-p, 2-q), packed as in forward: for a block of RM
+        // channels and one o, the RM*9 weights w(o, c0.., ..) are contiguous in w and in wp
+        // (written in order, each read 9 floats apart), so the copy stays in one cache line pair
         int K = O * 9, M = roundUp(C, RM);
         float[] wp = s.w = grow(s.w, M * K);
-        for (int c = 0; c < M; c++)
-            for (int o = 0; o < O; o++)
-                for (int t = 0; t < 9; t++)
-                    wp[((c / RM) * K + o * 9 + t) * RM + c % RM] = c < C ? w[(o * C + c) * 9 + 8 - t] : 0f;
+        for (int cb = 0; cb < M / RM; cb++) {
+            int c0 = cb * RM, n = Math.min(RM, C - c0);
+            for (int o = 0; o < O; o++) {
+                int d = (cb * K + o * 9) * RM, src = (o * C + c0) * 9 + 8;
+                if (n == RM) {
+                    for (int t = 0; t < 9; t++, d += RM, src--) {
+                        wp[d] = w[src];
+                        wp[d + 1] = w[src + 9];
+                        wp[d + 2] = w[src + 18];
+                        wp[d + 3] = w[src + 27];
+                        wp[d + 4] = w[src + 36];
+                        wp[d + 5] = w[src + 45];
+                        wp[d + 6] = w[src + 54];
+                        wp[d + 7] = w[src + 63];
+                    }
+                } else {
+                    for (int t = 0; t < 9; t++, d += RM, src--)
+                        for (int r = 0; r < RM; r++) wp[d + r] = r < n ? w[src + 9 * r] : 0f;
+                }
+            }
+        }
         run(gy, B, H, W, O, wp, M, C, s, gx);
     }
 
     /** Largest task scratch (padded input and output floats) {@link #groupImages} picks: stays in L2. */
     static final int GROUP_FLOATS = 1 << 17;
+    /** {@link #GROUP_FLOATS} for the three-plane layout: larger groups measured faster at 7x7 and 14x14. */
+    static final int GROUP_FLOATS_SHIFTED = 1 << 19;
 
     /**
      * Images per task of {@link #run}: the g (at most B) minimising the positions computed per
      * thread (tiles round each group's positions up to NB; a last, smaller group has its own
-     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (g = 1 always
-     * allowed). Only speed depends on it: every output's FMA chain is the same for any g.
+     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (one plane) or
+     * {@link #GROUP_FLOATS_SHIFTED} (three planes) (g = 1 always allowed). Only speed depends on it: every output's FMA chain is the same for any g.
      */
     static int groupImages(int B, int H, int W, int Cin, int M, int threads) {
         int best = 1;
         long bestCost = Long.MAX_VALUE;
         for (int g = 1; g <= B; g++) {
             Geo geo = new Geo(g, H, W);
-            if (g > 1 && (long) Cin * geo.P + (long) M * geo.Nb > GROUP_FLOATS) break;
+            if (g > 1 && (long) geo.copies * Cin * geo.P + (long) M * geo.Nb > (geo.shifted ? GROUP_FLOATS_SHIFTED : GROUP_FLOATS)) break;
             int full = B / g, rest = B - full * g, tasks = full + (rest > 0 ? 1 : 0);
             long perTask = geo.Nb;
             // tasks run in waves of `threads`; the slowest thread does ceil(tasks / threads) tasks
@@ -178,23 +266,23 @@ final class ConvDirect {
                             float[] out) {
         final int g = groupImages(B, H, W, Cin, M, Parallel.threads()), tasks = (B + g - 1) / g;
         final Geo geo = new Geo(g, H, W);
-        final int K = Cin * 9, Wp = geo.Wp, Nb = geo.Nb;
+        final int K = Cin * 9, Nb = geo.Nb;
         int[] off = s.off = s.off.length >= K ? s.off : new int[K];
         for (int c = 0; c < Cin; c++)
             for (int p = 0; p < 3; p++)
-                for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = c * geo.P + (p - 1) * Wp + (q - 1);
-        final int blocks = M / RM, base = geo.at(0, 0);
+                for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = geo.off(c, p, q);
+        final int blocks = M / RM;
         Parallel.forRange(tasks, 1, (lo, hi) -> {
             Scratch ts = SCRATCH.get();
-            float[] xp = ts.pad = grow(ts.pad, Cin * geo.P);
+            float[] xp = ts.pad = grow(ts.pad, geo.copies * Cin * geo.P);
             float[] ob = ts.tmp = grow(ts.tmp, M * Nb + L);
             for (int t = lo; t < hi; t++) {
                 int b0 = t * g, n = Math.min(g, B - b0);
                 padGroup(in, Cin, b0, n, geo, xp);
-                int N = (n * (H + 1) - 1) * Wp;
+                int N = (n * (H + 1) - 1) * geo.rs;
                 for (int n0 = 0; n0 < N; n0 += NB)
                     for (int blk = 0; blk < blocks; blk++)
-                        tile(xp, base + n0, off, K, wp, blk * K * RM, ob, blk * RM * Nb + n0, Nb);
+                        tile(xp, n0, off, K, wp, blk * K * RM, ob, blk * RM * Nb + n0, Nb);
                 unpad(ob, Nb, Mo, b0, n, geo, out);
             }
         });
@@ -202,12 +290,17 @@ final class ConvDirect {
 
     /**
      * out (B, M, H, W) for images b0..b0+n-1 = the pixels of ob (M rows of Nb positions, the
-     * positions of a group whose first image is b0). Rows are copied in whole vectors, in order:
+     * positions of a group whose first image is b0). One-plane layout: rows are copied in whole vectors, in order:
      * the floats past a row's W land on later rows of the same plane (written after it); rows
      * whose vectors would pass the plane's end are copied exactly.
      */
     private static void unpad(float[] ob, int Nb, int M, int b0, int n, Geo g, float[] out) {
-        final int H = g.H, W = g.W, Wp = g.Wp, HW = H * W, Wr = roundUp(W, L);
+        final int H = g.H, W = g.W, Wp = g.rs, HW = H * W, Wr = roundUp(W, L);
+        if (g.shifted) { // rows of W: an image's pixels are contiguous
+            for (int b = 0; b < n; b++)
+                for (int m = 0; m < M; m++) System.arraycopy(ob, m * Nb + b * (H + 1) * W, out, ((b0 + b) * M + m) * HW, HW);
+            return;
+        }
         for (int b = 0; b < n; b++)
             for (int m = 0; m < M; m++) {
                 int src = m * Nb + b * (H + 1) * Wp, d = ((b0 + b) * M + m) * HW;

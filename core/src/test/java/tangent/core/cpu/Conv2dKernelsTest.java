@@ -193,14 +193,15 @@ class Conv2dKernelsTest {
     /**
      * 3x3 stride-1 pad-1 shapes that the direct kernels ({@link ConvDirect}) take on the Vector API
      * path (any C and O; counts that are not multiples of 8 are rounded up with zero weights),
-     * including single-pixel and non-square images; the direct forward gives the im2col GEMM path's
+     * including single-pixel and non-square images and both padded layouts (three column-shifted
+     * planes up to W = 16, one plane above); the direct forward gives the im2col GEMM path's
      * bits, and forward and backward-input give the same bits for 1, 2 and 3 threads.
      */
     @Test
     void directThreeByThree() throws Exception {
         int[][] shapes = {{3, 8, 7, 9, 16}, {1, 16, 5, 3, 8}, {2, 1, 6, 6, 8}, {4, 8, 1, 1, 8}, {2, 8, 4, 17, 40},
                 {3, 24, 7, 7, 32}, {7, 16, 14, 14, 16}, {9, 8, 7, 7, 16}, {3, 8, 28, 28, 8}, {3, 8, 6, 6, 1},
-                {2, 3, 5, 7, 3}, {5, 1, 9, 9, 12}};
+                {2, 3, 5, 7, 3}, {5, 1, 9, 9, 12}, {2, 8, 3, 16, 8}, {3, 4, 2, 2, 8}};
         bothPaths(() -> {
             Random r = new Random(17);
             for (int[] sh : shapes) check(r, sh[0], sh[1], sh[2], sh[3], sh[4], 3, 3, 1, 1);
