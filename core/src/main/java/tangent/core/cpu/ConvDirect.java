@@ -316,9 +316,9 @@ final class ConvDirect {
 
     /**
      * op[ob + r*os + v] = FMA chain over k of wp[wb + k*RM + r] * inp[ib + off[k] + v], for r < RM,
-     * v < NB.
+     * v < NB. Also ConvPointwise's tile (off[k] = k times its row stride).
      */
-    private static void tile(float[] inp, int ib, int[] off, int K, float[] wp, int wb,
+    static void tile(float[] inp, int ib, int[] off, int K, float[] wp, int wb,
                              float[] op, int ob, int os) {
         FloatVector z = FloatVector.zero(S);
         FloatVector c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z;

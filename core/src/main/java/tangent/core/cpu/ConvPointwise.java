@@ -109,6 +109,7 @@ final class ConvPointwise {
         tasks = Math.max(1, Math.min(Math.max(tasks, TASKS_PER_THREAD * threads), (N + MIN_LEN - 1) / MIN_LEN));
         final int len = roundUp((N + tasks - 1) / tasks, NB), chunks = (N + len - 1) / len, blocks = M / RM;
         final int ld = rowStride(len);
+        final int[] off = rows(K, ld);
         Parallel.forRange(chunks, 1, (lo, hi) -> {
             Scratch s = SCRATCH.get();
             float[] xp = s.a = ConvDirect.grow(s.a, K * ld);
@@ -118,7 +119,7 @@ final class ConvPointwise {
                 gather(in, K, P, n0, n, nb, xp, ld);
                 for (int p = 0; p < nb; p += NB)
                     for (int blk = 0; blk < blocks; blk++)
-                        tile(xp, p, ld, K, wp, blk * K * RM, ob, blk * RM * ld + p, ld);
+                        ConvDirect.tile(xp, p, off, K, wp, blk * K * RM, ob, blk * RM * ld + p, ld);
                 scatter(ob, ld, Mo, P, n0, n, out);
             }
         });
@@ -134,6 +135,7 @@ final class ConvPointwise {
     private static void runInPlace(float[] in, int K, float[] wp, int M, int B, int P, float[] out) {
         final int threads = Parallel.threads(), full = P / NB * NB, v16 = P / 16 * 16, rem = P - v16;
         final int blocks = M / RM;
+        final int[] off = rows(K, P);
         // tiles of NB positions per task: enough tasks for the threads, never past one image
         int perImage = Math.max(1, Math.min((P + NB - 1) / NB, (TASKS_PER_THREAD * threads + B - 1) / B));
         final int seg = roundUp((P + perImage - 1) / perImage, NB), segs = (P + seg - 1) / seg;
@@ -143,7 +145,7 @@ final class ConvPointwise {
                 int ib = b * K * P, ob = b * M * P;
                 for (int p = p0; p < Math.min(p1, full); p += NB)
                     for (int blk = 0; blk < blocks; blk++)
-                        tile(in, ib + p, P, K, wp, blk * K * RM, out, ob + blk * RM * P + p, P);
+                        ConvDirect.tile(in, ib + p, off, K, wp, blk * K * RM, out, ob + blk * RM * P + p, P);
                 for (int p = Math.max(p0, full); p < Math.min(p1, v16); p += 16)
                     for (int blk = 0; blk < blocks; blk++)
                         tile16(in, ib + p, P, K, wp, blk * K * RM, out, ob + blk * RM * P + p, P);
@@ -162,7 +164,7 @@ final class ConvPointwise {
         });
     }
 
-    /** {@link #tile} for 16 positions (one vector per output channel). */
+    /** {@link ConvDirect#tile} for 16 positions (one vector per output channel). */
     private static void tile16(float[] inp, int ib, int ld, int K, float[] wp, int wb,
                                float[] op, int ob, int os) {
         FloatVector z = FloatVector.zero(S);
@@ -222,84 +224,10 @@ final class ConvPointwise {
         }
     }
 
-    /**
-     * op[ob + r*os + v] = FMA chain over k < K of wp[wb + k*RM + r] * inp[ib + k*ld + v], for
-     * r < RM, v < NB.
-     */
-    private static void tile(float[] inp, int ib, int ld, int K, float[] wp, int wb,
-                             float[] op, int ob, int os) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c02 = z, c10 = z, c11 = z, c12 = z, c20 = z, c21 = z, c22 = z;
-        FloatVector c30 = z, c31 = z, c32 = z, c40 = z, c41 = z, c42 = z, c50 = z, c51 = z, c52 = z;
-        FloatVector c60 = z, c61 = z, c62 = z, c70 = z, c71 = z, c72 = z;
-        for (int k = 0, a = wb, i = ib; k < K; k++, a += RM, i += ld) {
-            FloatVector b0 = FloatVector.fromArray(S, inp, i);
-            FloatVector b1 = FloatVector.fromArray(S, inp, i + 16);
-            FloatVector b2 = FloatVector.fromArray(S, inp, i + 32);
-            FloatVector x = FloatVector.broadcast(S, wp[a]);
-            c00 = x.fma(b0, c00);
-            c01 = x.fma(b1, c01);
-            c02 = x.fma(b2, c02);
-            x = FloatVector.broadcast(S, wp[a + 1]);
-            c10 = x.fma(b0, c10);
-            c11 = x.fma(b1, c11);
-            c12 = x.fma(b2, c12);
-            x = FloatVector.broadcast(S, wp[a + 2]);
-            c20 = x.fma(b0, c20);
-            c21 = x.fma(b1, c21);
-            c22 = x.fma(b2, c22);
-            x = FloatVector.broadcast(S, wp[a + 3]);
-            c30 = x.fma(b0, c30);
-            c31 = x.fma(b1, c31);
-            c32 = x.fma(b2, c32);
-            x = FloatVector.broadcast(S, wp[a + 4]);
-            c40 = x.fma(b0, c40);
-            c41 = x.fma(b1, c41);
-            c42 = x.fma(b2, c42);
-            x = FloatVector.broadcast(S, wp[a + 5]);
-            c50 = x.fma(b0, c50);
-            c51 = x.fma(b1, c51);
-            c52 = x.fma(b2, c52);
-            x = FloatVector.broadcast(S, wp[a + 6]);
-            c60 = x.fma(b0, c60);
-            c61 = x.fma(b1, c61);
-            c62 = x.fma(b2, c62);
-            x = FloatVector.broadcast(S, wp[a + 7]);
-            c70 = x.fma(b0, c70);
-            c71 = x.fma(b1, c71);
-            c72 = x.fma(b2, c72);
-        }
-        int o = ob;
-        c00.intoArray(op, o);
-        c01.intoArray(op, o + 16);
-        c02.intoArray(op, o + 32);
-        o += os;
-        c10.intoArray(op, o);
-        c11.intoArray(op, o + 16);
-        c12.intoArray(op, o + 32);
-        o += os;
-        c20.intoArray(op, o);
-        c21.intoArray(op, o + 16);
-        c22.intoArray(op, o + 32);
-        o += os;
-        c30.intoArray(op, o);
-        c31.intoArray(op, o + 16);
-        c32.intoArray(op, o + 32);
-        o += os;
-        c40.intoArray(op, o);
-        c41.intoArray(op, o + 16);
-        c42.intoArray(op, o + 32);
-        o += os;
-        c50.intoArray(op, o);
-        c51.intoArray(op, o + 16);
-        c52.intoArray(op, o + 32);
-        o += os;
-        c60.intoArray(op, o);
-        c61.intoArray(op, o + 16);
-        c62.intoArray(op, o + 32);
-        o += os;
-        c70.intoArray(op, o);
-        c71.intoArray(op, o + 16);
-        c72.intoArray(op, o + 32);
+    /** Row offsets {0, ld, 2 ld, ...} of K input rows: the 1x1 case of ConvDirect.tile's tap offsets. */
+    private static int[] rows(int K, int ld) {
+        int[] off = new int[K];
+        for (int k = 0; k < K; k++) off[k] = k * ld;
+        return off;
     }
 }
