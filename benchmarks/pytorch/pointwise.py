@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """PyTorch CPU reference for the float32 1x1 convolutions of fmnist-xs at batch 32 (the shapes of
-core's PointwiseAB harness): forward and backward-input, 2 threads, GFLOP/s
+core's PointwiseAB harness): forward, backward-input and backward-weight, 2 threads, GFLOP/s
 (2 B O C H W FLOP per call; best and median of the timed repetitions, as in kernels.py).
 Run: /usr/bin/python3 benchmarks/pytorch/pointwise.py
 """
@@ -28,6 +28,7 @@ def main():
                 gy, x, w, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1, mask)
 
         bench(f"bwdIn {tag}", bwd([True, False, False]), flops)
+        bench(f"bwdW  {tag}", bwd([False, True, False]), flops)
 
 
 if __name__ == "__main__":

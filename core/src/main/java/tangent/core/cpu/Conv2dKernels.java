@@ -9,8 +9,8 @@ package tangent.core.cpu;
  * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
  * On the Vector API path, float32 3x3 stride-1 pad-1 convolutions run as direct kernels instead
  * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's),
- * and float32 1x1 stride-1 unpadded forward and backward-input as {@link ConvPointwise} kernels
- * (forward bits equal the GEMM lowering's).
+ * and float32 1x1 stride-1 unpadded ones as {@link ConvPointwise} kernels (forward bits equal the
+ * GEMM lowering's; backward-weight for weights of at most {@link #POINTWISE_BWW_MAX_WEIGHTS}).
  * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
  * fixed order); results are bit-identical for any thread count. float64 paths are the plain
  * sequential lowering, kept for gradient checks.
@@ -199,12 +199,25 @@ public final class Conv2dKernels {
     }
 
     /**
-     * Whether float32 1x1 stride-1 unpadded forward and backward-input convolutions run as
-     * {@link ConvPointwise} kernels instead of the GEMM panels: on the Vector API path with 16-lane
+     * Whether float32 1x1 stride-1 unpadded convolutions run as {@link ConvPointwise} kernels
+     * instead of the GEMM panels: on the Vector API path with 16-lane
      * vectors. Tests and benchmarks may flip it (only while no convolution runs).
      */
     static volatile boolean pointwiseEnabled =
             !"false".equalsIgnoreCase(System.getProperty("tangent.conv.pointwise", "true"));
+
+    /**
+     * Whether backward-weight too runs as a {@link ConvPointwise} kernel (when pointwiseEnabled and
+     * O*C <= {@link #POINTWISE_BWW_MAX_WEIGHTS}). Benchmarks may flip it.
+     */
+    static volatile boolean pointwiseBwW =
+            !"false".equalsIgnoreCase(System.getProperty("tangent.conv.pointwise.bww", "true"));
+
+    /**
+     * Largest weight (O*C) the pointwise backward-weight takes: its partials hold 16 lanes per
+     * weight and split (2 x 64 B per weight, 8 MB at this bound); larger layers stay on the GEMM.
+     */
+    static final int POINTWISE_BWW_MAX_WEIGHTS = 1 << 16;
 
     private static boolean pointwiseDirect(int B, int C, int H, int W, int O, int kh, int kw, int stride, int pad) {
         return pointwiseEnabled && GemmF32.simd && pointwise(kh, kw, stride, pad) && B > 0 && C > 0 && O > 0
@@ -345,6 +358,10 @@ public final class Conv2dKernels {
         }
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirectBw.backwardWeight(x, gy, gw, B, C, H, W, O);
+            return;
+        }
+        if (pointwiseBwW && (long) O * C <= POINTWISE_BWW_MAX_WEIGHTS && pointwiseDirect(B, C, H, W, O, kh, kw, stride, pad)) {
+            ConvPointwise.backwardWeight(x, gy, gw, B, C, H * W, O);
             return;
         }
         boolean pw = pointwise(kh, kw, stride, pad);

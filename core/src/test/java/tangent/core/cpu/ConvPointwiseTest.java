@@ -10,10 +10,12 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * 1x1 stride-1 unpadded convolutions (forward and backward-input by {@link ConvPointwise} on the
- * Vector API path, the GEMM panels otherwise): all three directions against a float64 reference
- * with the tolerance of {@link Conv2dKernelsTest#cmp} (|got - ref| <= 2 (n + 2) 2^-24 sum |terms|,
- * n the number of terms), for channel counts that are not multiples of the tile's 8 and images of
+ * 1x1 stride-1 unpadded convolutions ({@link ConvPointwise} on the Vector API path, the GEMM
+ * panels otherwise): all three directions against a float64 reference with the tolerance of
+ * {@link Conv2dKernelsTest#cmp} (|got - ref| <= 2 (n + 2) 2^-24 sum |terms|, n the number of
+ * terms), for channel counts that are not multiples of the tiles (8 for forward and
+ * backward-input, 8 x 3 for backward-weight; positions over one or two splits of one to three
+ * 512-position chunks) and images of
  * 1, 5, 49, 196 and 784 pixels (batches whose positions do not fill whole 48-position tiles;
  * images of a multiple of 16 pixels with 8k output channels, which run without gathering); then
  * 2 vs 1 and 3 threads bit for bit, and the forward against the GEMM lowering bit for bit (the
