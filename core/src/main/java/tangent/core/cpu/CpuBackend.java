@@ -527,6 +527,32 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB, int[] outShape) {
+        Tensor y = alloc(a.dtype(), outShape);
+        matmulInto(a, b, transA, transB, outShape, y, false);
+        return y;
+    }
+
+    /**
+     * y = op(a) op(b), dy = op(da) op(b) + op(a) op(db): the second tangent product is accumulated
+     * into the first's output (the GEMM adds its finished sum to C), the same rounding as the
+     * composite's separate products and add.
+     */
+    @Override
+    public Tensor[] matmulJvp(Tensor a, Tensor da, Tensor b, Tensor db, boolean transA, boolean transB, int[] outShape) {
+        Tensor y = matmul(a, b, transA, transB, outShape);
+        Tensor dy = alloc(a.dtype(), outShape);
+        boolean acc = false;
+        if (da != null) {
+            matmulInto(da, b, transA, transB, outShape, dy, false);
+            acc = true;
+        }
+        if (db != null) matmulInto(a, db, transA, transB, outShape, dy, acc);
+        return new Tensor[] {y, dy};
+    }
+
+    /** y (compact, outShape) = op(a) op(b), or += when accumulate. */
+    private static void matmulInto(Tensor a, Tensor b, boolean transA, boolean transB, int[] outShape, Tensor y,
+                                   boolean accumulate) {
         int r = outShape.length;
         int m = outShape[r - 2], n = outShape[r - 1];
         int[] as = a.shape();
@@ -544,12 +570,10 @@ public final class CpuBackend implements Backend {
             b = compact(b);
             lb = matrixLayout(b);
         }
-        Tensor y = alloc(a.dtype(), outShape);
         if (a.dtype() == DType.F32)
-            Gemm.sgemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, false);
+            Gemm.sgemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
         else
-            Gemm.dgemm(batch, transA, transB, m, n, k, st(a).d, la[0], la[1], la[2], st(b).d, lb[0], lb[1], lb[2], st(y).d, 0, m * n, n, false);
-        return y;
+            Gemm.dgemm(batch, transA, transB, m, n, k, st(a).d, la[0], la[1], la[2], st(b).d, lb[0], lb[1], lb[2], st(y).d, 0, m * n, n, accumulate);
     }
 
     /**
