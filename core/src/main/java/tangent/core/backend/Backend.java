@@ -233,6 +233,16 @@ public interface Backend {
     }
 
     /**
+     * matmul and its tangent: y = op(a) op(b), dy = op(da) op(b) + op(a) op(db) (the two products
+     * rounded, then added); da or db may be null (zero), not both. Shapes as in {@link #matmul}.
+     *
+     * @return {y, dy}, or null when not implemented
+     */
+    default Tensor[] matmulJvp(Tensor a, Tensor da, Tensor b, Tensor db, boolean transA, boolean transB, int[] outShape) {
+        return null;
+    }
+
+    /**
      * A scaled sum y = (a + b) c of two tensors of one shape and dtype.
      *
      * @return y, or null when not implemented

@@ -527,20 +527,80 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB, int[] outShape) {
-        Tensor ca = compact(a), cb = compact(b);
+        Tensor y = alloc(a.dtype(), outShape);
+        matmulInto(a, b, transA, transB, outShape, y, false);
+        return y;
+    }
+
+    /**
+     * y = op(a) op(b), dy = op(da) op(b) + op(a) op(db): the second tangent product is accumulated
+     * into the first's output (the GEMM adds its finished sum to C), the same rounding as the
+     * composite's separate products and add.
+     */
+    @Override
+    public Tensor[] matmulJvp(Tensor a, Tensor da, Tensor b, Tensor db, boolean transA, boolean transB, int[] outShape) {
+        Tensor y = matmul(a, b, transA, transB, outShape);
+        Tensor dy = alloc(a.dtype(), outShape);
+        boolean acc = false;
+        if (da != null) {
+            matmulInto(da, b, transA, transB, outShape, dy, false);
+            acc = true;
+        }
+        if (db != null) matmulInto(a, db, transA, transB, outShape, dy, acc);
+        return new Tensor[] {y, dy};
+    }
+
+    /** y (compact, outShape) = op(a) op(b), or += when accumulate. */
+    private static void matmulInto(Tensor a, Tensor b, boolean transA, boolean transB, int[] outShape, Tensor y,
+                                   boolean accumulate) {
         int r = outShape.length;
         int m = outShape[r - 2], n = outShape[r - 1];
         int[] as = a.shape();
         int k = transA ? as[as.length - 2] : as[as.length - 1];
         int batch = Shape.numel(Arrays.copyOf(outShape, r - 2));
-        int aBatch = a.dim() == 2 ? 0 : m * k, bBatch = b.dim() == 2 ? 0 : k * n;
-        int lda = transA ? m : k, ldb = transB ? k : n;
-        Tensor y = alloc(a.dtype(), outShape);
+        // Operands are read in place when each batch entry is a row-major matrix with unit column
+        // stride and the batch entries sit at one fixed stride (e.g. the q, k, v slices of one
+        // qkv tensor); anything else is copied compact first. The GEMM result is the same either way.
+        int[] la = matrixLayout(a), lb = matrixLayout(b);
+        if (la == null) {
+            a = compact(a);
+            la = matrixLayout(a);
+        }
+        if (lb == null) {
+            b = compact(b);
+            lb = matrixLayout(b);
+        }
         if (a.dtype() == DType.F32)
-            Gemm.sgemm(batch, transA, transB, m, n, k, st(ca).f, 0, aBatch, lda, st(cb).f, 0, bBatch, ldb, st(y).f, 0, m * n, n, false);
+            Gemm.sgemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
         else
-            Gemm.dgemm(batch, transA, transB, m, n, k, st(ca).d, 0, aBatch, lda, st(cb).d, 0, bBatch, ldb, st(y).d, 0, m * n, n, false);
-        return y;
+            Gemm.dgemm(batch, transA, transB, m, n, k, st(a).d, la[0], la[1], la[2], st(b).d, lb[0], lb[1], lb[2], st(y).d, 0, m * n, n, accumulate);
+    }
+
+    /**
+     * {offset, batch stride, row stride} when x (batch..., R, C) can be read in place as
+     * x[b, i, j] = storage[offset + b*batchStride + i*rowStride + j] over its flattened batch index b
+     * (batch stride 0 for rank 2), else null. Needs unit column stride and batch axes that flatten
+     * to one stride; axes of length 1 are ignored. Overlapping entries (e.g. a broadcast batch axis
+     * of stride 0) are fine: operands are only read.
+     */
+    static int[] matrixLayout(Tensor x) {
+        int[] s = x.shape(), t = x.strides();
+        int d = s.length;
+        int rows = s[d - 2], cols = s[d - 1];
+        if (cols > 1 && t[d - 1] != 1) return null;
+        int ld = rows > 1 ? t[d - 2] : cols;
+        int bs = -1, expect = -1;
+        for (int i = d - 3; i >= 0; i--) {
+            if (s[i] == 1) continue;
+            if (bs < 0) {
+                bs = t[i];
+                expect = bs * s[i];
+            } else {
+                if (t[i] != expect) return null;
+                expect *= s[i];
+            }
+        }
+        return new int[] {x.offset(), bs < 0 ? 0 : bs, ld};
     }
 
     @Override

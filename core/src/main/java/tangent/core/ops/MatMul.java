@@ -15,9 +15,11 @@ import tangent.core.backend.Backend;
  * forward: C = op(A) op(B)
  * jvp:     dC = op(dA) op(B) + op(A) op(dB)
  * vjp:     gA = gC B^T, gB = A^T gC   (for C = A B)
- * cpu:     CpuBackend.matmul
+ * cpu:     CpuBackend.matmul, CpuBackend.matmulJvp
  * cuda:    gemm_* (gemm.cu)
  * }</pre>
+ * The fused forward+JVP (the inputs' {@link Backend#matmulJvp}) forms y and dy in one call, the
+ * second tangent product added straight into the first's output; jvp below is its oracle.
  */
 public final class MatMul extends Op {
     private final boolean transA, transB;
@@ -58,6 +60,15 @@ public final class MatMul extends Op {
         Rules.requireSameDType(name(), x[0], x[1]);
         int[] out = outShape(name(), x[0], x[1], transA, transB);
         return Backend.of(x[0]).matmul(x[0], x[1], transA, transB, out);
+    }
+
+    /** Fused {y, dy} when a or b carries this level's tangent and the backend has the kernel. */
+    @Override
+    protected Tensor[] forwardJvp(Tensor[] x, Tensor[] dx) {
+        if (dx[0] == null && dx[1] == null) return null;
+        Rules.requireSameDType(name(), x[0], x[1]);
+        int[] out = outShape(name(), x[0], x[1], transA, transB);
+        return Backend.of(x[0]).matmulJvp(x[0], dx[0], x[1], dx[1], transA, transB, out);
     }
 
     private static Tensor mm(Tensor a, Tensor b, boolean ta, boolean tb) {
