@@ -10,7 +10,7 @@ import java.lang.management.MemoryUsage;
  * Moves the JVM's young collections to the boundary between training steps.
  *
  * <p>Why: a U-Net step allocates its activations and tangents afresh (fmnist-xs at batch 32: about
- * 1.8 GB per step) and holds most of them until the backward pass ends. A young collection that
+ * 1 GB per step) and holds most of them until the backward pass ends. A young collection that
  * falls inside a step copies that live gigabyte (0.06-2 s here, the slow end when the copy touches
  * fresh pages), so one step in a few took twice as long. Between steps only the parameters,
  * optimizer state, EMA and data are live (about 40 MB for fmnist-xs), and a collection costs about
