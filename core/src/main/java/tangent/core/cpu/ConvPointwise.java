@@ -45,7 +45,7 @@ final class ConvPointwise {
     static final int RM = 8, NB = 48;
     /**
      * Forward and backward-input: chunks per thread (at least MIN_LEN positions each). Several per
-     * thread let the calling thread start while the pool's workers wake up, and balance the rest.
+     * thread balance the work when chunks take unequal time (the last image's tail, a busy core).
      */
     static final int TASKS_PER_THREAD = 4, MIN_LEN = 144;
     /**
