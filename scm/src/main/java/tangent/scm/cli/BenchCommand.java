@@ -36,7 +36,9 @@ public final class BenchCommand implements Callable<Integer> {
     int batch;
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device;
-    @Option(names = "--warmup-steps", defaultValue = "3", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    // 5: on 2 cores the JIT is still compiling kernels during steps 4 and 5 (the first timed steps
+    // after 3 warm-up steps took 667, 587, 546 ms, the rest 468-508; benchmarks/RESULTS.md)
+    @Option(names = "--warmup-steps", defaultValue = "5", description = "Untimed steps first, for PyTorch too (default: ${DEFAULT-VALUE}).")
     int warm;
     @Option(names = "--iters", description = "Timed steps (default: 10 for U-Nets, 50 for mlp).")
     Integer iters;
@@ -140,7 +142,9 @@ public final class BenchCommand implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "bench: sCT step, model %s (%d params), batch %d, device %s, %d cores, %d warm-up + %d timed steps%n",
                 model, net.parameterCount(), batch, device, Runtime.getRuntime().availableProcessors(), warm, n);
         double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
+        long[] startMs = new long[n];
         for (int i = -warm; i < n; i++) {
+            if (i >= 0) startMs[i] = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
             if (i == 0) {
                 tangent.core.Profiler.reset();   // -Dtangent.profile=true: the timed steps only
                 // Timing starts from a collected heap: the first full collection after the warm-up's
@@ -174,6 +178,9 @@ public final class BenchCommand implements Callable<Integer> {
         double[] sorted = tot.clone();
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "step_min_ms: %.1f   step_max_ms: %.1f%n", sorted[0], sorted[sorted.length - 1]);
+        if (Boolean.getBoolean("tangent.bench.steps")) // each timed step: forward + backward + update
+            for (int i = 0; i < n; i++)
+                System.out.printf(Locale.ROOT, "  step %d at %d ms: %.1f = %.1f + %.1f + %.1f ms%n", i, startMs[i], tot[i], fwd[i], bwd[i], upd[i]);
         System.out.printf(Locale.ROOT, "step_ms: %.1f%n", median(tot));
         return median(tot);
     }
