@@ -34,6 +34,14 @@ public interface Backend {
     // ---- creation and copies -------------------------------------------------------------
     Tensor zeros(DType dtype, int[] shape);
 
+    /**
+     * A tensor whose contents are unspecified (torch.empty), for an output the caller writes whole
+     * before reading it. Zeros by default; the CPU skips the zeroing where it can.
+     */
+    default Tensor empty(DType dtype, int[] shape) {
+        return zeros(dtype, shape);
+    }
+
     Tensor full(DType dtype, int[] shape, double value);
 
     /** Uploads host data (row-major) of the given dtype. */

@@ -41,14 +41,14 @@ final class AddScaleKernels {
 
     /** (a + b) c; a, b of one shape and dtype. */
     static Tensor forward(Tensor a, Tensor b, double c) {
-        Tensor y = Tensor.zeros(a.dtype(), a.shape());
+        Tensor y = CpuBackend.alloc(a.dtype(), a.shape());
         run(CpuBackend.contiguous(a), CpuBackend.contiguous(b), c, y);
         return y;
     }
 
     /** {(a + b) c, (da + db) c}; da or db may be null (zero), not both. */
     static Tensor[] forwardJvp(Tensor a, Tensor da, Tensor b, Tensor db, double c) {
-        Tensor y = forward(a, b, c), dy = Tensor.zeros(a.dtype(), a.shape());
+        Tensor y = forward(a, b, c), dy = CpuBackend.alloc(a.dtype(), a.shape());
         Tensor t0 = da != null ? da : db, t1 = da != null ? db : null;
         run(CpuBackend.contiguous(t0), t1 == null ? null : CpuBackend.contiguous(t1), c, dy);
         return new Tensor[] {y, dy};

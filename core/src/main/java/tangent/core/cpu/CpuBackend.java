@@ -31,8 +31,9 @@ public final class CpuBackend implements Backend {
         return (CpuStorage) x.storage();
     }
 
-    private static Tensor alloc(DType dtype, int[] shape) {
-        return Tensor.compact(CpuStorage.allocate(dtype, Shape.numel(shape)), shape);
+    /** An output the caller writes whole: its contents are unspecified ({@link UninitializedArrays}). */
+    static Tensor alloc(DType dtype, int... shape) {
+        return Tensor.compact(CpuStorage.allocateUninitialized(dtype, Shape.numel(shape)), shape);
     }
 
     /** x itself when its elements are one contiguous run, else a compact copy. */
@@ -55,6 +56,11 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor zeros(DType dtype, int[] shape) {
+        return Tensor.compact(CpuStorage.allocate(dtype, Shape.numel(shape)), shape);
+    }
+
+    @Override
+    public Tensor empty(DType dtype, int[] shape) {
         return alloc(dtype, shape);
     }
 

@@ -22,8 +22,14 @@ public final class CpuStorage implements Storage {
         this.d = d;
     }
 
+    /** Zeroed. */
     public static CpuStorage allocate(DType dtype, int n) {
         return dtype == DType.F32 ? new CpuStorage(new float[n]) : new CpuStorage(new double[n]);
+    }
+
+    /** Like allocate, but the array may hold anything: for outputs a kernel writes whole ({@link UninitializedArrays}). */
+    static CpuStorage allocateUninitialized(DType dtype, int n) {
+        return dtype == DType.F32 ? new CpuStorage(UninitializedArrays.floats(n)) : new CpuStorage(UninitializedArrays.doubles(n));
     }
 
     @Override

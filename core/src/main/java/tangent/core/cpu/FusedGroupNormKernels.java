@@ -124,7 +124,7 @@ public final class FusedGroupNormKernels {
     public static Tensor[] forward(Tensor x, Tensor gamma, Tensor beta, int groups, double eps, boolean silu) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
-        Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s);
+        Tensor cx = CpuBackend.compact(x), y = CpuBackend.alloc(x.dtype(), s);
         Tensor[] stats = statsTensors(b, groups);
         double[] mean = CpuBackend.st(stats[0]).d, rstd = CpuBackend.st(stats[1]).d;
         CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(y);
@@ -161,7 +161,7 @@ public final class FusedGroupNormKernels {
                                       double eps, boolean silu) {
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
-        Tensor cx = CpuBackend.compact(x), y = Tensor.zeros(x.dtype(), s), yp = Tensor.zeros(x.dtype(), s);
+        Tensor cx = CpuBackend.compact(x), y = CpuBackend.alloc(x.dtype(), s), yp = CpuBackend.alloc(x.dtype(), s);
         Tensor[] stats = statsTensors(b, groups);
         double[] mean = CpuBackend.st(stats[0]).d, rstd = CpuBackend.st(stats[1]).d;
         CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(y), da = dx == null ? null : CpuBackend.st(CpuBackend.compact(dx));
@@ -228,7 +228,7 @@ public final class FusedGroupNormKernels {
         double[] mus = CpuBackend.st(CpuBackend.compact(mean)).d, rs = CpuBackend.st(CpuBackend.compact(rstd)).d;
         int[] s = x.shape();
         int b = s[0], c = s[1], cpg = c / groups, sp = x.numel() / Math.max(1, b * c), n = cpg * sp;
-        Tensor cx = CpuBackend.compact(x), gx = Tensor.zeros(x.dtype(), s);
+        Tensor cx = CpuBackend.compact(x), gx = CpuBackend.alloc(x.dtype(), s);
         CpuStorage a = CpuBackend.st(cx), o = CpuBackend.st(gx), gs = CpuBackend.st(CpuBackend.compact(gy));
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma));
         CpuStorage be = silu && beta != null ? CpuBackend.st(CpuBackend.compact(beta)) : null;
@@ -237,7 +237,7 @@ public final class FusedGroupNormKernels {
             double[] st2 = new double[2];
             float[] tmp = SimdSupport.AVAILABLE ? SumsSimd.scratch() : null;
             // with silu: the group's y and gy silu'(y) (n elements each)
-            CpuStorage gz = silu ? CpuStorage.allocate(x.dtype(), n) : null, zs = silu ? CpuStorage.allocate(x.dtype(), n) : null;
+            CpuStorage gz = silu ? CpuStorage.allocateUninitialized(x.dtype(), n) : null, zs = silu ? CpuStorage.allocateUninitialized(x.dtype(), n) : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups, bi = bg / groups;
                 double mu = mus[bg], r = rs[bg], m1 = 0, m2 = 0;

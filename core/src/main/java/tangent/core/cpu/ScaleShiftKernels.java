@@ -55,7 +55,7 @@ final class ScaleShiftKernels {
     }
 
     private static Tensor like(Tensor x) {
-        return Tensor.zeros(x.dtype(), x.shape());
+        return CpuBackend.alloc(x.dtype(), x.shape());
     }
 
     /** y = x s + b, then silu(y) when silu. */
@@ -155,7 +155,7 @@ final class ScaleShiftKernels {
         int sp = g.sp;
         Parallel.forRange(g.units, g.grain(), (lo, hi) -> {
             // with silu: one plane's x s + b, and gy silu'(x s + b)
-            CpuStorage zs = silu ? CpuStorage.allocate(x.dtype(), sp) : null, gz = silu ? CpuStorage.allocate(x.dtype(), sp) : null;
+            CpuStorage zs = silu ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null, gz = silu ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null;
             for (int u = lo; u < hi; u++) {
                 double accS = 0, accB = 0;
                 for (int k = 0; k < g.perUnit; k++) {

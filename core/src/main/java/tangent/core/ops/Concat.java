@@ -48,7 +48,7 @@ public final class Concat extends Op {
             }
             out[a] += s[a];
         }
-        Tensor y = Tensor.zeros(x[0].dtype(), x[0].device(), out);
+        Tensor y = Backend.of(x[0]).empty(x[0].dtype(), out);   // every element is copied in below
         int[] st = y.strides();
         int at = 0;
         for (Tensor t : x) {
