@@ -52,8 +52,8 @@ final class AxisKernels {
         int[] s = v.shape(), d = split(s, axis);
         int outer = d[0], n = d[1], inner = d[2];
         Tensor cv = CpuBackend.compact(v), cd = dv == null ? null : CpuBackend.compact(dv);
-        Tensor y = Tensor.zeros(v.dtype(), s), dy = dv == null ? null : Tensor.zeros(v.dtype(), s),
-                r = Tensor.zeros(v.dtype(), Shape.keepDims(s, new int[] {axis}));
+        Tensor y = CpuBackend.alloc(v.dtype(), s), dy = dv == null ? null : CpuBackend.alloc(v.dtype(), s),
+                r = CpuBackend.alloc(v.dtype(), Shape.keepDims(s, new int[] {axis}));
         CpuStorage a = CpuBackend.st(cv), ta = cd == null ? null : CpuBackend.st(cd), o = CpuBackend.st(y),
                 to = dy == null ? null : CpuBackend.st(dy), ro = CpuBackend.st(r);
         Parallel.forRange(outer, grain(n * inner), (lo, hi) -> {
@@ -114,7 +114,7 @@ final class AxisKernels {
         int[] s = v.shape(), d = split(s, axis);
         int outer = d[0], n = d[1], inner = d[2];
         Tensor cv = CpuBackend.compact(v), cg = CpuBackend.compact(gy), cr = CpuBackend.compact(rstd);
-        Tensor gv = Tensor.zeros(v.dtype(), s);
+        Tensor gv = CpuBackend.alloc(v.dtype(), s);
         CpuStorage a = CpuBackend.st(cv), g = CpuBackend.st(cg), rs = CpuBackend.st(cr), o = CpuBackend.st(gv);
         Parallel.forRange(outer, grain(n * inner), (lo, hi) -> {
             for (int ob = lo; ob < hi; ob++) {
@@ -150,7 +150,7 @@ final class AxisKernels {
         int[] s = x.shape(), d = split(s, axis);
         int outer = d[0], n = d[1], inner = d[2];
         Tensor cx = CpuBackend.compact(x), cd = CpuBackend.compact(dx);
-        Tensor y = Tensor.zeros(x.dtype(), s), dy = Tensor.zeros(x.dtype(), s);
+        Tensor y = CpuBackend.alloc(x.dtype(), s), dy = CpuBackend.alloc(x.dtype(), s);
         CpuStorage a = CpuBackend.st(cx), ta = CpuBackend.st(cd), o = CpuBackend.st(y), to = CpuBackend.st(dy);
         Parallel.forRange(outer, grain(n * inner), (lo, hi) -> {
             float[] e = a.f != null ? new float[n * inner] : null;
