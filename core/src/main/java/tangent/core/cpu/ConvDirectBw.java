@@ -9,42 +9,47 @@ import jdk.incubator.vector.VectorSpecies;
  * gy(b, o, m) * x(b, c, m + tap), zero outside the image.
  *
  * <p>The batch is cut into {@link #SPLITS} (at most B) fixed splits of whole images, run in
- * parallel, each into its own partial sums. A split is walked in chunks of whole image rows (about
- * {@link #PIXELS} pixels); for each chunk the thread first writes, into its own buffers (they stay
- * in L1/L2):
+ * parallel, each into its own partial sums. Each image is walked in segments: its rows cut into
+ * runs of equal length (about {@link #PIXELS} pixels; one segment for images under 1536 pixels).
+ * For a segment of npx pixels the thread first writes, into its own buffers (they stay in L1/L2):
  * <ul>
- * <li>gl[m][o]: gy of the chunk's pixels transposed to pixel-major, O rounded up to Op (a multiple
- *     of 32) with zero columns, so one vector holds 16 output channels of a pixel;
- * <li>xl: the chunk's rows of each input channel c padded, rows of Wp = W + 1 floats (W pixels and
- *     one zero column, which is both the right pad of a row and the left pad of the next), from
- *     the row above the chunk's first to the row below its last, a zero row between images, and
- *     one zero in front (the left pad of the first row).
+ * <li>gl[og][m][32]: gy of the segment's pixels transposed to pixel-major, one plane per group og
+ *     of 32 output channels (O rounded up to Op, a multiple of 32, with zero channels), so one
+ *     vector holds 16 output channels of a pixel and the pixel stride is a constant;
+ * <li>then per input channel c, three copies x0, x1, x2 of the segment's rows, the row above and
+ *     the row below (zero outside the image), shifted by one column: xq holds x(., j + q - 1), zero
+ *     where that column is outside the image. Tap (p, q) of the segment's pixel m is then
+ *     xq[p*W + m]: linear in m, with no pad pixels.
  * </ul>
- * Then each (c, 32 output channels) runs {@link #tile}: 2 x 9 accumulators (16 channels x 9 taps
- * each) over the chunk's pixels, per pixel 2 loads of gl, 9 broadcasts of xl and 18 FMAs. The
- * copies are done once per chunk by the one thread that uses them, in cache, instead of whole
- * padded and transposed tensors written to and read back from memory.
+ * Each (c, og) then runs {@link #tile}: 2 x 9 accumulators (16 channels x 9 taps each) over the
+ * segment's pixels in one counted loop whose indices are all linear in the pixel (so C2 hoists
+ * every range check), per pixel 2 loads of gl, 9 broadcasts of x0..x2 and 18 FMAs. The copies are
+ * done once per segment (gl) or per segment and channel (x0..x2) by the one thread that uses them.
  *
  * <p>Order: gw(o, c, tap) = the sum, over the splits in order starting from the first split's, of
- * each split's partial; a split's partial = the sum, over its chunks in order starting from the
- * first chunk's, of each chunk's FMA chain from +0 over its pixels in order. Splits and chunks
- * depend on the shapes only, so the bits do not depend on the thread count.
+ * each split's partial; a split's partial = the sum, over its images in order and each image's
+ * segments in order, starting from the first segment's, of each segment's FMA chain from +0 over
+ * its pixels in order. Splits and segments depend on the shapes only, so the bits do not depend on
+ * the thread count.
  */
 final class ConvDirectBw {
     private ConvDirectBw() {}
 
     static final VectorSpecies<Float> S = ConvDirect.S;
-    /** Pixels per chunk (rounded down to whole image rows, at least one row). */
-    static final int PIXELS = 256;
+    /**
+     * Pixels per segment, about (an image's rows are cut into runs of equal length; one segment per
+     * 28x28 image measured about 1.1x faster than three of 256 pixels, 2 threads).
+     */
+    static final int PIXELS = 1024;
     /**
      * Splits of the batch (at most B): parallel tasks, each with its own partial sums (C*Op*9 floats
      * to add at the end: with small images and many channels 8 splits measured slower than 4).
      */
     static final int SPLITS = 4;
 
-    /** Per-thread scratch: the partial sums (caller), a chunk's padded x and transposed gy. */
+    /** Per-thread scratch: the partial sums (caller), a segment's shifted x rows and transposed gy. */
     private static final class Scratch {
-        float[] acc = new float[0], xl = new float[0], gl = new float[0];
+        float[] acc = new float[0], x0 = new float[0], x1 = new float[0], x2 = new float[0], gl = new float[0];
         int[] idx = new int[16];
     }
 
@@ -52,111 +57,108 @@ final class ConvDirectBw {
 
     /** gw (O, C, 3, 3) from x (B, C, H, W) and gy (B, O, H, W); B >= 1. */
     static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
-        final int Op = ConvDirect.roundUp(O, 32), groups = Op / 32, per = groups * 9 * 32, accN = C * per;
+        final int Op = ConvDirect.roundUp(O, 32), groups = Op / 32, per = groups * 9 * 32, accN = C * per, HW = H * W;
         final int perSplit = (B + Math.min(B, SPLITS) - 1) / Math.min(B, SPLITS), splits = (B + perSplit - 1) / perSplit;
-        final int chunkRows = Math.max(1, PIXELS / W);
+        // segments: an image's rows cut into runs of segRows rows (the last one may be shorter)
+        final int nSeg = Math.max(1, Math.min(H, (HW + PIXELS / 2) / PIXELS)), segRows = (H + nSeg - 1) / nSeg;
+        final int NX = (segRows + 2) * W;
         // acc[s*accN + (c*groups + og)*288 + tap*32 + lane]: split s's partial of gw(og*32 + lane, c, tap)
         Scratch sc = SCRATCH.get();
         final float[] acc = sc.acc = ConvDirect.grow(sc.acc, splits * accN);
         Parallel.forRange(splits, 1, (lo, hi) -> {
             Scratch s = SCRATCH.get();
-            // local rows: chunkRows image rows, one above and below, a zero row per image boundary
-            final int Wp = W + 1, LP = ConvDirect.roundUp(1 + (chunkRows + 3 + chunkRows / H) * Wp, 16);
-            float[] xl = s.xl = ConvDirect.grow(s.xl, C * LP + 16);
-            float[] gl = s.gl = ConvDirect.grow(s.gl, chunkRows * W * Op);
-            for (int sp = lo; sp < hi; sp++) {
-                int rA = sp * perSplit * H, rB = Math.min(B, (sp + 1) * perSplit) * H; // image rows b*H + i
-                for (int r0 = rA; r0 < rB; r0 += chunkRows) {
-                    int r1 = Math.min(rB, r0 + chunkRows);
-                    padRows(x, B, C, H, W, r0, r1, xl, LP);
-                    transposeRows(gy, O, Op, H, W, r0, r1, gl, s.idx);
-                    for (int c = 0; c < C; c++)
-                        for (int og = 0; og < groups; og++)
-                            tile(xl, c * LP, gl, og * 32, Op, W, H, r0 % H, (r1 - r0) * W, acc,
-                                    sp * accN + (c * groups + og) * 288, r0 == rA);
-                }
+            float[] x0 = s.x0 = ConvDirect.grow(s.x0, NX), x1 = s.x1 = ConvDirect.grow(s.x1, NX), x2 = s.x2 = ConvDirect.grow(s.x2, NX);
+            float[] gl = s.gl = ConvDirect.grow(s.gl, segRows * W * Op);
+            for (int sp = lo; sp < hi; sp++)
+                for (int b = sp * perSplit, bEnd = Math.min(B, b + perSplit); b < bEnd; b++)
+                    for (int i0 = 0; i0 < H; i0 += segRows) {
+                        int i1 = Math.min(H, i0 + segRows), npx = (i1 - i0) * W;
+                        boolean first = b == sp * perSplit && i0 == 0;
+                        transpose(gy, O, HW, b, i0 * W, npx, gl, s.idx);
+                        for (int c = 0; c < C; c++) {
+                            shiftedRows(x, (b * C + c) * HW, H, W, i0, i1, x0, x1, x2, c == 0);
+                            for (int og = 0; og < groups; og++)
+                                tile(x0, x1, x2, W, gl, og * npx * 32, npx, acc, sp * accN + (c * groups + og) * 288, first);
+                        }
+                    }
+        });
+        // acc[0] += acc[s] for s = 1.. in order, then gw from acc[0]; channels in parallel
+        Parallel.forRange(C, Math.max(1, 4096 / per), (lo, hi) -> {
+            for (int c = lo; c < hi; c++) {
+                int a0 = c * per;
+                for (int sp = 1; sp < splits; sp++)
+                    for (int v = a0, e = sp * accN; v < a0 + per; v += 16)
+                        FloatVector.fromArray(S, acc, v).add(FloatVector.fromArray(S, acc, e + v)).intoArray(acc, v);
+                for (int og = 0; og < groups; og++)
+                    for (int tap = 0; tap < 9; tap++) {
+                        int a = a0 + (og * 9 + tap) * 32;
+                        for (int lane = 0, o = og * 32; lane < 32 && o < O; lane++, o++) gw[(o * C + c) * 9 + tap] = acc[a + lane];
+                    }
             }
         });
-        // acc[0] += acc[s] for s = 1.. in order (per channel, in L1), then gw from acc[0]
-        for (int c = 0; c < C; c++) {
-            int a0 = c * per;
-            for (int sp = 1; sp < splits; sp++)
-                for (int v = a0, e = sp * accN; v < a0 + per; v += 16)
-                    FloatVector.fromArray(S, acc, v).add(FloatVector.fromArray(S, acc, e + v)).intoArray(acc, v);
-            for (int og = 0; og < groups; og++)
-                for (int tap = 0; tap < 9; tap++) {
-                    int a = a0 + (og * 9 + tap) * 32;
-                    for (int lane = 0, o = og * 32; lane < 32 && o < O; lane++, o++) gw[(o * C + c) * 9 + tap] = acc[a + lane];
-                }
+    }
+
+    /**
+     * xq[k*W + j] = x(i0 - 1 + k, j + q - 1) of the plane at xo, zero outside the image, for
+     * k = 0..i1-i0+1 (the rows i0..i1-1 and one above and below) and q = 0..2 (x0, x1, x2): tap
+     * (p, q) of the segment's pixel m = (i - i0)*W + j is xq[p*W + m]. The zero rows above and below
+     * the image are written only when zeroRows (the copies never write them, so a segment's first
+     * channel writes them for all).
+     */
+    private static void shiftedRows(float[] x, int xo, int H, int W, int i0, int i1, float[] x0, float[] x1, float[] x2,
+                                    boolean zeroRows) {
+        final int n = (i1 - i0 + 2) * W;                                // floats per shifted copy
+        final int ra = Math.max(0, i0 - 1), rb = Math.min(H, i1 + 1); // image rows present
+        final int d0 = (ra - (i0 - 1)) * W, len = (rb - ra) * W, src = xo + ra * W;
+        if (zeroRows && i0 == 0) { // the row above the image
+            java.util.Arrays.fill(x0, 0, W, 0f);
+            java.util.Arrays.fill(x1, 0, W, 0f);
+            java.util.Arrays.fill(x2, 0, W, 0f);
+        }
+        if (zeroRows && i1 == H) { // the row below the image
+            java.util.Arrays.fill(x0, d0 + len, n, 0f);
+            java.util.Arrays.fill(x1, d0 + len, n, 0f);
+            java.util.Arrays.fill(x2, d0 + len, n, 0f);
+        }
+        System.arraycopy(x, src, x0, d0 + 1, len - 1); // x(., j - 1)
+        System.arraycopy(x, src, x1, d0, len);
+        System.arraycopy(x, src + 1, x2, d0, len - 1); // x(., j + 1)
+        for (int d = d0; d < d0 + len; d += W) {
+            x0[d] = 0f;         // j = 0
+            x2[d + W - 1] = 0f; // j = W - 1
         }
     }
 
     /**
-     * xl[c*LP + 1 + k*Wp + j] = row k of channel c's padded rows for image rows r0..r1-1 (k = 0 the
-     * row above r0), j < W its pixels, j = W the zero column; xl[c*LP] = 0. Plane row pr of the
-     * batch (image b's row i at pr = b*(H+1) + i + 1, zero rows at pr = b*(H+1)) gives local row
-     * k = pr - pr(r0) + 1. Channels and rows are written in increasing order, so whole-vector copies
-     * of short rows may overrun into what is written next.
+     * gl[(og*npx + m)*32 + v] = gy(b, og*32 + v, pix0 + m) for m < npx, and 0 for channels
+     * og*32 + v >= O. With O % 16 == 0, 16 channels of a pixel are one gather; otherwise each
+     * channel's run of pixels is read in order.
      */
-    private static void padRows(float[] x, int B, int C, int H, int W, int r0, int r1, float[] xl, int LP) {
-        final int Wp = W + 1, HW = H * W;
-        final int prS = (r0 / H) * (H + 1) + r0 % H, prE = ((r1 - 1) / H) * (H + 1) + (r1 - 1) % H + 2;
-        for (int c = 0; c < C; c++) {
-            int d = c * LP;
-            xl[d++] = 0f;
-            for (int pr = prS; pr <= prE; pr++, d += Wp) {
-                int b = pr / (H + 1), i = pr - b * (H + 1) - 1;
-                if (i < 0 || i >= H || b >= B) {
-                    java.util.Arrays.fill(xl, d, d + Wp, 0f);
-                    continue;
-                }
-                int src = (b * C + c) * HW + i * W;
-                if (W >= 16) {
-                    for (int j = 0; j < W - 16; j += 16) FloatVector.fromArray(S, x, src + j).intoArray(xl, d + j);
-                    FloatVector.fromArray(S, x, src + W - 16).intoArray(xl, d + W - 16);
-                } else if (src + 16 <= x.length) {
-                    FloatVector.fromArray(S, x, src).intoArray(xl, d); // 16 - W floats of overrun
-                } else {
-                    System.arraycopy(x, src, xl, d, W);
-                }
-                xl[d + W] = 0f;
-            }
+    private static void transpose(float[] gy, int O, int HW, int b, int pix0, int npx, float[] gl, int[] idx) {
+        final int src0 = b * O * HW + pix0;
+        if (O % 16 == 0) {
+            for (int k = 0; k < 16; k++) idx[k] = k * HW;
+            for (int o = 0; o < O; o += 16)
+                for (int m = 0, d = ((o >> 5) * npx) * 32 + (o & 31), src = src0 + o * HW; m < npx; m++, d += 32)
+                    FloatVector.fromArray(S, gy, src + m, idx, 0).intoArray(gl, d);
+        } else {
+            for (int o = 0; o < O; o++)
+                for (int m = 0, d = ((o >> 5) * npx) * 32 + (o & 31), src = src0 + o * HW; m < npx; m++, d += 32)
+                    gl[d] = gy[src + m];
+        }
+        if (O % 32 != 0) { // the last group's channels O..
+            int og = O >> 5, v0 = O & 31;
+            for (int m = 0, d = (og * npx) * 32; m < npx; m++, d += 32) java.util.Arrays.fill(gl, d + v0, d + 32, 0f);
         }
     }
 
     /**
-     * gl[(m - r0*W)*Op + o] = gy(b, o, pixel) for the pixels m = b*H*W + pixel of image rows
-     * r0..r1-1, and 0 for o in O..Op-1. With O % 16 == 0, 16 channels of a pixel are one gather;
-     * otherwise each channel's run of pixels is read in order.
+     * acc[ab + tap*32 + v] (+)= the FMA chain from +0 over npx pixels m of xq[p*W + m] *
+     * gl[gb + m*32 + v], v < 32, tap = p*3 + q, xq = x0, x1, x2 for q = 0, 1, 2 ({@link #shiftedRows});
+     * stored when first, else added.
      */
-    private static void transposeRows(float[] gy, int O, int Op, int H, int W, int r0, int r1, float[] gl, int[] idx) {
-        final int HW = H * W;
-        for (int k = 0; k < 16; k++) idx[k] = k * HW;
-        for (int m0 = r0 * W, mEnd = r1 * W; m0 < mEnd; ) {
-            int b = m0 / HW, pix = m0 - b * HW, mn = Math.min(mEnd - m0, HW - pix), dd = (m0 - r0 * W) * Op;
-            if (O % 16 == 0) {
-                for (int mm = 0; mm < mn; mm++)
-                    for (int o = 0, src = b * O * HW + pix + mm; o < O; o += 16, src += 16 * HW)
-                        FloatVector.fromArray(S, gy, src, idx, 0).intoArray(gl, dd + mm * Op + o);
-            } else {
-                for (int o = 0; o < O; o++) {
-                    int src = (b * O + o) * HW + pix;
-                    for (int mm = 0, d = dd + o; mm < mn; mm++, d += Op) gl[d] = gy[src + mm];
-                }
-                for (int mm = 0; mm < mn; mm++) java.util.Arrays.fill(gl, dd + mm * Op + O, dd + (mm + 1) * Op, 0f);
-            }
-            m0 += mn;
-        }
-    }
-
-    /**
-     * acc[ab + tap*32 + v] (+)= the FMA chain from +0 over npx pixels m of x(tap of m) *
-     * gl[m*Op + o0 + v], v < 32, tap = p*3 + q; stored when first, else added. The pixels start at
-     * column 0 of image row i0; the first one's tap (p, q) is xl[xb + p*Wp + q] (itself at
-     * xb + Wp + 1).
-     */
-    private static void tile(float[] xl, int xb, float[] gl, int o0, int Op, int W, int H, int i0,
-                             int npx, float[] acc, int ab, boolean first) {
+    private static void tile(float[] x0, float[] x1, float[] x2, int W, float[] gl, int gb, int npx, float[] acc, int ab,
+                             boolean first) {
         FloatVector z = FloatVector.zero(S);
         FloatVector a0 = z, e0 = z;
         FloatVector a1 = z, e1 = z;
@@ -167,52 +169,39 @@ final class ConvDirectBw {
         FloatVector a6 = z, e6 = z;
         FloatVector a7 = z, e7 = z;
         FloatVector a8 = z, e8 = z;
-        // one counted loop over the pixels (vector accumulators carried across a nested loop get
-        // boxed); xi follows the pixel's tap (0, 0) through the padded rows
-        final int Wp = W + 1;
-        int i = i0, j = 0, xi = xb, gi = o0;
+        // one counted loop over the pixels, every index linear in m (vector accumulators carried
+        // across a nested loop get boxed)
+        final int W2 = 2 * W;
         for (int m = 0; m < npx; m++) {
-            {
-                FloatVector g0 = FloatVector.fromArray(S, gl, gi);
-                FloatVector g1 = FloatVector.fromArray(S, gl, gi + 16);
-                FloatVector v = FloatVector.broadcast(S, xl[xi]);
-                a0 = v.fma(g0, a0);
-                e0 = v.fma(g1, e0);
-                v = FloatVector.broadcast(S, xl[xi + 1]);
-                a1 = v.fma(g0, a1);
-                e1 = v.fma(g1, e1);
-                v = FloatVector.broadcast(S, xl[xi + 2]);
-                a2 = v.fma(g0, a2);
-                e2 = v.fma(g1, e2);
-                v = FloatVector.broadcast(S, xl[xi + Wp]);
-                a3 = v.fma(g0, a3);
-                e3 = v.fma(g1, e3);
-                v = FloatVector.broadcast(S, xl[xi + Wp + 1]);
-                a4 = v.fma(g0, a4);
-                e4 = v.fma(g1, e4);
-                v = FloatVector.broadcast(S, xl[xi + Wp + 2]);
-                a5 = v.fma(g0, a5);
-                e5 = v.fma(g1, e5);
-                v = FloatVector.broadcast(S, xl[xi + 2 * Wp]);
-                a6 = v.fma(g0, a6);
-                e6 = v.fma(g1, e6);
-                v = FloatVector.broadcast(S, xl[xi + 2 * Wp + 1]);
-                a7 = v.fma(g0, a7);
-                e7 = v.fma(g1, e7);
-                v = FloatVector.broadcast(S, xl[xi + 2 * Wp + 2]);
-                a8 = v.fma(g0, a8);
-                e8 = v.fma(g1, e8);
-            }
-            gi += Op;
-            xi++;
-            if (++j == W) { // skip the zero column, and the zero row after an image's last row
-                j = 0;
-                xi++;
-                if (++i == H) {
-                    i = 0;
-                    xi += Wp;
-                }
-            }
+            FloatVector g0 = FloatVector.fromArray(S, gl, gb + m * 32);
+            FloatVector g1 = FloatVector.fromArray(S, gl, gb + m * 32 + 16);
+            FloatVector v = FloatVector.broadcast(S, x0[m]);
+            a0 = v.fma(g0, a0);
+            e0 = v.fma(g1, e0);
+            v = FloatVector.broadcast(S, x1[m]);
+            a1 = v.fma(g0, a1);
+            e1 = v.fma(g1, e1);
+            v = FloatVector.broadcast(S, x2[m]);
+            a2 = v.fma(g0, a2);
+            e2 = v.fma(g1, e2);
+            v = FloatVector.broadcast(S, x0[W + m]);
+            a3 = v.fma(g0, a3);
+            e3 = v.fma(g1, e3);
+            v = FloatVector.broadcast(S, x1[W + m]);
+            a4 = v.fma(g0, a4);
+            e4 = v.fma(g1, e4);
+            v = FloatVector.broadcast(S, x2[W + m]);
+            a5 = v.fma(g0, a5);
+            e5 = v.fma(g1, e5);
+            v = FloatVector.broadcast(S, x0[W2 + m]);
+            a6 = v.fma(g0, a6);
+            e6 = v.fma(g1, e6);
+            v = FloatVector.broadcast(S, x1[W2 + m]);
+            a7 = v.fma(g0, a7);
+            e7 = v.fma(g1, e7);
+            v = FloatVector.broadcast(S, x2[W2 + m]);
+            a8 = v.fma(g0, a8);
+            e8 = v.fma(g1, e8);
         }
         if (first) {
             a0.intoArray(acc, ab);

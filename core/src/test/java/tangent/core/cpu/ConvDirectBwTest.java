@@ -1,0 +1,49 @@
+package tangent.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The direct 3x3 backward-weight ({@link ConvDirectBw}) on shapes that exercise its layout: images
+ * cut into several segments (over {@link ConvDirectBw#PIXELS} pixels, last segment shorter),
+ * single rows and columns, O not a multiple of 16 or 32, fewer images than splits. Checked against a
+ * float64 convolution ({@link Conv2dKernelsTest#check}), and bit for bit equal for 1, 2 and 3
+ * threads.
+ */
+class ConvDirectBwTest {
+    /** B, C, H, W, O. */
+    static final int[][] SHAPES = {{2, 3, 41, 40, 16}, {3, 2, 64, 27, 40}, {1, 4, 1, 37, 33}, {5, 3, 30, 1, 12},
+            {2, 5, 9, 9, 48}, {6, 7, 7, 7, 64}, {1, 1, 1, 1, 1}, {3, 2, 2000, 1, 8}};
+
+    @Test
+    void againstFloat64AndThreadCounts() {
+        if (!SimdSupport.AVAILABLE || !ConvDirect.USABLE) return;
+        boolean saved = GemmF32.simd;
+        int savedThreads = Parallel.threads();
+        try {
+            GemmF32.simd = true;
+            Random r = new Random(23);
+            for (int[] sh : SHAPES) {
+                int B = sh[0], C = sh[1], H = sh[2], W = sh[3], O = sh[4];
+                Conv2dKernelsTest.check(r, B, C, H, W, O, 3, 3, 1, 1);
+                float[] x = GemmProbe.rand(r, B * C * H * W), gy = GemmProbe.rand(r, B * O * H * W);
+                float[] gw = new float[O * C * 9];
+                Parallel.setThreads(1);
+                Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, W, O, 3, 3, 1, 1);
+                for (int t : new int[] {2, 3}) {
+                    Parallel.setThreads(t);
+                    float[] g = new float[gw.length];
+                    Arrays.fill(g, Float.NaN);
+                    Conv2dKernels.backwardWeight(x, gy, g, B, C, H, W, O, 3, 3, 1, 1);
+                    assertArrayEquals(gw, g, "threads " + t + " " + Arrays.toString(sh));
+                }
+            }
+        } finally {
+            GemmF32.simd = saved;
+            Parallel.setThreads(savedThreads);
+        }
+    }
+}
