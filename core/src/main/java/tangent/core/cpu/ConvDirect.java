@@ -34,6 +34,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  * <li>forward: y(o, n) is the FMA chain over k = (c*3 + p)*3 + q, k = 0..9C-1, from +0 — the same
  *     chain, on the same values, as the im2col GEMM path ({@link GemmSimd}), so the same bits.
+ * <li>forward and tangent ({@link #forwardDual}): those chains on x and on dx, in one parallel
+ *     region; y's bias is added to the finished chain (one rounding, as a separate add).
  * <li>backward-input: the forward kernel on the padded gradient with w'(c, o, p, q) =
  *     w(o, c, 2-p, 2-q): gx(c, n) is the FMA chain over k = (o*3 + p)*3 + q from +0.
  * <li>backward-weight: its own kernel, {@link ConvDirectBw}.

@@ -4,8 +4,8 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Baseline: a copy of ConvDirect's forward and backward-input as they were before the dual and
- * tile changes, timed against the library's by {@link DirectAB}; not used by the library.
+ * Baseline: a copy of ConvDirect (forward and backward-input) as it was before forwardDual, timed
+ * against the library's by {@link DirectAB}; not used by the library.
  *
  * <p>Direct float32 3x3 stride-1 pad-1 convolutions (no im2col) with the Vector API, used only when
  * {@link GemmF32#simd} (this class is never loaded without {@code jdk.incubator.vector}) and the
