@@ -27,6 +27,7 @@ public final class DirectAB {
         String shapes = args.length > 2 ? args[2] : SHAPES;
         System.out.println("float32 kernels: " + Gemm.f32Kernels() + ", threads " + Parallel.threads());
         String[] dirs = {"fwd", "bwdIn", "dual"};
+        warmUp();
         for (String shape : shapes.split(",")) {
             String[] p = shape.split("x");
             int B = Integer.parseInt(p[0]), C = Integer.parseInt(p[1]), H = Integer.parseInt(p[2]), O = Integer.parseInt(p[3]);
@@ -79,6 +80,22 @@ public final class DirectAB {
                 System.out.printf("%-6s B%d C%-3d %2dx%-2d O%-3d  old %6.1f  new %6.1f GFLOP/s  new/old: median of pairs x%.3f%s%n",
                         dirs[dir], B, C, H, H, O, a, b, median(ratio), same ? "" : "  BITS DIFFER");
             }
+        }
+    }
+
+    /** About two seconds of every kernel on a small shape, so that the first shape's rounds run compiled code. */
+    static void warmUp() {
+        int B = 4, C = 32, H = 14, HW = H * H;
+        Random r = new Random(2);
+        float[] x = GemmProbe.rand(r, B * C * HW), w = GemmProbe.rand(r, C * C * 9), b = GemmProbe.rand(r, C);
+        float[] y = new float[x.length], dy = new float[x.length];
+        for (long end = System.nanoTime() + 2_000_000_000L; System.nanoTime() < end; ) {
+            ConvDirectOld.forward(x, w, y, B, C, H, H, C);
+            ConvDirectOld.backwardInput(x, w, y, B, C, H, H, C);
+            ConvDirect.forward(x, w, y, B, C, H, H, C);
+            ConvDirect.backwardInput(x, w, y, B, C, H, H, C);
+            ConvDirect.forwardDual(x, x, w, b, y, dy, B, C, H, H, C);
+            addBias(y, b, B, C, HW);
         }
     }
 
