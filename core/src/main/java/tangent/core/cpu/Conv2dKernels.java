@@ -276,6 +276,24 @@ public final class Conv2dKernels {
         });
     }
 
+    /**
+     * Whether {@link #forwardDual} has a fused path for these shapes (float32 3x3 stride-1 pad-1 on
+     * the direct kernels); otherwise the caller runs the two forwards and adds the bias.
+     */
+    static boolean fusedDual(int B, int C, int H, int W, int O, int kh, int kw, int stride, int pad) {
+        return direct(B, C, H, W, O, kh, kw, stride, pad);
+    }
+
+    /**
+     * y (B, O, H, W) = conv(x, w) + bias (per output channel; none when bias is null) and
+     * dy = conv(dx, w), in one pass ({@link ConvDirect#forwardDual}); only where {@link #fusedDual}.
+     * The same bits as {@link #forward} on each input and the bias added after.
+     */
+    static void forwardDual(float[] x, float[] dx, float[] w, float[] bias, float[] y, float[] dy, int B, int C,
+                            int H, int W, int O) {
+        ConvDirect.forwardDual(x, dx, w, bias, y, dy, B, C, H, W, O);
+    }
+
     /** Images per GEMM so that the column count n*L is about GemmF32.NC (depends on shapes only). */
     private static int imagesPerGroup(int L, int B) {
         return Math.max(1, Math.min(B, GemmF32.NC / Math.max(1, L)));

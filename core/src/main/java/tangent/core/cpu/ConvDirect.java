@@ -34,6 +34,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <ul>
  * <li>forward: y(o, n) is the FMA chain over k = (c*3 + p)*3 + q, k = 0..9C-1, from +0 — the same
  *     chain, on the same values, as the im2col GEMM path ({@link GemmSimd}), so the same bits.
+ * <li>forward and tangent ({@link #forwardDual}): those chains on x and on dx, in one parallel
+ *     region; y's bias is added to the finished chain (one rounding, as a separate add).
  * <li>backward-input: the forward kernel on the padded gradient with w'(c, o, p, q) =
  *     w(o, c, 2-p, 2-q): gx(c, n) is the FMA chain over k = (o*3 + p)*3 + q from +0.
  * <li>backward-weight: its own kernel, {@link ConvDirectBw}.
@@ -168,7 +170,25 @@ final class ConvDirect {
      */
     static void forward(float[] x, float[] w, float[] y, int B, int C, int H, int W, int O) {
         Scratch s = SCRATCH.get();
-        // wp[blk][k][r] = w(blk*RM + r, k): the RM weights of one k are consecutive
+        run(x, null, B, H, W, C, packForward(w, C, O, s), roundUp(O, RM), O, s, y, null, null);
+    }
+
+    /**
+     * The forward and its tangent in one pass: y = conv3x3(x, w) + bias (per output channel; no
+     * bias when null), dy = conv3x3(dx, w), all (B, ., H, W). One run over x's and dx's images
+     * (the weights packed once, one parallel region with twice the tasks); the bias is added as
+     * y's pixels are copied out. Every output's FMA chain is the one of {@link #forward},
+     * and the bias add after it rounds as a separate add would: the same bits as two forwards and
+     * an add.
+     */
+    static void forwardDual(float[] x, float[] dx, float[] w, float[] bias, float[] y, float[] dy,
+                            int B, int C, int H, int W, int O) {
+        Scratch s = SCRATCH.get();
+        run(x, dx, B, H, W, C, packForward(w, C, O, s), roundUp(O, RM), O, s, y, dy, bias);
+    }
+
+    /** wp[blk][k][r] = w(blk*RM + r, k) (zero past O): the RM weights of one k are consecutive. */
+    private static float[] packForward(float[] w, int C, int O, Scratch s) {
         int K = C * 9, M = roundUp(O, RM);
         float[] wp = s.w = grow(s.w, M * K);
         for (int o0 = 0; o0 < M; o0 += RM) {
@@ -189,7 +209,7 @@ final class ConvDirect {
                     for (int r = 0; r < RM; r++) wp[d + r] = o0 + r < O ? w[(o0 + r) * K + k] : 0f;
             }
         }
-        run(x, B, H, W, C, wp, M, O, s, y);
+        return wp;
     }
 
     /**
@@ -224,7 +244,7 @@ final class ConvDirect {
                 }
             }
         }
-        run(gy, B, H, W, O, wp, M, C, s, gx);
+        run(gy, null, B, H, W, O, wp, M, C, s, gx, null, null);
     }
 
     /** Largest task scratch (padded input and output floats) {@link #groupImages} picks: stays in L2. */
@@ -257,14 +277,16 @@ final class ConvDirect {
     }
 
     /**
-     * out (B, Mo, H, W) = the first Mo of the M (a multiple of RM) channels of the direct conv of in
-     * (B, Cin, H, W) with packed weights wp (M rows): tasks of {@link #groupImages} images each pad
-     * their images into per-thread planes, compute every tile of their positions into per-thread
-     * padded output rows (both stay in L2) and copy the pixels out ({@link #unpad}).
+     * out0 (B, Mo, H, W) = the first Mo of the M (a multiple of RM) channels of the direct conv of
+     * in0 (B, Cin, H, W) with packed weights wp (M rows), plus bias (per channel; none when null);
+     * when in1 is not null also out1 = the same of in1, without bias, in the same parallel region.
+     * Tasks of {@link #groupImages} images of one input each pad their images into per-thread
+     * planes, compute every tile of their positions into per-thread padded output rows (both stay
+     * in L2) and copy the pixels out ({@link #unpad}).
      */
-    private static void run(float[] in, int B, int H, int W, int Cin, float[] wp, int M, int Mo, Scratch s,
-                            float[] out) {
-        final int g = groupImages(B, H, W, Cin, M, Parallel.threads()), tasks = (B + g - 1) / g;
+    private static void run(float[] in0, float[] in1, int B, int H, int W, int Cin, float[] wp, int M, int Mo,
+                            Scratch s, float[] out0, float[] out1, float[] bias) {
+        final int g = groupImages(B, H, W, Cin, M, Parallel.threads()), half = (B + g - 1) / g;
         final Geo geo = new Geo(g, H, W);
         final int K = Cin * 9, Nb = geo.Nb;
         int[] off = s.off = s.off.length >= K ? s.off : new int[K];
@@ -272,46 +294,58 @@ final class ConvDirect {
             for (int p = 0; p < 3; p++)
                 for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = geo.off(c, p, q);
         final int blocks = M / RM;
-        Parallel.forRange(tasks, 1, (lo, hi) -> {
+        Parallel.forRange(in1 == null ? half : 2 * half, 1, (lo, hi) -> {
             Scratch ts = SCRATCH.get();
             float[] xp = ts.pad = grow(ts.pad, geo.copies * Cin * geo.P);
             float[] ob = ts.tmp = grow(ts.tmp, M * Nb + L);
             for (int t = lo; t < hi; t++) {
-                int b0 = t * g, n = Math.min(g, B - b0);
-                padGroup(in, Cin, b0, n, geo, xp);
+                boolean first = t < half; // task t: images of in0, else of in1
+                int b0 = (first ? t : t - half) * g, n = Math.min(g, B - b0);
+                padGroup(first ? in0 : in1, Cin, b0, n, geo, xp);
                 int N = (n * (H + 1) - 1) * geo.rs;
                 for (int n0 = 0; n0 < N; n0 += NB)
                     for (int blk = 0; blk < blocks; blk++)
                         tile(xp, n0, off, K, wp, blk * K * RM, ob, blk * RM * Nb + n0, Nb);
-                unpad(ob, Nb, Mo, b0, n, geo, out);
+                for (int i = 0; i < n; i++) unpad(ob, Nb, Mo, i, b0 + i, geo, first ? out0 : out1, first ? bias : null);
             }
         });
     }
 
     /**
-     * out (B, M, H, W) for images b0..b0+n-1 = the pixels of ob (M rows of Nb positions, the
-     * positions of a group whose first image is b0). One-plane layout: rows are copied in whole vectors, in order:
-     * the floats past a row's W land on later rows of the same plane (written after it); rows
-     * whose vectors would pass the plane's end are copied exactly.
+     * Image i of a group (its positions in ob, M rows of Nb positions) to image b of out (., M, H,
+     * W), plus bias(m) on channel m when bias is not null. Rows are copied in whole vectors where
+     * that stays inside the image: the floats past a row's W land on later rows of the same plane,
+     * written after it; the rest exactly.
      */
-    private static void unpad(float[] ob, int Nb, int M, int b0, int n, Geo g, float[] out) {
+    private static void unpad(float[] ob, int Nb, int M, int i, int b, Geo g, float[] out, float[] bias) {
         final int H = g.H, W = g.W, Wp = g.rs, HW = H * W, Wr = roundUp(W, L);
-        if (g.shifted) { // rows of W: an image's pixels are contiguous
-            for (int b = 0; b < n; b++)
-                for (int m = 0; m < M; m++) System.arraycopy(ob, m * Nb + b * (H + 1) * W, out, ((b0 + b) * M + m) * HW, HW);
-            return;
-        }
-        for (int b = 0; b < n; b++)
-            for (int m = 0; m < M; m++) {
-                int src = m * Nb + b * (H + 1) * Wp, d = ((b0 + b) * M + m) * HW;
-                for (int i = 0; i < H; i++, src += Wp, d += W) {
-                    if (i * W + Wr <= HW) {
+        for (int m = 0; m < M; m++) {
+            int src = m * Nb + i * (H + 1) * Wp, d = (b * M + m) * HW;
+            if (g.shifted) { // rows of W: an image's pixels are contiguous
+                if (bias == null) {
+                    System.arraycopy(ob, src, out, d, HW);
+                } else {
+                    FloatVector bv = FloatVector.broadcast(S, bias[m]);
+                    int v = 0;
+                    for (; v + L <= HW; v += L) FloatVector.fromArray(S, ob, src + v).add(bv).intoArray(out, d + v);
+                    for (float bs = bias[m]; v < HW; v++) out[d + v] = ob[src + v] + bs;
+                }
+                continue;
+            }
+            FloatVector bv = FloatVector.broadcast(S, bias == null ? 0f : bias[m]);
+            for (int r = 0; r < H; r++, src += Wp, d += W) {
+                if (r * W + Wr <= HW) {
+                    if (bias == null)
                         for (int v = 0; v < W; v += L) FloatVector.fromArray(S, ob, src + v).intoArray(out, d + v);
-                    } else {
-                        System.arraycopy(ob, src, out, d, W);
-                    }
+                    else
+                        for (int v = 0; v < W; v += L) FloatVector.fromArray(S, ob, src + v).add(bv).intoArray(out, d + v);
+                } else if (bias == null) {
+                    System.arraycopy(ob, src, out, d, W);
+                } else {
+                    for (int v = 0; v < W; v++) out[d + v] = ob[src + v] + bias[m];
                 }
             }
+        }
     }
 
     /**

@@ -516,13 +516,24 @@ public final class CpuBackend implements Backend {
     }
 
     /**
-     * The two convolutions with the weights made compact once; the GEMMs read w in place (the CPU
-     * GEMM packs only the im2col side), so nothing about w is repeated but its second read. One
-     * GEMM over both inputs would need them side by side in one array (a copy) and would return
-     * non-compact halves; the per-image results are bit-identical either way.
+     * float32 3x3 stride-1 pad-1 convolutions on the direct kernels: one pass over x's and dx's
+     * images with the weights packed once and the bias added as y is written
+     * ({@link Conv2dKernels#forwardDual}). Otherwise the two convolutions with the weights made
+     * compact once; the GEMMs read w in place (the CPU GEMM packs only the im2col side), so nothing
+     * about w is repeated but its second read. The per-image results are bit-identical either way.
      */
     @Override
     public Tensor[] conv2dDual(Tensor x, Tensor dx, Tensor w, Tensor bias, int stride, int pad) {
+        int[] xs = x.shape(), ws = w.shape();
+        if (x.dtype() == DType.F32 && dx.dtype() == DType.F32 && Arrays.equals(xs, dx.shape())
+                && Conv2dKernels.fusedDual(xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], stride, pad)) {
+            Tensor cx = compact(x), cdx = compact(dx), cw = compact(w);
+            int[] ys = {xs[0], ws[0], xs[2], xs[3]}; // 3x3, stride 1, pad 1: same size
+            Tensor y = alloc(DType.F32, ys), dy = alloc(DType.F32, ys);
+            Conv2dKernels.forwardDual(st(cx).f, st(cdx).f, st(cw).f, bias == null ? null : st(compact(bias)).f,
+                    st(y).f, st(dy).f, xs[0], xs[1], xs[2], xs[3], ws[0]);
+            return new Tensor[] {y, dy};
+        }
         Tensor cw = compact(w);
         Tensor y = conv2d(x, cw, stride, pad), dy = conv2d(dx, cw, stride, pad);
         if (bias != null) addChannelBiasInPlace(y, bias);

@@ -23,9 +23,14 @@ class ConvDualTest {
     @Test
     void dualAndBiasedConvolutionsMatchTheirDefinitions() {
         Rng rng = new Rng(12);
-        int[][] xs = {{2, 3, 6, 6}, {1, 4, 33, 33}, {3, 2, 5, 7}};
-        int[][] ws = {{4, 3, 3, 3}, {5, 4, 3, 3}, {2, 2, 1, 1}};
-        int[] strides = {1, 2, 1}, pads = {1, 1, 0};
+        // the last five: 3x3 stride-1 pad-1 shapes of fmnist-xs on the direct kernels (one-plane
+        // 28x28 and three-plane 14x14 and 7x7 layouts; output channels not a multiple of 8; one
+        // input channel; an odd batch, so that a task may hold images of both x and dx)
+        int[][] xs = {{2, 3, 6, 6}, {1, 4, 33, 33}, {3, 2, 5, 7},
+                {3, 32, 28, 28}, {5, 64, 7, 7}, {4, 32, 14, 14}, {3, 1, 28, 28}, {2, 16, 28, 28}};
+        int[][] ws = {{4, 3, 3, 3}, {5, 4, 3, 3}, {2, 2, 1, 1},
+                {32, 32, 3, 3}, {64, 64, 3, 3}, {12, 32, 3, 3}, {32, 1, 3, 3}, {1, 16, 3, 3}};
+        int[] strides = {1, 2, 1, 1, 1, 1, 1, 1}, pads = {1, 1, 0, 1, 1, 1, 1, 1};
         CpuBackend cpu = CpuBackend.INSTANCE;
         for (DType dt : DType.values())
             for (int k = 0; k < xs.length; k++)
