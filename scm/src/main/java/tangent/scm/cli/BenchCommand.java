@@ -1,5 +1,6 @@
 package tangent.scm.cli;
 
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -144,7 +145,7 @@ public final class BenchCommand implements Callable<Integer> {
         double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
         long[] startMs = new long[n];
         for (int i = -warm; i < n; i++) {
-            if (i >= 0) startMs[i] = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+            if (i >= 0) startMs[i] = ManagementFactory.getRuntimeMXBean().getUptime();
             if (i == 0) {
                 tangent.core.Profiler.reset();   // -Dtangent.profile=true: the timed steps only
                 // Timing starts from a collected heap: the first full collection after the warm-up's
@@ -178,7 +179,7 @@ public final class BenchCommand implements Callable<Integer> {
         double[] sorted = tot.clone();
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "step_min_ms: %.1f   step_max_ms: %.1f%n", sorted[0], sorted[sorted.length - 1]);
-        if (Boolean.getBoolean("tangent.bench.steps")) // each timed step: forward + backward + update
+        if (Boolean.getBoolean("tangent.bench.steps")) // each timed step (start: JVM uptime): forward + backward + update
             for (int i = 0; i < n; i++)
                 System.out.printf(Locale.ROOT, "  step %d at %d ms: %.1f = %.1f + %.1f + %.1f ms%n", i, startMs[i], tot[i], fwd[i], bwd[i], upd[i]);
         System.out.printf(Locale.ROOT, "step_ms: %.1f%n", median(tot));
