@@ -131,8 +131,12 @@ public final class CpuBackend implements Backend {
     public Tensor unary(UnaryFn fn, Tensor x, double p1, double p2) {
         Tensor c = contiguous(x);
         Tensor y = alloc(x.dtype(), x.shape());
-        CpuStorage a = st(c), o = st(y);
-        int off = c.offset(), n = y.numel();
+        unaryInto(fn, st(c), c.offset(), st(y), y.numel(), p1, p2);
+        return y;
+    }
+
+    /** o[i] = fn(a[off + i], p1, p2) for i < n; o may be a itself with off 0 (each element read before it is written). */
+    private static void unaryInto(UnaryFn fn, CpuStorage a, int off, CpuStorage o, int n, double p1, double p2) {
         if (a.f != null) {
             Parallel.forRange(n, GRAIN, (lo, hi) -> ElementwiseF32.unary(fn, a.f, off, o.f, lo, hi, (float) p1, (float) p2));
         } else {
@@ -140,7 +144,6 @@ public final class CpuBackend implements Backend {
                 for (int i = lo; i < hi; i++) o.d[i] = fn.apply(a.d[off + i], p1, p2);
             });
         }
-        return y;
     }
 
     @Override
@@ -158,19 +161,11 @@ public final class CpuBackend implements Backend {
         return true;
     }
 
-    /** unary(SCALE)'s loops with x as input and output (each element read before it is written). */
+    /** unary(SCALE)'s loops with x as input and output. */
     @Override
     public boolean scaleInPlace(Tensor x, double c) {
         if (!x.isCompact()) return false;
-        CpuStorage a = st(x);
-        int n = x.numel();
-        if (a.f != null) {
-            Parallel.forRange(n, GRAIN, (lo, hi) -> ElementwiseF32.unary(UnaryFn.SCALE, a.f, 0, a.f, lo, hi, (float) c, 0f));
-        } else {
-            Parallel.forRange(n, GRAIN, (lo, hi) -> {
-                for (int i = lo; i < hi; i++) a.d[i] = UnaryFn.SCALE.apply(a.d[i], c, 0);
-            });
-        }
+        unaryInto(UnaryFn.SCALE, st(x), 0, st(x), x.numel(), c, 0);
         return true;
     }
 

@@ -1,6 +1,5 @@
 package tangent.core.cpu;
 
-
 /**
  * float32 GEMM engine behind {@link Gemm#sgemm}.
  *

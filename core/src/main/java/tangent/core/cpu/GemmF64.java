@@ -1,6 +1,5 @@
 package tangent.core.cpu;
 
-
 /**
  * float64 GEMM engine behind {@link Gemm#dgemm}: the same tiling, packing, kernel shape and fixed
  * summation order as {@link GemmF32}, on doubles (used for gradient checks; correctness first).
