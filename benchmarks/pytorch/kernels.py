@@ -44,16 +44,23 @@ def main():
         w = torch.randn(O, C, 3, 3)
         gy = torch.randn(B, O, H, H)
         flops = 2.0 * B * O * H * H * C * 9
-        with torch.no_grad():
-            bench(f"conv fwd 3x3 {C}->{O} {B}x{C}x{H}x{H}",
-                  lambda: torch.nn.functional.conv2d(x, w, stride=1, padding=1), flops)
+        tag = f"3x3 {C}->{O} {B}x{C}x{H}x{H}"
+        bench_conv((f"conv fwd {tag}", f"conv bwdInput {tag}", f"conv bwdWeight {tag}"), x, w, gy, 1, flops)
 
-        def bwd(mask):
-            return lambda: torch.ops.aten.convolution_backward(
-                gy, x, w, None, [1, 1], [1, 1], [1, 1], False, [0, 0], 1, mask)
 
-        bench(f"conv bwdInput 3x3 {C}->{O} {B}x{C}x{H}x{H}", bwd([True, False, False]), flops)
-        bench(f"conv bwdWeight 3x3 {C}->{O} {B}x{C}x{H}x{H}", bwd([False, True, False]), flops)
+def bench_conv(names, x, w, gy, padding, flops):
+    """Times conv2d(x, w) at stride 1 and the given padding: forward, backward-input and
+    backward-weight (gy the output's cotangent), printed under the three names."""
+    with torch.no_grad():
+        bench(names[0], lambda: torch.nn.functional.conv2d(x, w, stride=1, padding=padding), flops)
+
+    def bwd(mask):
+        return lambda: torch.ops.aten.convolution_backward(
+            gy, x, w, None, [1, 1], [padding, padding], [1, 1], False, [0, 0], 1, mask)
+
+    bench(names[1], bwd([True, False, False]), flops)
+    bench(names[2], bwd([False, True, False]), flops)
+
 
 if __name__ == "__main__":
     main()

@@ -6,7 +6,7 @@ Run: /usr/bin/python3 benchmarks/pytorch/pointwise.py
 """
 import torch
 
-from kernels import bench
+from kernels import bench_conv
 
 SHAPES = [(32, 128, 14, 64), (32, 128, 7, 64), (32, 96, 14, 64), (32, 96, 28, 32),
           (32, 64, 28, 32), (32, 64, 7, 192), (32, 64, 7, 64), (32, 32, 14, 64)]
@@ -20,15 +20,7 @@ def main():
         gy = torch.randn(B, O, H, H)
         flops = 2.0 * B * O * C * H * H
         tag = f"B{B} C{C} {H}x{H} O{O}"
-        with torch.no_grad():
-            bench(f"fwd   {tag}", lambda: torch.nn.functional.conv2d(x, w), flops)
-
-        def bwd(mask):
-            return lambda: torch.ops.aten.convolution_backward(
-                gy, x, w, None, [1, 1], [0, 0], [1, 1], False, [0, 0], 1, mask)
-
-        bench(f"bwdIn {tag}", bwd([True, False, False]), flops)
-        bench(f"bwdW  {tag}", bwd([False, True, False]), flops)
+        bench_conv((f"fwd   {tag}", f"bwdIn {tag}", f"bwdW  {tag}"), x, w, gy, 0, flops)
 
 
 if __name__ == "__main__":
