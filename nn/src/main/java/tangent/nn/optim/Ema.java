@@ -7,6 +7,7 @@ import tangent.core.Device;
 import tangent.core.GradMode;
 import tangent.core.Tensor;
 import tangent.core.cpu.CpuStorage;
+import tangent.core.cpu.Parallel;
 import tangent.nn.Devices;
 import tangent.nn.Module;
 
@@ -97,7 +98,15 @@ public final class Ema {
                 continue;
             }
             CpuStorage s = Buffers.storage(e.getValue(), "ema"), ps = Buffers.readable(p);
-            for (int i = 0, n = p.numel(); i < n; i++) s.set(i, beta * s.get(i) + (1 - beta) * ps.get(i));
+            if (s.f != null && ps.f != null) {
+                float[] sf = s.f, pf = ps.f;
+                // elementwise, in double, rounded once: the bits do not depend on the split
+                Parallel.forRange(p.numel(), 1 << 15, (lo, hi) -> {
+                    for (int i = lo; i < hi; i++) sf[i] = (float) (beta * sf[i] + (1 - beta) * pf[i]);
+                });
+            } else {
+                for (int i = 0, n = p.numel(); i < n; i++) s.set(i, beta * s.get(i) + (1 - beta) * ps.get(i));
+            }
         }
     }
 

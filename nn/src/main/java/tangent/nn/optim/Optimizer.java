@@ -7,6 +7,7 @@ import tangent.core.Device;
 import tangent.core.GradMode;
 import tangent.core.Tensor;
 import tangent.core.cpu.CpuStorage;
+import tangent.core.cpu.Parallel;
 import tangent.nn.Devices;
 import tangent.nn.Module;
 
@@ -139,12 +140,31 @@ public abstract class Optimizer {
         }
     }
 
+    /** Elements per chunk of the CPU update (elementwise: the bits do not depend on the split). */
+    private static final int GRAIN = 1 << 15;
+
     /**
      * Updates n elements of p in place with gradient g and moments m, v, at update number t
-     * (1-based), in double precision, from the same {@link Coefs} as the device path.
+     * (1-based), in double precision, from the same {@link Coefs} as the device path; float32
+     * storage rounds once per write. Chunks of elements run on the kernels' threads.
      */
     private void update(CpuStorage p, CpuStorage g, CpuStorage m, CpuStorage v, long t, int n) {
         Coefs c = coefs(t);
+        if (p.f != null && g.f != null && m.f != null && v.f != null) {
+            float[] pf = p.f, gf = g.f, mf = m.f, vf = v.f;
+            Parallel.forRange(n, GRAIN, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    double pi = pf[i] * c.decay();
+                    double gi = gf[i] + c.l2() * pf[i];
+                    double mi = c.b1() * mf[i] + (1 - c.b1()) * gi;
+                    double vi = c.b2() * vf[i] + (1 - c.b2()) * gi * gi;
+                    mf[i] = (float) mi;
+                    vf[i] = (float) vi;
+                    pf[i] = (float) (pi - step(c, mi, vi));
+                }
+            });
+            return;
+        }
         for (int i = 0; i < n; i++) {
             double pi = p.get(i) * c.decay();
             double gi = g.get(i) + c.l2() * p.get(i);
@@ -152,12 +172,17 @@ public abstract class Optimizer {
             double vi = c.b2() * v.get(i) + (1 - c.b2()) * gi * gi;
             m.set(i, mi);
             v.set(i, vi);
-            p.set(i, switch (c.mode()) {
-                case ADAM -> pi - c.a() * mi / (Math.sqrt(vi) / c.c() + c.eps());
-                case RADAM_RECT -> pi - c.a() * (mi / c.bc1()) * c.r() * c.c() / (Math.sqrt(vi) + c.eps());
-                case RADAM_PLAIN -> pi - c.a() * (mi / c.bc1());
-            });
+            p.set(i, pi - step(c, mi, vi));
         }
+    }
+
+    /** u of {@link Coefs} for the new moments mi, vi. */
+    private static double step(Coefs c, double mi, double vi) {
+        return switch (c.mode()) {
+            case ADAM -> c.a() * mi / (Math.sqrt(vi) / c.c() + c.eps());
+            case RADAM_RECT -> c.a() * (mi / c.bc1()) * c.r() * c.c() / (Math.sqrt(vi) + c.eps());
+            case RADAM_PLAIN -> c.a() * (mi / c.bc1());
+        };
     }
 
     /** The coefficients of update number t (1-based), for the CPU loop and the device path. */

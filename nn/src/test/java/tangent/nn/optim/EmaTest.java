@@ -39,6 +39,27 @@ class EmaTest {
         assertEquals(5, ema.updates());
     }
 
+    /** float32 weights over several parallel chunks: each update is the double formula rounded once to float32. */
+    @Test
+    void float32UpdateOverManyChunksRoundsOncePerUpdate() {
+        int n = 70_001;
+        float[] w = new float[n];
+        for (int i = 0; i < n; i++) w[i] = (float) Math.sin(0.3 * i);
+        Module m = new Module() {
+            final Tensor a = param("a", Tensor.of(w.clone(), n));
+        };
+        Ema ema = Ema.fixed(m, 0.9);
+        float[] want = w.clone();
+        for (int k = 1; k <= 3; k++) {
+            float[] now = new float[n];
+            for (int i = 0; i < n; i++) now[i] = (float) Math.cos(0.2 * i + k);
+            m.namedParameters().get("a").copyFrom(Tensor.of(now, n));
+            ema.update(m);
+            for (int i = 0; i < n; i++) want[i] = (float) (0.9 * want[i] + (1 - 0.9) * now[i]);
+        }
+        assertArrayEquals(want, ema.shadow().get("a").toFloatArray());
+    }
+
     @Test
     void powerEmaMatchesHandComputation() {
         Two m = new Two(1, 2);

@@ -95,6 +95,56 @@ class OptimizerTest {
         check(ps -> new RAdam(ps, 0.05, 0.9, 0.99, 1e-8, 0.01, true), radamRef(0.05, 0.9, 0.99, 1e-8, 0.01, true), 10);
     }
 
+    /**
+     * float32 parameters over several parallel chunks (100,003 elements, chunks of 32K): each step
+     * equals the double reference with p, m, v rounded to float32 after the step, within 2 ulps
+     * (the reference orders the multiplications differently, so a double result one ulp apart can
+     * round the other way), and one thread gives the same bits as two.
+     */
+    @Test
+    void float32RadamOverManyChunksMatchesTheReferenceRoundedPerStep() {
+        int n = 100_003;
+        float[] p0 = new float[n];
+        for (int i = 0; i < n; i++) p0[i] = (float) Math.sin(0.37 * i);
+        float[][] byThreads = new float[2][];
+        for (int threads = 1; threads <= 2; threads++) {
+            int before = tangent.core.cpu.Parallel.threads();
+            tangent.core.cpu.Parallel.setThreads(threads);
+            try {
+                Tensor p = Tensor.of(p0.clone(), n).requiresGrad(true);
+                RAdam opt = new RAdam(Map.of("w", p), 0.05, 0.9, 0.99, 1e-8, 0.01, false);
+                Ref ref = radamRef(0.05, 0.9, 0.99, 1e-8, 0.01, false);
+                double[] rp = new double[n], rm = new double[n], rv = new double[n];
+                for (int i = 0; i < n; i++) rp[i] = p0[i];
+                for (int k = 1; k <= 8; k++) { // through the rectification switch (t = 6)
+                    double[] g = new double[n];
+                    float[] gf = new float[n];
+                    for (int i = 0; i < n; i++) g[i] = gf[i] = (float) (Math.cos(0.11 * i + k) * (1 + i % 7));
+                    p.setGrad(Tensor.of(gf, n));
+                    opt.step();
+                    ref.step(rp, g, rm, rv, k);
+                    for (int i = 0; i < n; i++) {
+                        rp[i] = (float) rp[i];
+                        rm[i] = (float) rm[i];
+                        rv[i] = (float) rv[i];
+                    }
+                    assertUlps(rp, p.toFloatArray(), "p at step " + k);
+                    assertUlps(rm, opt.state().get("w").m.toFloatArray(), "m at step " + k);
+                    assertUlps(rv, opt.state().get("w").v.toFloatArray(), "v at step " + k);
+                }
+                byThreads[threads - 1] = p.toFloatArray();
+            } finally {
+                tangent.core.cpu.Parallel.setThreads(before);
+            }
+        }
+        assertArrayEquals(byThreads[0], byThreads[1], "1 and 2 threads");
+    }
+
+    static void assertUlps(double[] want, float[] got, String what) {
+        for (int i = 0; i < want.length; i++)
+            assertEquals(want[i], got[i], 2 * Math.ulp((float) want[i]), what + ", element " + i);
+    }
+
     @Test
     void parametersWithoutGradientAreSkippedAndZeroGradClears() {
         Tensor a = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true), b = Tensor.of(new double[] {3}, 1).requiresGrad(true);
