@@ -38,9 +38,12 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE}).")
     String device;
     // 5: on 2 cores the JIT is still compiling kernels during steps 4 and 5 (the first timed steps
-    // after 3 warm-up steps took 667, 587, 546 ms, the rest 468-508; benchmarks/RESULTS.md)
-    @Option(names = "--warmup-steps", defaultValue = "5", description = "Untimed steps first, for PyTorch too (default: ${DEFAULT-VALUE}).")
+    // after 3 warm-up steps took 667, 587, 546 ms, the rest 468-508; benchmarks/RESULTS.md);
+    // warmUp then goes on until the run is in its steady state
+    @Option(names = "--warmup-steps", defaultValue = "5", description = "Untimed steps first, at least (default: ${DEFAULT-VALUE}); more until the JIT is quiet and the heap has been collected once. PyTorch gets as many.")
     int warm;
+    @Option(names = "--warmup-max", defaultValue = "60", description = "At most this many untimed steps, however busy the JIT stays (default: ${DEFAULT-VALUE}).")
+    int warmMax;
     @Option(names = "--iters", description = "Timed steps (default: 10 for U-Nets, 50 for mlp).")
     Integer iters;
     @Option(names = "--torch", description = "Also time the same work in PyTorch (needs python3 with torch; TANGENT_PYTHON picks the interpreter) and print the ratio.")
@@ -53,6 +56,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (!mode.equals("step") && !mode.equals("sample"))
             throw new IllegalArgumentException("--mode must be step or sample, got '" + mode + "'");
         if (rounds < 1) throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+        if (warm < 0) throw new IllegalArgumentException("--warmup-steps must be >= 0, got " + warm);
         if (device.equals("cuda")) {
             if (torch || !mode.equals("step")) throw new IllegalArgumentException("--device cuda: only --mode step, without --torch (run benchmarks/pytorch/sct_step.py on the GPU machine)");
             return callCuda();
@@ -68,7 +72,7 @@ public final class BenchCommand implements Callable<Integer> {
         double[] ours = new double[rounds], theirs = new double[rounds], ratio = new double[rounds];
         for (int r = 0; r < rounds; r++) {
             ours[r] = run();
-            theirs[r] = ref.run(mode, model, batch, warm, iterations());
+            theirs[r] = ref.run(mode, model, batch, warmDone, iterations());   // as many warm-up runs as ours had
             ratio[r] = ours[r] / theirs[r];
             System.out.printf(Locale.ROOT, "round %d: tangent %.1f ms, torch %.1f ms, ratio %.2f%n", r + 1, ours[r], theirs[r], ratio[r]);
         }
@@ -99,25 +103,77 @@ public final class BenchCommand implements Callable<Integer> {
         TrigFlow tf = TrigFlow.defaults();
         Rng rng = new Rng(1);
         int[] shape = batchShape();
-        System.out.printf(Locale.ROOT, "bench: 1-step sampling, model %s (%d params), batch %d, device %s, %d cores, %d warm-up + %d timed batches%n",
+        Runnable batchRun = () -> {
+            Tensor x = Samplers.oneStep(tf, (TimeConditioned) net, Samplers.noise(rng, DType.F32, shape));
+            checkFinite(x.sum().item(), "the samples' sum");
+        };
+        System.out.printf(Locale.ROOT, "bench: 1-step sampling, model %s (%d params), batch %d, device %s, %d cores, %d+ warm-up + %d timed batches%n",
                 model, net.parameterCount(), batch, device, Runtime.getRuntime().availableProcessors(), warm, n);
+        warmUp(batchRun);
         double[] tot = new double[n];
-        for (int i = -warm; i < n; i++) {
+        long[] startMs = new long[n];
+        for (int i = 0; i < n; i++) {
             Tensor eps = Samplers.noise(rng, DType.F32, shape);
+            startMs[i] = uptimeMs();
             long t0 = System.nanoTime();
             Tensor x = Samplers.oneStep(tf, (TimeConditioned) net, eps);
             long t1 = System.nanoTime();
-            double sum = x.sum().item();
-            if (!Double.isFinite(sum)) throw new IllegalStateException("bench: the samples' sum became " + sum);
-            if (i >= 0) tot[i] = (t1 - t0) / 1e6;
+            checkFinite(x.sum().item(), "the samples' sum");
+            tot[i] = (t1 - t0) / 1e6;
         }
         double med = median(tot);
         double[] sorted = tot.clone();
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "images_per_s: %.1f%n", batch / (med / 1e3));
         System.out.printf(Locale.ROOT, "step_min_ms: %.1f   step_max_ms: %.1f%n", sorted[0], sorted[sorted.length - 1]);
+        if (Boolean.getBoolean("tangent.bench.steps")) // each timed batch (start: JVM uptime)
+            for (int i = 0; i < n; i++)
+                System.out.printf(Locale.ROOT, "  batch %d at %d ms: %.1f ms%n", i, startMs[i], tot[i]);
         System.out.printf(Locale.ROOT, "step_ms: %.1f%n", med);
         return med;
+    }
+
+    /** Untimed runs the last {@link #run} made (at least --warmup-steps); PyTorch gets as many. */
+    private int warmDone;
+
+    /**
+     * Untimed runs of body until the JVM has reached its steady state: at least --warmup-steps,
+     * then on until (a) the young generation has been collected once since the first run (the
+     * first pass through eden touches fresh pages, which cost about 2 s per GB on the 2-core VM)
+     * and (b) a run went by during which the JIT compiled for under 2 % of the run's time (on 2
+     * cores a compiling C2 thread takes one of the kernels' two cores). Stops at --warmup-max.
+     */
+    private void warmUp(Runnable body) {
+        var jit = ManagementFactory.getCompilationMXBean();
+        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long gc0 = collections();
+        int i = 0;
+        while (true) {
+            long c0 = timed ? jit.getTotalCompilationTime() : 0, t0 = System.nanoTime();
+            body.run();
+            i++;
+            double ms = (System.nanoTime() - t0) / 1e6, compiled = timed ? jit.getTotalCompilationTime() - c0 : 0;
+            boolean steady = collections() > gc0 && compiled < 0.02 * ms;
+            if (i >= warm && (steady || i >= warmMax)) break;
+        }
+        warmDone = i;
+        System.out.printf(Locale.ROOT, "warm_up: %d untimed runs (at least %d; then until the JIT was quiet and the heap collected once, at most %d)%n",
+                i, warm, Math.max(warm, warmMax));
+    }
+
+    /** Collections so far, all collectors. */
+    private static long collections() {
+        long n = 0;
+        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) n += Math.max(0, gc.getCollectionCount());
+        return n;
+    }
+
+    private static long uptimeMs() {
+        return ManagementFactory.getRuntimeMXBean().getUptime();
+    }
+
+    private static void checkFinite(double v, String what) {
+        if (!Double.isFinite(v)) throw new IllegalStateException("bench: " + what + " became " + v);
     }
 
     private int[] batchShape() {
@@ -140,19 +196,8 @@ public final class BenchCommand implements Callable<Integer> {
         int[] shape = batchShape();
         Tensor x0 = rng.uniform(DType.F32, -1, 1, shape);
         StepCollector collector = new StepCollector();
-        System.out.printf(Locale.ROOT, "bench: sCT step, model %s (%d params), batch %d, device %s, %d cores, %d warm-up + %d timed steps%n",
-                model, net.parameterCount(), batch, device, Runtime.getRuntime().availableProcessors(), warm, n);
-        double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
-        long[] startMs = new long[n];
-        for (int i = -warm; i < n; i++) {
-            if (i >= 0) startMs[i] = ManagementFactory.getRuntimeMXBean().getUptime();
-            if (i == 0) {
-                tangent.core.Profiler.reset();   // -Dtangent.profile=true: the timed steps only
-                // Timing starts from a collected heap: the first full collection after the warm-up's
-                // in-step young collection (which promoted that step's tape) costs 0.3 s; later ones
-                // ~15 ms. Left to the step collector it lands in whichever timed step comes first.
-                System.gc();
-            }
+        double[] parts = new double[3];
+        Runnable step = () -> {
             long t0 = System.nanoTime();
             Tensor loss = obj.loss(x0, rng, 20000);   // dual forward (taped F + tangent J), g, loss
             double lv = loss.item();
@@ -164,18 +209,33 @@ public final class BenchCommand implements Callable<Integer> {
             ema.update(net);
             collector.afterStep();   // a young collection now, not inside the next step (counted in the step)
             long t3 = System.nanoTime();
-            if (!Double.isFinite(lv)) throw new IllegalStateException("bench: loss became " + lv);
-            if (i >= 0) {
-                fwd[i] = (t1 - t0) / 1e6;
-                bwd[i] = (t2 - t1) / 1e6;
-                upd[i] = (t3 - t2) / 1e6;
-                tot[i] = (t3 - t0) / 1e6;
-            }
+            checkFinite(lv, "the loss");
+            parts[0] = (t1 - t0) / 1e6;
+            parts[1] = (t2 - t1) / 1e6;
+            parts[2] = (t3 - t2) / 1e6;
+        };
+        System.out.printf(Locale.ROOT, "bench: sCT step, model %s (%d params), batch %d, device %s, %d cores, %d+ warm-up + %d timed steps%n",
+                model, net.parameterCount(), batch, device, Runtime.getRuntime().availableProcessors(), warm, n);
+        warmUp(step);
+        tangent.core.Profiler.reset();   // -Dtangent.profile=true: the timed steps only
+        // Timing starts from a collected heap: the first full collection after the warm-up's
+        // in-step young collection (which promoted that step's tape) costs 0.3 s; later ones
+        // ~15 ms. Left to the step collector it lands in whichever timed step comes first.
+        System.gc();
+        double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
+        long[] startMs = new long[n];
+        for (int i = 0; i < n; i++) {
+            startMs[i] = uptimeMs();
+            step.run();
+            fwd[i] = parts[0];
+            bwd[i] = parts[1];
+            upd[i] = parts[2];
+            tot[i] = parts[0] + parts[1] + parts[2];
         }
         System.out.printf(Locale.ROOT, "dual_forward_ms: %.1f   (one forward carrying tangents: F taped, J untaped; plus g and the loss)%n", median(fwd));
         System.out.printf(Locale.ROOT, "backward_ms:     %.1f%n", median(bwd));
         System.out.printf(Locale.ROOT, "optimizer_ms:    %.1f   (RAdam + EMA, and a collection between steps when the next would not fit: %d of %d steps)%n",
-                median(upd), collector.collected(), warm + n);
+                median(upd), collector.collected(), warmDone + n);
         double[] sorted = tot.clone();
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "step_min_ms: %.1f   step_max_ms: %.1f%n", sorted[0], sorted[sorted.length - 1]);

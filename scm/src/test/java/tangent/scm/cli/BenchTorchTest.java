@@ -22,7 +22,7 @@ class BenchTorchTest {
     @Test
     void sampleModeReportsImagesPerSecond() {
         MainCliTest.Run r = MainCliTest.run("bench", "--mode", "sample", "--model", "fmnist-xs", "--batch", "4",
-                "--iters", "3", "--warmup-steps", "1");
+                "--iters", "3", "--warmup-steps", "1", "--warmup-max", "1");
         assertEquals(0, r.rc(), r.err());
         double ms = value(r.out(), "step_ms"), ips = value(r.out(), "images_per_s");
         assertTrue(ms > 0, r.out());
@@ -40,7 +40,7 @@ class BenchTorchTest {
         }
         try {
             MainCliTest.Run r = MainCliTest.run("bench", "--mode", "sample", "--model", "fmnist-xs", "--batch", "2",
-                    "--iters", "2", "--warmup-steps", "1", "--torch", "--rounds", "1");
+                    "--iters", "2", "--warmup-steps", "1", "--warmup-max", "1", "--torch", "--rounds", "1");
             assertEquals(0, r.rc(), r.err());
             assertTrue(r.out().contains("torch| torch "), r.out());
             double ours = value(r.out(), "tangent_step_ms"), theirs = value(r.out(), "torch_step_ms");

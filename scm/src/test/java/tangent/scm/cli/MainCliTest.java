@@ -70,7 +70,7 @@ class MainCliTest {
                 "-n", "10", "--out", dir.resolve("s.npy").toString());
         assertEquals(0, s.rc(), s.err());
         assertTrue(Files.size(dir.resolve("s.npy")) > 80);
-        Run b = run("bench", "--model", "mlp", "--batch", "8", "--iters", "3", "--warmup-steps", "1");
+        Run b = run("bench", "--model", "mlp", "--batch", "8", "--iters", "3", "--warmup-steps", "1", "--warmup-max", "1");
         assertEquals(0, b.rc(), b.err());
         String[] lines = b.out().strip().split("\n");
         assertTrue(lines[lines.length - 1].matches("step_ms: [0-9.]+"), lines[lines.length - 1]);
