@@ -1,6 +1,7 @@
 package tangent.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -25,6 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * segment's pixels in one counted loop whose indices are all linear in the pixel (so C2 hoists
  * every range check), per pixel 2 loads of gl, 9 broadcasts of x0..x2 and 18 FMAs. The copies are
  * done once per segment (gl) or per segment and channel (x0..x2) by the one thread that uses them.
+ *
+ * <p>O up to {@link #SMALL_O} takes {@link #backwardWeightSmallO}, with vectors over pixels.
  *
  * <p>Order: gw(o, c, tap) = the sum, over the splits in order starting from the first split's, of
  * each split's partial; a split's partial = the sum, over its images in order and each image's
@@ -55,8 +58,19 @@ final class ConvDirectBw {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
+    /**
+     * Output channels up to which {@link #backwardWeightSmallO} runs instead: the main kernel's
+     * vectors hold 16 output channels, so O = 1 (an image model's last conv) would fill 1 of 32
+     * lanes.
+     */
+    static final int SMALL_O = 8;
+
     /** gw (O, C, 3, 3) from x (B, C, H, W) and gy (B, O, H, W); B >= 1. */
     static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
+        if (O <= SMALL_O) {
+            backwardWeightSmallO(x, gy, gw, B, C, H, W, O);
+            return;
+        }
         final int Op = ConvDirect.roundUp(O, 32), groups = Op / 32, per = groups * 9 * 32, accN = C * per, HW = H * W;
         final int perSplit = (B + Math.min(B, SPLITS) - 1) / Math.min(B, SPLITS), splits = (B + perSplit - 1) / perSplit;
         // segments: an image's rows cut into runs of segRows rows (the last one may be shorter)
@@ -96,6 +110,97 @@ final class ConvDirectBw {
                     }
             }
         });
+    }
+
+    /**
+     * gw for O <= {@link #SMALL_O}, with vectors over pixels instead of output channels, reading x
+     * in place. Substituting the pixel u = i + p - 1, v = j + q - 1 of x:
+     * gw(o, c, p, q) = sum over b and x's pixels m = u*W + v of x(b, c, m) gy(b, o, u - p + 1, v - q + 1),
+     * gy zero outside the image. Three copies of each gy plane, with a zero row above and below,
+     * hold gq[(r + 1)*W + v] = gy(r, v - q + 1) (zero where that column is outside the row), so
+     * that gy(u - p + 1, v - q + 1) = gq[m + (2 - p)*W]: linear in m. Lane l of a tap's accumulator
+     * is the FMA chain from +0 over the images in order, each over m = l, l + 16, .. (the last
+     * vector masked); gw is its 16 lanes added in lane order. Input channels run in parallel, each
+     * (o, c) on one thread, so the bits depend on the shapes only.
+     */
+    static void backwardWeightSmallO(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
+        final int HW = H * W, GP = (H + 2) * W;
+        // gq[((b*O + o)*3 + q)*GP + ...], written once and read by every channel's task
+        final float[] gq = new float[B * O * 3 * GP];
+        for (int bo = 0; bo < B * O; bo++) {
+            int src = bo * HW, g0 = bo * 3 * GP + W;
+            System.arraycopy(gy, src + 1, gq, g0, HW - 1);          // q = 0: gy(r, v + 1)
+            System.arraycopy(gy, src, gq, g0 + GP, HW);             // q = 1
+            System.arraycopy(gy, src, gq, g0 + 2 * GP + 1, HW - 1); // q = 2: gy(r, v - 1)
+            for (int d = 0; d < HW; d += W) {
+                gq[g0 + d + W - 1] = 0f;      // q = 0, v = W - 1: column W
+                gq[g0 + 2 * GP + d] = 0f;     // q = 2, v = 0: column -1
+            }
+        }
+        Parallel.forRange(C, 1, (lo, hi) -> {
+            float[] acc = new float[O * 9 * 16];
+            for (int c = lo; c < hi; c++) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int b = 0; b < B; b++)
+                    for (int o = 0; o < O; o++) taps(x, (b * C + c) * HW, HW, gq, (b * O + o) * 3 * GP, GP, W, acc, o * 144);
+                for (int o = 0; o < O; o++)
+                    for (int tap = 0; tap < 9; tap++) {
+                        float sum = 0f;
+                        for (int l = 0, a = (o * 9 + tap) * 16; l < 16; l++) sum += acc[a + l];
+                        gw[(o * C + c) * 9 + tap] = sum;
+                    }
+            }
+        });
+    }
+
+    /**
+     * acc[ab + (p*3 + q)*16 + l] += lane l of the FMA chain over m = 0, 16, .. (< n; the last vector
+     * masked) of x[xo + m + l] gq[g + q*GP + (2 - p)*W + m + l] (one counted loop, every index linear in m).
+     */
+    private static void taps(float[] x, int xo, int n, float[] gq, int g, int GP, int W, float[] acc, int ab) {
+        FloatVector t0 = FloatVector.fromArray(S, acc, ab), t1 = FloatVector.fromArray(S, acc, ab + 16),
+                t2 = FloatVector.fromArray(S, acc, ab + 32), t3 = FloatVector.fromArray(S, acc, ab + 48),
+                t4 = FloatVector.fromArray(S, acc, ab + 64), t5 = FloatVector.fromArray(S, acc, ab + 80),
+                t6 = FloatVector.fromArray(S, acc, ab + 96), t7 = FloatVector.fromArray(S, acc, ab + 112),
+                t8 = FloatVector.fromArray(S, acc, ab + 128);
+        // gq offsets of tap (p, q): q*GP + (2 - p)*W
+        final int o0 = g + 2 * W, o1 = o0 + GP, o2 = o1 + GP, o3 = g + W, o4 = o3 + GP, o5 = o4 + GP, o6 = g, o7 = g + GP, o8 = o7 + GP;
+        final int n16 = n & ~15;
+        for (int m = 0; m < n16; m += 16) {
+            FloatVector v = FloatVector.fromArray(S, x, xo + m);
+            t0 = v.fma(FloatVector.fromArray(S, gq, o0 + m), t0);
+            t1 = v.fma(FloatVector.fromArray(S, gq, o1 + m), t1);
+            t2 = v.fma(FloatVector.fromArray(S, gq, o2 + m), t2);
+            t3 = v.fma(FloatVector.fromArray(S, gq, o3 + m), t3);
+            t4 = v.fma(FloatVector.fromArray(S, gq, o4 + m), t4);
+            t5 = v.fma(FloatVector.fromArray(S, gq, o5 + m), t5);
+            t6 = v.fma(FloatVector.fromArray(S, gq, o6 + m), t6);
+            t7 = v.fma(FloatVector.fromArray(S, gq, o7 + m), t7);
+            t8 = v.fma(FloatVector.fromArray(S, gq, o8 + m), t8);
+        }
+        if (n16 < n) {
+            VectorMask<Float> k = S.indexInRange(n16, n);
+            int m = n16;
+            FloatVector v = FloatVector.fromArray(S, x, xo + m, k);
+            t0 = v.fma(FloatVector.fromArray(S, gq, o0 + m, k), t0);
+            t1 = v.fma(FloatVector.fromArray(S, gq, o1 + m, k), t1);
+            t2 = v.fma(FloatVector.fromArray(S, gq, o2 + m, k), t2);
+            t3 = v.fma(FloatVector.fromArray(S, gq, o3 + m, k), t3);
+            t4 = v.fma(FloatVector.fromArray(S, gq, o4 + m, k), t4);
+            t5 = v.fma(FloatVector.fromArray(S, gq, o5 + m, k), t5);
+            t6 = v.fma(FloatVector.fromArray(S, gq, o6 + m, k), t6);
+            t7 = v.fma(FloatVector.fromArray(S, gq, o7 + m, k), t7);
+            t8 = v.fma(FloatVector.fromArray(S, gq, o8 + m, k), t8);
+        }
+        t0.intoArray(acc, ab);
+        t1.intoArray(acc, ab + 16);
+        t2.intoArray(acc, ab + 32);
+        t3.intoArray(acc, ab + 48);
+        t4.intoArray(acc, ab + 64);
+        t5.intoArray(acc, ab + 80);
+        t6.intoArray(acc, ab + 96);
+        t7.intoArray(acc, ab + 112);
+        t8.intoArray(acc, ab + 128);
     }
 
     /**

@@ -9,14 +9,17 @@ import org.junit.jupiter.api.Test;
 /**
  * The direct 3x3 backward-weight ({@link ConvDirectBw}) on shapes that exercise its layout: images
  * cut into several segments (over {@link ConvDirectBw#PIXELS} pixels, last segment shorter),
- * single rows and columns, O not a multiple of 16 or 32, fewer images than splits. Checked against a
+ * single rows and columns, O not a multiple of 16 or 32, fewer images than splits, and O up to
+ * {@link ConvDirectBw#SMALL_O} (its pixel-vector path). Checked against a
  * float64 convolution ({@link Conv2dKernelsTest#check}), and bit for bit equal for 1, 2 and 3
  * threads.
  */
 class ConvDirectBwTest {
     /** B, C, H, W, O. */
     static final int[][] SHAPES = {{2, 3, 41, 40, 16}, {3, 2, 64, 27, 40}, {1, 4, 1, 37, 33}, {5, 3, 30, 1, 12},
-            {2, 5, 9, 9, 48}, {6, 7, 7, 7, 64}, {1, 1, 1, 1, 1}, {3, 2, 2000, 1, 8}};
+            {2, 5, 9, 9, 48}, {6, 7, 7, 7, 64}, {1, 1, 1, 1, 1}, {3, 2, 2000, 1, 8},
+            // O <= SMALL_O (vectors over pixels): a 28x28 last conv, odd widths and heights
+            {2, 5, 28, 28, 1}, {3, 4, 7, 9, 3}, {2, 3, 5, 17, 2}, {1, 2, 13, 1, 8}};
 
     @Test
     void againstFloat64AndThreadCounts() {
