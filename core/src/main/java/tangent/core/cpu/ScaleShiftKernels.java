@@ -153,13 +153,24 @@ final class ScaleShiftKernels {
         CpuStorage ox = gx == null ? null : CpuBackend.st(gx), os = gs == null ? null : CpuBackend.st(gs),
                 ob = gb == null ? null : CpuBackend.st(gb);
         int sp = g.sp;
+        boolean fused = silu && a.f != null && SimdSupport.AVAILABLE;
         Parallel.forRange(g.units, g.grain(), (lo, hi) -> {
-            // with silu: one plane's x s + b, and gy silu'(x s + b)
-            CpuStorage zs = silu ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null, gz = silu ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null;
+            // with silu: one plane's x s + b, and gy silu'(x s + b) (fused: NormSimd's scratch)
+            CpuStorage zs = silu && !fused ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null,
+                    gz = silu && !fused ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null;
+            float[] tmp = fused ? NormSimd.scratch() : null;
+            double[] sums = fused ? new double[2] : null;
             for (int u = lo; u < hi; u++) {
                 double accS = 0, accB = 0;
                 for (int k = 0; k < g.perUnit; k++) {
                     int off = g.plane(u, k) * sp, end = off + sp;
+                    if (fused) {
+                        // the silu's derivative, gx and both sums in one pass over the plane
+                        NormSimd.scaleShiftSiluBackward(a.f, gys.f, ox == null ? null : ox.f, off, sp, ss.f[u], bs.f[u], tmp, sums);
+                        accB += sums[0];
+                        accS += sums[1];
+                        continue;
+                    }
                     // the cotangent of x s + b: element i of the plane at t[i - tb]
                     CpuStorage t = gys;
                     int tb = 0;

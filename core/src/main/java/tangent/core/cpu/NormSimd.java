@@ -1,0 +1,122 @@
+package tangent.core.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API float32 loops of the fused norms with silu (group_norm_silu, scale_shift_silu), used
+ * only when {@link SimdSupport#AVAILABLE}: the affine map, the silu (or its derivative) and, in the
+ * VJPs, the sums of one channel or plane in one pass, so each element is loaded once and stored once
+ * instead of passing through the affine, silu and sum loops one after another (each of those loops
+ * re-reads what the last one wrote, and the group's arrays do not all fit in L1).
+ *
+ * <p>The results are bit-identical to those separate loops: per element the same float32
+ * operations in the same order (the affine maps as the scalar loops write them, without fma; the
+ * silu as {@link ElementwiseSimd}, through its {@link ElementwiseSimd#expNonPositive}); the sums
+ * in {@link SumsSimd}'s order (blocks of at most BLOCK whole vectors from the run's start, two
+ * float32 accumulators per sum taking alternate vectors, the block's lanes added into double in lane
+ * order, then the elements after the last whole vector one by one in double). Two accumulators that
+ * swap roles every vector take the even and odd vectors as SumsSimd's s0 and s1 do, and their
+ * final sum is the same either way round (float addition commutes).
+ *
+ * <p>The elements after the last whole vector: their silu goes through the same vector code, on the
+ * run's last L elements (overlapping the previous vector: elementwise, so those are recomputed
+ * with the same bits) or, in a run shorter than L, on a zero-padded copy; then their sums are added
+ * one by one. Outputs never alias inputs here.
+ *
+ * <p>Each block is one method with one counted loop whose vector accumulators are stored before it
+ * returns: JDK 17's C2 boxes vectors that stay live across a loop nested in another.
+ */
+final class NormSimd {
+    private NormSimd() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Whole vectors per block, as SumsSimd. */
+    private static final int BLOCK = 32;
+
+    /** Scratch for the methods here: 8 L floats. */
+    static float[] scratch() {
+        return new float[8 * L];
+    }
+
+    /** silu'(z) = s (1 + z (1 - s)) with s = sigmoid(z), as ElementwiseSimd computes it. */
+    private static FloatVector siluGrad(FloatVector z) {
+        FloatVector e = ElementwiseSimd.expNonPositive(z.abs().neg());
+        FloatVector p = FloatVector.broadcast(S, 1f).div(e.add(1f)), q = e.mul(p);
+        VectorMask<Float> neg = z.lt(0f);
+        FloatVector s = p.blend(q, neg), s1 = q.blend(p, neg);
+        return s.mul(z.mul(s1).add(1f));
+    }
+
+    // ---- scale_shift_silu VJP ---------------------------------------------------------------
+
+    /**
+     * One plane of scale_shift_silu's VJP, x and gy at [p, p + n): gz = gy silu'(x sv + bv);
+     * gx[p + i] = gz sv when gx != null; out = {sum gz, sum (gz x rounded)} in the order of
+     * SumsSimd.sum and SumsSimd.sumProducts over gz. tmp: {@link #scratch}.
+     */
+    static void scaleShiftSiluBackward(float[] x, float[] gy, float[] gx, int p, int n, float sv, float bv, float[] tmp,
+                                       double[] out) {
+        int full = n - n % L;
+        double s = 0, q = 0;
+        for (int b = 0; b < full; b += BLOCK * L) {
+            ssBackwardBlock(x, gy, gx, p + b, Math.min(BLOCK * L, full - b) / L, sv, bv, tmp);
+            for (int k = 0; k < L; k++) { s += tmp[k]; q += tmp[L + k]; }
+        }
+        if (full < n) {
+            // gz of the last L elements (or of a padded copy) into tmp[2L, 3L)
+            int r = n - full, first;
+            if (n >= L) {
+                first = L - r;
+                ssGz(x, gy, p + n - L, sv, bv, tmp, 2 * L);
+            } else {
+                first = 0;
+                java.util.Arrays.fill(tmp, 3 * L, 5 * L, 0f);
+                System.arraycopy(x, p, tmp, 3 * L, r);
+                System.arraycopy(gy, p, tmp, 4 * L, r);
+                ssGzPadded(tmp, sv, bv);
+            }
+            for (int i = 0; i < r; i++) {
+                float g = tmp[2 * L + first + i];
+                int j = p + full + i;
+                if (gx != null) gx[j] = g * sv;
+                s += g;
+                q += g * x[j];
+            }
+        }
+        out[0] = s;
+        out[1] = q;
+    }
+
+    /** tmp[0, L) = lanes of sum gz, tmp[L, 2L) = lanes of sum gz x over nv whole vectors from p; gx = gz sv. */
+    private static void ssBackwardBlock(float[] x, float[] gy, float[] gx, int p, int nv, float sv, float bv, float[] tmp) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, q0 = s0, q1 = s0;
+        int end = p + nv * L;
+        for (int i = p; i < end; i += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, i);
+            FloatVector gz = FloatVector.fromArray(S, gy, i).mul(siluGrad(xv.mul(sv).add(bv)));
+            if (gx != null) gz.mul(sv).intoArray(gx, i);
+            FloatVector ts = s0.add(gz), tq = q0.add(gz.mul(xv));
+            s0 = s1;
+            s1 = ts;
+            q0 = q1;
+            q1 = tq;
+        }
+        s0.add(s1).intoArray(tmp, 0);
+        q0.add(q1).intoArray(tmp, L);
+    }
+
+    /** tmp[at, at + L) = gy silu'(x sv + bv) for the L elements from p. */
+    private static void ssGz(float[] x, float[] gy, int p, float sv, float bv, float[] tmp, int at) {
+        FloatVector z = FloatVector.fromArray(S, x, p).mul(sv).add(bv);
+        FloatVector.fromArray(S, gy, p).mul(siluGrad(z)).intoArray(tmp, at);
+    }
+
+    /** tmp[2L, 3L) from the padded x at tmp[3L, 4L) and gy at tmp[4L, 5L). */
+    private static void ssGzPadded(float[] tmp, float sv, float bv) {
+        FloatVector z = FloatVector.fromArray(S, tmp, 3 * L).mul(sv).add(bv);
+        FloatVector.fromArray(S, tmp, 4 * L).mul(siluGrad(z)).intoArray(tmp, 2 * L);
+    }
+}

@@ -1,0 +1,163 @@
+package tangent.core.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API float32 sums: reductions' rows ({@link CpuBackend#sumF32}), scale_shift's backward
+ * and the group_norm loops ({@link OldFusedGroupNormKernels}); used only when
+ * {@link SimdSupport#AVAILABLE}. A range is cut into blocks of at most BLOCK whole vectors from its
+ * start; within a block each lane sums in float32 (two accumulators per sum, at most BLOCK / 2
+ * terms each), the block's lanes are then added into double in lane order, and the elements after
+ * the last whole vector are added one by one in double. The order depends only on the range's
+ * start and length, never on the thread count. Only exactly rounded operations (sub, add, fma)
+ * are used, and lanes are summed by scalar code, not reduceLanes, so compiled and interpreted
+ * runs give the same bits.
+ *
+ * <p>Each block is one method with one counted loop whose vector accumulators are stored before
+ * it returns: JDK 17's C2 boxes vectors that stay live across a loop nested in another.
+ */
+final class OldSumsSimd {
+    private OldSumsSimd() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Whole vectors per block: each float32 accumulator lane takes at most BLOCK / 2 terms. */
+    private static final int BLOCK = 32;
+
+    /** Scratch each caller passes to the sums: 2 L floats. */
+    static float[] scratch() {
+        return new float[2 * L];
+    }
+
+    /**
+     * out = {sum d, sum d^2} with d = f[i] - x0 (float32) over i in [p, p + n); the shift x0 keeps
+     * a large mean from cancelling in the caller's variance.
+     */
+    static void shiftedMoments(float[] f, int p, int n, float x0, float[] tmp, double[] out) {
+        int full = n - n % L;
+        double s = 0, q = 0;
+        for (int b = 0; b < full; b += BLOCK * L) {
+            moments(f, p + b, Math.min(BLOCK * L, full - b) / L, x0, tmp);
+            for (int k = 0; k < L; k++) { s += tmp[k]; q += tmp[L + k]; }
+        }
+        for (int i = p + full; i < p + n; i++) { float d = f[i] - x0; s += d; q += d * d; }
+        out[0] = s;
+        out[1] = q;
+    }
+
+    /** tmp[0, L) = lanes of sum d, tmp[L, 2L) = lanes of sum d^2 over nv whole vectors from p. */
+    private static void moments(float[] f, int p, int nv, float x0, float[] tmp) {
+        FloatVector c = FloatVector.broadcast(S, x0), z = FloatVector.zero(S);
+        FloatVector s0 = z, s1 = z, q0 = z, q1 = z;
+        int end = p + (nv & ~1) * L;
+        for (int i = p; i < end; i += 2 * L) {
+            FloatVector d0 = FloatVector.fromArray(S, f, i).sub(c), d1 = FloatVector.fromArray(S, f, i + L).sub(c);
+            s0 = s0.add(d0);
+            s1 = s1.add(d1);
+            q0 = d0.fma(d0, q0);
+            q1 = d1.fma(d1, q1);
+        }
+        if ((nv & 1) != 0) {
+            FloatVector d0 = FloatVector.fromArray(S, f, end).sub(c);
+            s0 = s0.add(d0);
+            q0 = d0.fma(d0, q0);
+        }
+        s0.add(s1).intoArray(tmp, 0);
+        q0.add(q1).intoArray(tmp, L);
+    }
+
+    /**
+     * out = {sum t[pt + i], sum t[pt + i] ((f[p + i] - mf) - ml)} over i in [0, n), the centred factor in
+     * float32 as the affine loops form it (mu = mf + ml, float32 head and tail).
+     */
+    static void centredDot(float[] t, int pt, float[] f, int p, int n, float mf, float ml, float[] tmp, double[] out) {
+        int full = n - n % L;
+        double s = 0, q = 0;
+        for (int b = 0; b < full; b += BLOCK * L) {
+            dot(t, pt + b, f, p + b, Math.min(BLOCK * L, full - b) / L, mf, ml, tmp);
+            for (int k = 0; k < L; k++) { s += tmp[k]; q += tmp[L + k]; }
+        }
+        for (int i = full; i < n; i++) { float v = t[pt + i]; s += v; q += v * (f[p + i] - mf - ml); }
+        out[0] = s;
+        out[1] = q;
+    }
+
+    /** tmp[0, L) = lanes of sum t, tmp[L, 2L) = lanes of sum t ((f - mf) - ml) over nv whole vectors from pt and p. */
+    private static void dot(float[] t, int pt, float[] f, int p, int nv, float mf, float ml, float[] tmp) {
+        FloatVector m = FloatVector.broadcast(S, mf), l = FloatVector.broadcast(S, ml), z = FloatVector.zero(S);
+        FloatVector s0 = z, s1 = z, q0 = z, q1 = z;
+        int end = (nv & ~1) * L, d = pt - p;
+        for (int i = p; i < p + end; i += 2 * L) {
+            FloatVector t0 = FloatVector.fromArray(S, t, i + d), t1 = FloatVector.fromArray(S, t, i + d + L);
+            FloatVector c0 = FloatVector.fromArray(S, f, i).sub(m).sub(l), c1 = FloatVector.fromArray(S, f, i + L).sub(m).sub(l);
+            s0 = s0.add(t0);
+            s1 = s1.add(t1);
+            q0 = t0.fma(c0, q0);
+            q1 = t1.fma(c1, q1);
+        }
+        if ((nv & 1) != 0) {
+            FloatVector t0 = FloatVector.fromArray(S, t, pt + end), c0 = FloatVector.fromArray(S, f, p + end).sub(m).sub(l);
+            s0 = s0.add(t0);
+            q0 = t0.fma(c0, q0);
+        }
+        s0.add(s1).intoArray(tmp, 0);
+        q0.add(q1).intoArray(tmp, L);
+    }
+    /** sum a[i] over i in [p, p + n) (see the class comment for the order). */
+    static double sum(float[] a, int p, int n) {
+        int full = n - n % L;
+        double s = 0;
+        if (full > 0) {
+            float[] tmp = new float[L];
+            for (int b = 0; b < full; b += BLOCK * L) {
+                plain(a, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
+                for (int k = 0; k < L; k++) s += tmp[k];
+            }
+        }
+        for (int i = p + full; i < p + n; i++) s += a[i];
+        return s;
+    }
+
+    /** tmp[0, L) = lanes of sum a over nv whole vectors from p. */
+    private static void plain(float[] a, int p, int nv, float[] tmp) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        int end = p + (nv & ~1) * L;
+        for (int i = p; i < end; i += 2 * L) {
+            s0 = s0.add(FloatVector.fromArray(S, a, i));
+            s1 = s1.add(FloatVector.fromArray(S, a, i + L));
+        }
+        if ((nv & 1) != 0) s0 = s0.add(FloatVector.fromArray(S, a, end));
+        s0.add(s1).intoArray(tmp, 0);
+    }
+
+    /**
+     * sum of the float32 products g[pg + i] x[p + i] (each rounded, as a mul then a sum would) over
+     * i in [0, n), in {@link #sum}'s order: equal to sum over the product array.
+     */
+    static double sumProducts(float[] g, int pg, float[] x, int p, int n) {
+        int full = n - n % L;
+        double s = 0;
+        if (full > 0) {
+            float[] tmp = new float[L];
+            for (int b = 0; b < full; b += BLOCK * L) {
+                products(g, pg + b, x, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
+                for (int k = 0; k < L; k++) s += tmp[k];
+            }
+        }
+        for (int i = full; i < n; i++) s += g[pg + i] * x[p + i];
+        return s;
+    }
+
+    /** tmp[0, L) = lanes of sum (g x rounded) over nv whole vectors from pg and p. */
+    private static void products(float[] g, int pg, float[] x, int p, int nv, float[] tmp) {
+        FloatVector s0 = FloatVector.zero(S), s1 = s0;
+        int end = (nv & ~1) * L, d = pg - p;
+        for (int i = p; i < p + end; i += 2 * L) {
+            s0 = s0.add(FloatVector.fromArray(S, g, i + d).mul(FloatVector.fromArray(S, x, i)));
+            s1 = s1.add(FloatVector.fromArray(S, g, i + d + L).mul(FloatVector.fromArray(S, x, i + L)));
+        }
+        if ((nv & 1) != 0) s0 = s0.add(FloatVector.fromArray(S, g, pg + end).mul(FloatVector.fromArray(S, x, p + end)));
+        s0.add(s1).intoArray(tmp, 0);
+    }
+}
