@@ -93,10 +93,28 @@ final class ScaleShiftKernels {
         CpuStorage a = st(x), da = st(dx), ss = st(s), dss = st(ds), bs = st(b), dbs = st(db);
         CpuStorage o = CpuBackend.st(y), dO = CpuBackend.st(dy);
         int sp = g.sp;
+        boolean fused = silu && a.f != null && SimdSupport.AVAILABLE;
         Parallel.forRange(g.units, g.grain(), (lo, hi) -> {
+            NormSimd.Jvp jk = fused ? new NormSimd.Jvp() : null;
+            float[][] pad = fused ? NormSimd.pads() : null;
+            if (fused) {
+                jk.silu = true;
+                jk.hasDx = da != null;
+                jk.hasDs = dss != null;
+                jk.hasDb = dbs != null;
+            }
             for (int u = lo; u < hi; u++)
                 for (int k = 0; k < g.perUnit; k++) {
                     int off = g.plane(u, k) * sp, end = off + sp;
+                    if (fused) {
+                        // the affine maps and the silu in one pass over the plane
+                        jk.sv = ss.f[u];
+                        jk.bv = bs.f[u];
+                        jk.dsv = dss == null ? 0 : dss.f[u];
+                        jk.dbv = dbs == null ? 0 : dbs.f[u];
+                        NormSimd.jvp(jk, a.f, da == null ? null : da.f, o.f, dO.f, off, sp, pad);
+                        continue;
+                    }
                     if (a.f != null) {
                         float[] f = a.f, of = o.f, t = dO.f;
                         float sv = ss.f[u], bv = bs.f[u];

@@ -32,10 +32,10 @@ public final class NormAB {
         DType f = DType.F32;
         List<Case> cases = new ArrayList<>();
         // {C, H, calls per 10 steps} from the profile
-        int[][] gnSilu = {{64, 28, 20}, {96, 28, 10}, {32, 28, 30}, {128, 14, 20}, {64, 7, 40}, {128, 7, 30}, {96, 14, 10}, {64, 14, 10}, {32, 14, 10}};
-        int[][] gn = {{64, 7, 130}, {32, 28, 50}, {64, 14, 50}};
-        int[][] ss = {{32, 28, 50}, {64, 14, 50}, {64, 7, 70}};
-        int[][] as = {{32, 28, 50}, {64, 7, 130}, {64, 14, 50}};
+        int[][] gnSilu = {{8, 3, 0}, {8, 5, 0}, {4, 25, 0}, {64, 28, 20}, {96, 28, 10}, {32, 28, 30}, {128, 14, 20}, {64, 7, 40}, {128, 7, 30}, {96, 14, 10}, {64, 14, 10}, {32, 14, 10}};
+        int[][] gn = {{64, 7, 130}, {32, 28, 50}, {64, 14, 50}, {8, 3, 0}, {8, 5, 0}, {4, 25, 0}};
+        int[][] ss = {{8, 3, 0}, {8, 5, 0}, {4, 25, 0}, {32, 28, 50}, {64, 14, 50}, {64, 7, 70}};
+        int[][] as = {{8, 3, 0}, {32, 28, 50}, {64, 7, 130}, {64, 14, 50}};
         for (int k = 0; k < 2; k++) {
             boolean silu = k == 0;
             for (int[] sh : silu ? gnSilu : gn) {
@@ -76,6 +76,11 @@ public final class NormAB {
         for (Case cs : cases) {
             if (!cs.name.contains(filter)) continue;
             boolean same = same(cs.a.get(), cs.b.get());
+            if (cs.calls == 0) {
+                // a small shape (tails, padded vectors): the bits only
+                System.out.printf("%-24s %s%n", cs.name, same ? "bits equal" : "BITS DIFFER");
+                continue;
+            }
             int iters = 1;
             for (int warm = 0; warm < 12; warm++)
                 for (int ab = 0; ab < 2; ab++) {
