@@ -14,6 +14,10 @@ import tangent.core.Tensor;
  * The statistics are returned as (B, G) float64 tensors, so the backward reads exactly what the
  * forward used. CpuBackend exposes these as the Backend's group_norm primitives; the oracle is
  * the op's composite rules (written with primitives); GroupNormTest compares them.
+ *
+ * <p>float32 with the Vector API: the per-channel passes of forwardJvp and backward are
+ * {@link NormSimd}'s (y, dy and the silu in one pass; gy silu'(y) in one pass; gx), with the same
+ * bits as the scalar loops here, which run otherwise.
  */
 public final class FusedGroupNormKernels {
     private FusedGroupNormKernels() {}

@@ -5,13 +5,16 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector API float32 loops of the fused norms with silu (group_norm_silu, scale_shift_silu), used
- * only when {@link SimdSupport#AVAILABLE}: the affine map, the silu (or its derivative) and, in the
- * VJPs, the sums of one channel or plane in one pass, so each element is loaded once and stored once
- * instead of passing through the affine, silu and sum loops one after another (each of those loops
- * re-reads what the last one wrote, and the group's arrays do not all fit in L1).
+ * Vector API float32 loops of the fused norms (group_norm, group_norm_silu, scale_shift_silu), used
+ * only when {@link SimdSupport#AVAILABLE}: per channel (group_norm) or plane (scale_shift) one pass
+ * that loads each input once and stores each output once, where the scalar kernels ran the affine
+ * maps, the silu and the sums as loops one after another, each re-reading what the last one wrote
+ * (a group's arrays do not all fit in L1). Forward+JVP: y, dy and their silu in one pass.
+ * scale_shift_silu VJP: gy silu'(x s + b), gx and both sums in one pass. group_norm_silu VJP: gy
+ * silu'(y) with y recomputed, into a per-group scratch, in one pass, then its sums
+ * (SumsSimd.centredDot) and gx (a vector loop) over it.
  *
- * <p>The results are bit-identical to those separate loops: per element the same float32
+ * <p>The results are bit-identical to the scalar kernels' loops: per element the same float32
  * operations in the same order (the affine maps as the scalar loops write them, without fma; the
  * silu as {@link ElementwiseSimd}, through its {@link ElementwiseSimd#expNonPositive}); the sums
  * in {@link SumsSimd}'s order (blocks of at most BLOCK whole vectors from the run's start, two
@@ -20,13 +23,15 @@ import jdk.incubator.vector.VectorSpecies;
  * swap roles every vector take the even and odd vectors as SumsSimd's s0 and s1 do, and their
  * final sum is the same either way round (float addition commutes).
  *
- * <p>The elements after the last whole vector: their silu goes through the same vector code, on the
- * run's last L elements (overlapping the previous vector: elementwise, so those are recomputed
- * with the same bits) or, in a run shorter than L, on a zero-padded copy; then their sums are added
- * one by one. Outputs never alias inputs here.
+ * <p>The elements after the last whole vector: they go through the same vector code, on the run's
+ * last L elements (overlapping the previous vector: elementwise, so those are recomputed with the
+ * same bits and stored again) or, in a run shorter than L, on zero-padded copies; then their sums
+ * are added one by one. Outputs never alias inputs here.
  *
- * <p>Each block is one method with one counted loop whose vector accumulators are stored before it
- * returns: JDK 17's C2 boxes vectors that stay live across a loop nested in another.
+ * <p>Each loop is one method with one counted loop whose vector accumulators are stored before it
+ * returns: JDK 17's C2 boxes vectors that stay live across a loop nested in another. The loops are
+ * kept small: with the group_norm_silu VJP's sums in its silu loop, or two vectors per iteration in
+ * the forward+JVP's, C2 left vector operations of the exp unintrinsified (about 2x slower).
  */
 final class NormSimd {
     private NormSimd() {}
@@ -36,9 +41,9 @@ final class NormSimd {
     /** Whole vectors per block, as SumsSimd. */
     private static final int BLOCK = 32;
 
-    /** Scratch for the methods here: 8 L floats. */
+    /** Scratch for {@link #scaleShiftSiluBackward}: 5 L floats. */
     static float[] scratch() {
-        return new float[8 * L];
+        return new float[5 * L];
     }
 
     /** silu'(z) = s (1 + z (1 - s)) with s = sigmoid(z), as ElementwiseSimd computes it. */
