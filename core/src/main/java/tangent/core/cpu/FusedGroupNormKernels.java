@@ -14,6 +14,10 @@ import tangent.core.Tensor;
  * The statistics are returned as (B, G) float64 tensors, so the backward reads exactly what the
  * forward used. CpuBackend exposes these as the Backend's group_norm primitives; the oracle is
  * the op's composite rules (written with primitives); GroupNormTest compares them.
+ *
+ * <p>float32 with the Vector API: the per-channel passes of forwardJvp and backward are
+ * {@link NormSimd}'s (y, dy and the silu in one pass; gy silu'(y) in one pass; gx), with the same
+ * bits as the scalar loops here, which run otherwise.
  */
 public final class FusedGroupNormKernels {
     private FusedGroupNormKernels() {}
@@ -169,9 +173,17 @@ public final class FusedGroupNormKernels {
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma)),
                 dga = dgamma == null ? null : CpuBackend.st(CpuBackend.compact(dgamma)),
                 dbe = dbeta == null ? null : CpuBackend.st(CpuBackend.compact(dbeta));
+        boolean fused = a.f != null && SimdSupport.AVAILABLE;
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st = new double[2], st2 = new double[2];
             float[] tmp = SimdSupport.AVAILABLE ? SumsSimd.scratch() : null;
+            NormSimd.Jvp jk = fused ? new NormSimd.Jvp() : null;
+            float[][] pad = fused ? NormSimd.pads() : null;
+            if (fused) {
+                jk.groupNorm = true;
+                jk.silu = silu;
+                jk.hasDx = da != null;
+            }
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups;
                 stats(a, base, n, eps, tmp, st);
@@ -194,9 +206,21 @@ public final class FusedGroupNormKernels {
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k, off = base + k * sp;
                     double gm = ga == null ? 1 : ga.get(ch);
-                    affine(a, po, off, sp, mu, r * gm, get(be, ch));
                     // dy = A dx + Bc (x - mu) + Cc
                     double A = gm * r, Bc = get(dga, ch) * r - gm * r * r * cross, Cc = get(dbe, ch) - A * dmu;
+                    if (fused) {
+                        // y, dy and their silu in one pass over the channel, with the float coefficients of the loops below
+                        jk.mf = (float) mu;
+                        jk.ml = (float) (mu - jk.mf);
+                        jk.p = (float) (r * gm);
+                        jk.q = (float) get(be, ch);
+                        jk.a = (float) A;
+                        jk.b = (float) Bc;
+                        jk.cc = (float) Cc;
+                        NormSimd.jvp(jk, a.f, da == null ? null : da.f, po.f, o.f, off, sp, pad);
+                        continue;
+                    }
+                    affine(a, po, off, sp, mu, r * gm, get(be, ch));
                     if (da == null) {
                         affine(a, o, off, sp, mu, Bc, Cc);
                     } else if (a.f != null) {
@@ -208,7 +232,7 @@ public final class FusedGroupNormKernels {
                         for (int i = off; i < off + sp; i++) od[i] = A * dd[i] + Bc * (d[i] - mu) + Cc;
                     }
                 }
-                if (silu) CpuBackend.siluJvpRange(po, 0, o, 0, po, o, null, base, base + n);
+                if (silu && !fused) CpuBackend.siluJvpRange(po, 0, o, 0, po, o, null, base, base + n);
             }
         });
         return new Tensor[] {yp, y, stats[0], stats[1]};
@@ -233,18 +257,24 @@ public final class FusedGroupNormKernels {
         CpuStorage ga = gamma == null ? null : CpuBackend.st(CpuBackend.compact(gamma));
         CpuStorage be = silu && beta != null ? CpuBackend.st(CpuBackend.compact(beta)) : null;
         double[] sumGy = new double[b * c], sumGyXhat = new double[b * c];
+        boolean fused = a.f != null && SimdSupport.AVAILABLE;
         Parallel.forRange(b * groups, Math.max(1, GRAIN / Math.max(1, n)), (lo, hi) -> {
             double[] st2 = new double[2];
             float[] tmp = SimdSupport.AVAILABLE ? SumsSimd.scratch() : null;
-            // with silu: the group's y and gy silu'(y) (n elements each)
-            CpuStorage gz = silu ? CpuStorage.allocateUninitialized(x.dtype(), n) : null, zs = silu ? CpuStorage.allocateUninitialized(x.dtype(), n) : null;
+            // with silu: the group's y and gy silu'(y) (n elements each; fused: gy silu'(y) only)
+            CpuStorage gz = silu ? CpuStorage.allocateUninitialized(x.dtype(), n) : null,
+                    zs = silu && !fused ? CpuStorage.allocateUninitialized(x.dtype(), n) : null;
+            float[][] pad = fused ? NormSimd.pads() : null;
             for (int bg = lo; bg < hi; bg++) {
                 int base = bg * n, g = bg % groups, bi = bg / groups;
                 double mu = mus[bg], r = rs[bg], m1 = 0, m2 = 0;
                 // the cotangent of the affine output: element i of the group at t[i - tb]
                 CpuStorage t = gs;
                 int tb = 0;
-                if (silu) {
+                if (silu && fused) {
+                    t = gz;
+                    tb = base;
+                } else if (silu) {
                     for (int k = 0; k < cpg; k++) {
                         int ch = g * cpg + k;
                         affine(a, base + k * sp, zs, k * sp, sp, mu, r * (ga == null ? 1 : ga.get(ch)), get(be, ch));
@@ -256,7 +286,15 @@ public final class FusedGroupNormKernels {
                 for (int k = 0; k < cpg; k++) {
                     int ch = g * cpg + k, off = base + k * sp;
                     double s0 = 0, s1 = 0;
-                    if (a.f != null) {
+                    if (silu && fused) {
+                        // gy silu'(y) with y recomputed, into gz, in one pass over the channel; then its sums
+                        float mf = (float) mu;
+                        NormSimd.groupNormSiluGz(a.f, gs.f, off, sp, mf, (float) (mu - mf), (float) (r * (ga == null ? 1 : ga.get(ch))),
+                                (float) get(be, ch), gz.f, off - tb, pad);
+                        sums(gz.f, off - tb, a.f, off, sp, mu, tmp, st2);
+                        s0 = st2[0];
+                        s1 = st2[1];
+                    } else if (a.f != null) {
                         sums(t.f, off - tb, a.f, off, sp, mu, tmp, st2);
                         s0 = st2[0];
                         s1 = st2[1];
@@ -277,7 +315,10 @@ public final class FusedGroupNormKernels {
                     double gm = ga == null ? 1 : ga.get(ch);
                     // gx = A gy + Bc (x - mu) + Cc
                     double A = r * gm, Bc = -r * r * m2, Cc = -r * m1;
-                    if (a.f != null) {
+                    if (fused) {
+                        float mf = (float) mu;
+                        NormSimd.groupNormBackwardApply(t.f, off - tb, a.f, off, sp, mf, (float) (mu - mf), (float) A, (float) Bc, (float) Cc, o.f);
+                    } else if (a.f != null) {
                         float[] f = a.f, gf = t.f, of = o.f;
                         float af = (float) A, bf = (float) Bc, cf = (float) Cc, mf = (float) mu, ml = (float) (mu - mf);
                         for (int i = off, j = off - tb; i < off + sp; i++, j++) of[i] = af * gf[j] + bf * (f[i] - mf - ml) + cf;

@@ -19,7 +19,8 @@ import tangent.core.Tensor;
  * <p>With silu (the op scale_shift_silu) the forward and the forward+JVP finish each plane with the
  * silu kernels' loops in place while it is in cache, and the VJP first turns gy into
  * gy silu'(x s + b), recomputing x s + b per plane into a scratch: the bits of scale_shift followed
- * by a separate silu.
+ * by a separate silu. float32 with the Vector API: {@link NormSimd} does each plane of the silu
+ * variant's forward+JVP and VJP in one pass instead (the same bits).
  */
 final class ScaleShiftKernels {
     private ScaleShiftKernels() {}
@@ -93,10 +94,28 @@ final class ScaleShiftKernels {
         CpuStorage a = st(x), da = st(dx), ss = st(s), dss = st(ds), bs = st(b), dbs = st(db);
         CpuStorage o = CpuBackend.st(y), dO = CpuBackend.st(dy);
         int sp = g.sp;
+        boolean fused = silu && a.f != null && SimdSupport.AVAILABLE;
         Parallel.forRange(g.units, g.grain(), (lo, hi) -> {
+            NormSimd.Jvp jk = fused ? new NormSimd.Jvp() : null;
+            float[][] pad = fused ? NormSimd.pads() : null;
+            if (fused) {
+                jk.silu = true;
+                jk.hasDx = da != null;
+                jk.hasDs = dss != null;
+                jk.hasDb = dbs != null;
+            }
             for (int u = lo; u < hi; u++)
                 for (int k = 0; k < g.perUnit; k++) {
                     int off = g.plane(u, k) * sp, end = off + sp;
+                    if (fused) {
+                        // the affine maps and the silu in one pass over the plane
+                        jk.sv = ss.f[u];
+                        jk.bv = bs.f[u];
+                        jk.dsv = dss == null ? 0 : dss.f[u];
+                        jk.dbv = dbs == null ? 0 : dbs.f[u];
+                        NormSimd.jvp(jk, a.f, da == null ? null : da.f, o.f, dO.f, off, sp, pad);
+                        continue;
+                    }
                     if (a.f != null) {
                         float[] f = a.f, of = o.f, t = dO.f;
                         float sv = ss.f[u], bv = bs.f[u];
@@ -153,13 +172,24 @@ final class ScaleShiftKernels {
         CpuStorage ox = gx == null ? null : CpuBackend.st(gx), os = gs == null ? null : CpuBackend.st(gs),
                 ob = gb == null ? null : CpuBackend.st(gb);
         int sp = g.sp;
+        boolean fused = silu && a.f != null && SimdSupport.AVAILABLE;
         Parallel.forRange(g.units, g.grain(), (lo, hi) -> {
-            // with silu: one plane's x s + b, and gy silu'(x s + b)
-            CpuStorage zs = silu ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null, gz = silu ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null;
+            // with silu: one plane's x s + b, and gy silu'(x s + b) (fused: NormSimd's scratch)
+            CpuStorage zs = silu && !fused ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null,
+                    gz = silu && !fused ? CpuStorage.allocateUninitialized(x.dtype(), sp) : null;
+            float[] tmp = fused ? NormSimd.scratch() : null;
+            double[] sums = fused ? new double[2] : null;
             for (int u = lo; u < hi; u++) {
                 double accS = 0, accB = 0;
                 for (int k = 0; k < g.perUnit; k++) {
                     int off = g.plane(u, k) * sp, end = off + sp;
+                    if (fused) {
+                        // the silu's derivative, gx and both sums in one pass over the plane
+                        NormSimd.scaleShiftSiluBackward(a.f, gys.f, ox == null ? null : ox.f, off, sp, ss.f[u], bs.f[u], tmp, sums);
+                        accB += sums[0];
+                        accS += sums[1];
+                        continue;
+                    }
                     // the cotangent of x s + b: element i of the plane at t[i - tb]
                     CpuStorage t = gys;
                     int tb = 0;

@@ -33,10 +33,11 @@ class ScaleShiftTest {
     static final Function<Tensor[], Tensor> FUSED = in -> new ScaleShift(true).apply(in),
             GENERIC = in -> new ScaleShift(false).apply(in), COMPOSITE = in -> ScaleShift.composite(in[0], in[1], in[2]);
 
-    /** x shapes and their coefficient shapes: per sample, per channel; odd plane sizes (tails of the 4-chain sums). */
+    /** x shapes and their coefficient shapes: per sample, per channel; odd plane sizes (tails of the 4-chain sums;
+     * 625: more than one block of the Vector API sums, and a tail). */
     static final int[][][] SHAPES = {
         {{2, 3, 4, 5}, {2, 3, 1, 1}}, {{3, 4, 7}, {1, 4, 1}}, {{4, 5}, {4, 5}}, {{2, 6, 3, 3}, {1, 6, 1, 1}},
-        {{3, 2, 1, 13}, {3, 2, 1, 1}}
+        {{3, 2, 1, 13}, {3, 2, 1, 1}}, {{2, 3, 25, 25}, {2, 3, 1, 1}}
     };
 
     /** {y, dy (tangents where mask bit i is set), gx, gs, gb of <gy, f>} after a dual forward, as in the sCM step. */
