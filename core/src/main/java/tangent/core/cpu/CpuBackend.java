@@ -551,6 +551,8 @@ public final class CpuBackend implements Backend {
      */
     @Override
     public Tensor[] matmulJvp(Tensor a, Tensor da, Tensor b, Tensor db, boolean transA, boolean transB, int[] outShape) {
+        Tensor[] small = GemmF32.matmulJvpSmall(a, da, b, db, transA, transB, outShape);
+        if (small != null) return small;
         Tensor y = matmul(a, b, transA, transB, outShape);
         Tensor dy = alloc(a.dtype(), outShape);
         boolean acc = false;

@@ -1,0 +1,131 @@
+package tangent.core.cpu;
+
+import java.util.Arrays;
+import java.util.Random;
+
+/**
+ * Interleaved A/B timing (not a test) of the attention block's float32 kernels of fmnist-xs at
+ * batch 32 (7x7 map, 64 channels): A the old code, B the new, alternating rounds of ~30 ms in one
+ * JVM; prints medians (us per call) and B/A, and whether the outputs are bit-identical. Run after
+ * {@code mvn -pl core test-compile}: {@code java --add-modules jdk.incubator.vector
+ * -cp core/target/classes:core/target/test-classes tangent.core.cpu.AttnAB [rounds [threads]]}.
+ */
+public final class AttnAB {
+    private AttnAB() {}
+
+    static final int B = 32, C = 64, N = 49;
+
+    static float[] rand(Random r, int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (r.nextGaussian());
+        return x;
+    }
+
+    /** The old GemmF32.gemm body (tile choice, then gemmTiled), without the small-matrix branch. */
+    static void oldSgemm(int batch, boolean transA, boolean transB, int M, int N, int K,
+                         float[] a, int aOff, int aBatch, int lda, float[] b, int bOff, int bBatch, int ldb,
+                         float[] c, int cOff, int cBatch, int ldc, boolean accumulate) {
+        int tilesN = (N + GemmF32.NC - 1) / GemmF32.NC;
+        int nc = GemmF32.roundUp((N + tilesN - 1) / tilesN, 16);
+        if (nc > GemmF32.NC) nc = GemmF32.NC;
+        tilesN = (N + nc - 1) / nc;
+        int mc = Math.min(GemmF32.MC, M);
+        int threads = Parallel.insideRange() ? 1 : Parallel.threads();
+        if (threads > 1) {
+            long want = 4L * threads;
+            while (mc > 8 && (long) batch * tilesN * ((M + mc - 1) / mc) < want) mc = (mc + 1) / 2;
+        }
+        GemmF32.gemmTiled(mc, nc, batch, transA, transB, M, N, K, a, aOff, aBatch, lda, b, bOff, bBatch, ldb,
+                c, cOff, cBatch, ldc, accumulate);
+    }
+
+    interface Case {
+        void run(boolean neu);
+    }
+
+    static void time(String name, int rounds, Case c, float[] outA, float[] outB, Runnable snapA, Runnable snapB) {
+        c.run(false);
+        snapA.run();
+        c.run(true);
+        snapB.run();
+        boolean same = Arrays.equals(outA, outB);
+        double[][] t = new double[2][rounds];
+        int iters = 1;
+        for (int warm = 0; warm < 3; warm++)
+            for (int ab = 0; ab < 2; ab++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < 20; i++) c.run(ab == 1);
+                iters = Math.max(iters, (int) (30e6 * 20 / Math.max(1, System.nanoTime() - t0)));
+            }
+        for (int k = 0; k < rounds; k++)
+            for (int ab = 0; ab < 2; ab++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < iters; i++) c.run(ab == 1);
+                t[ab][k] = (System.nanoTime() - t0) / 1e3 / iters;
+            }
+        double a = median(t[0]), b = median(t[1]);
+        System.out.printf("%-34s A %8.1f us  B %8.1f us  B/A %.3f  %s%n", name, a, b, b / a, same ? "bit-identical" : "BITS DIFFER");
+    }
+
+    static double median(double[] x) {
+        double[] s = x.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    public static void main(String[] args) {
+        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 9;
+        if (args.length > 1) Parallel.setThreads(Integer.parseInt(args[1]));
+        String only = args.length > 2 ? args[2] : "mm,jvp";
+        System.out.println("float32 kernels: " + Gemm.f32Kernels() + ", threads " + Parallel.threads());
+        Random r = new Random(1);
+        // qkv (B, 3C, N): q, k, v are its slices; P, gS (B, N, N); gO (B, C, N)
+        float[] qkv = rand(r, B * 3 * C * N), dqkv = rand(r, B * 3 * C * N), p = rand(r, B * N * N), dp = rand(r, B * N * N),
+                go = rand(r, B * C * N);
+        int qb = 3 * C * N, q0 = 0, k0 = C * N, v0 = 2 * C * N, pb = N * N;
+        float[] sA = new float[B * N * N], sB = new float[B * N * N], oA = new float[B * C * N], oB = new float[B * C * N];
+        float[][] keep = new float[2][];
+        if (only.contains("mm")) {
+            // TN: S = Q^T K (M = N = 49, K = 64)
+            float[] cA = new float[B * N * N], cB = new float[B * N * N];
+            time("TN  q^T k   (49x64)(64x49)", rounds, neu -> {
+                if (neu) GemmSmall.gemm(B, true, false, N, N, C, qkv, q0, qb, N, qkv, k0, qb, N, cB, 0, pb, N, false);
+                else oldSgemm(B, true, false, N, N, C, qkv, q0, qb, N, qkv, k0, qb, N, cA, 0, pb, N, false);
+            }, cA, cB, () -> {}, () -> {});
+            // NT: O = V P^T (M = 64, K = 49, N = 49)
+            float[] dA = new float[B * C * N], dB = new float[B * C * N];
+            time("NT  v p^T   (64x49)(49x49)^T", rounds, neu -> {
+                if (neu) GemmSmall.gemm(B, false, true, C, N, N, qkv, v0, qb, N, p, 0, pb, N, dB, 0, C * N, N, false);
+                else oldSgemm(B, false, true, C, N, N, qkv, v0, qb, N, p, 0, pb, N, dA, 0, C * N, N, false);
+            }, dA, dB, () -> {}, () -> {});
+            // NN: gV = gO P (M = 64, K = 49, N = 49)
+            time("NN  gO p    (64x49)(49x49)", rounds, neu -> {
+                if (neu) GemmSmall.gemm(B, false, false, C, N, N, go, 0, C * N, N, p, 0, pb, N, dB, 0, C * N, N, false);
+                else oldSgemm(B, false, false, C, N, N, go, 0, C * N, N, p, 0, pb, N, dA, 0, C * N, N, false);
+            }, dA, dB, () -> {}, () -> {});
+        }
+        if (only.contains("jvp")) {
+            int[] lq = {q0, qb, N}, lk = {k0, qb, N}, lv = {v0, qb, N}, lp = {0, pb, N};
+            float[] yA = new float[B * N * N], yB = new float[B * N * N], tA = new float[B * N * N], tB = new float[B * N * N];
+            time("jvp TN q^T k", rounds, neu -> {
+                if (neu) GemmSmall.jvp(B, true, false, N, N, C, qkv, lq, dqkv, lq, qkv, lk, dqkv, lk, yB, tB);
+                else {
+                    oldSgemm(B, true, false, N, N, C, qkv, q0, qb, N, qkv, k0, qb, N, yA, 0, pb, N, false);
+                    oldSgemm(B, true, false, N, N, C, dqkv, q0, qb, N, qkv, k0, qb, N, tA, 0, pb, N, false);
+                    oldSgemm(B, true, false, N, N, C, qkv, q0, qb, N, dqkv, k0, qb, N, tA, 0, pb, N, true);
+                }
+            }, tA, tB, () -> {}, () -> {});
+            System.out.println("   y bit-identical: " + Arrays.equals(yA, yB));
+            float[] uA = new float[B * C * N], uB = new float[B * C * N], wA = new float[B * C * N], wB = new float[B * C * N];
+            time("jvp NT v p^T", rounds, neu -> {
+                if (neu) GemmSmall.jvp(B, false, true, C, N, N, qkv, lv, dqkv, lv, p, lp, dp, lp, uB, wB);
+                else {
+                    oldSgemm(B, false, true, C, N, N, qkv, v0, qb, N, p, 0, pb, N, uA, 0, C * N, N, false);
+                    oldSgemm(B, false, true, C, N, N, dqkv, v0, qb, N, p, 0, pb, N, wA, 0, C * N, N, false);
+                    oldSgemm(B, false, true, C, N, N, qkv, v0, qb, N, dp, 0, pb, N, wA, 0, C * N, N, true);
+                }
+            }, wA, wB, () -> {}, () -> {});
+            System.out.println("   y bit-identical: " + Arrays.equals(uA, uB));
+        }
+    }
+}
