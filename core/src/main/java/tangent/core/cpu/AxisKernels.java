@@ -152,6 +152,10 @@ final class AxisKernels {
         Tensor cx = CpuBackend.compact(x), cd = CpuBackend.compact(dx);
         Tensor y = CpuBackend.alloc(x.dtype(), s), dy = CpuBackend.alloc(x.dtype(), s);
         CpuStorage a = CpuBackend.st(cx), ta = CpuBackend.st(cd), o = CpuBackend.st(y), to = CpuBackend.st(dy);
+        if (a.f != null && inner == 1 && n > 0) {
+            softmaxJvpRows(a.f, ta.f, o.f, to.f, outer, n);
+            return new Tensor[] {y, dy};
+        }
         Parallel.forRange(outer, grain(n * inner), (lo, hi) -> {
             float[] e = a.f != null ? new float[n * inner] : null;
             for (int ob = lo; ob < hi; ob++) {
@@ -201,5 +205,67 @@ final class AxisKernels {
             }
         });
         return new Tensor[] {y, dy};
+    }
+
+    /** y, dy of rows rows of n contiguous float32 elements (the axis is the last one, n >= 1). */
+    static void softmaxJvpRows(float[] x, float[] dx, float[] y, float[] dy, int rows, int n) {
+        // groups of ROWS rows (softmaxRows); a few thousand elements a task
+        int groups = (rows + ROWS - 1) / ROWS;
+        Parallel.forRange(groups, Math.max(1, 4096 / (ROWS * n)), (lo, hi) -> {
+            double[] c = new double[ROWS];
+            float[] tmp = new float[Math.max(1, CpuBackend.sumScratch())];
+            for (int g = lo; g < hi; g++) {
+                int r0 = g * ROWS, r1 = Math.min(rows, r0 + ROWS);
+                softmaxRows(x, dx, y, dy, r0, r1, n, c, tmp);
+            }
+        });
+    }
+
+    /** Rows per group of {@link #softmaxRows}: their sums of y dx are independent chains. */
+    private static final int ROWS = 4;
+
+    /**
+     * Softmax+JVP of float32 rows r0..r1 (at most ROWS) of n contiguous elements, the same
+     * arithmetic as the general loop above: max, e = exp(x - max) (float32 subtract, exp in double,
+     * rounded), y = e / sum e (sum as CpuBackend.sumF32), c = sum y dx in double in element order,
+     * dy = y (dx - c) in double, rounded. y is first written with e, then divided in place.
+     * The rows' c sums run interleaved (four chains instead of one, the same order within each).
+     */
+    private static void softmaxRows(float[] f, float[] t, float[] y, float[] dy, int r0, int r1, int n,
+                                    double[] c, float[] tmp) {
+        for (int r = r0; r < r1; r++) {
+            int base = r * n;
+            float m = f[base];
+            for (int k = 1; k < n; k++) m = Math.max(m, f[base + k]);
+            for (int k = 0; k < n; k++) y[base + k] = (float) Math.exp(f[base + k] - m);
+            float sum = (float) CpuBackend.sumF32(y, base, n, tmp);
+            for (int k = 0; k < n; k++) y[base + k] = y[base + k] / sum;
+        }
+        if (r1 - r0 == ROWS) {
+            int b0 = r0 * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
+            double c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+            for (int k = 0; k < n; k++) {
+                c0 += (double) y[b0 + k] * t[b0 + k];
+                c1 += (double) y[b1 + k] * t[b1 + k];
+                c2 += (double) y[b2 + k] * t[b2 + k];
+                c3 += (double) y[b3 + k] * t[b3 + k];
+            }
+            c[0] = c0;
+            c[1] = c1;
+            c[2] = c2;
+            c[3] = c3;
+        } else {
+            for (int r = r0; r < r1; r++) {
+                int base = r * n;
+                double s = 0;
+                for (int k = 0; k < n; k++) s += (double) y[base + k] * t[base + k];
+                c[r - r0] = s;
+            }
+        }
+        for (int r = r0; r < r1; r++) {
+            int base = r * n;
+            double cr = c[r - r0];
+            for (int k = 0; k < n; k++) dy[base + k] = (float) (y[base + k] * (t[base + k] - cr));
+        }
     }
 }

@@ -306,6 +306,21 @@ public final class CpuBackend implements Backend {
      */
     static double sumF32(float[] a, int p, int len) {
         if (SimdSupport.AVAILABLE) return SumsSimd.sum(a, p, len);
+        return sumF32Java(a, p, len);
+    }
+
+    /** Floats of the scratch {@link #sumF32(float[], int, int, float[])} takes. */
+    static int sumScratch() {
+        return SimdSupport.AVAILABLE ? SumsSimd.L : 0;
+    }
+
+    /** {@link #sumF32(float[], int, int)} with caller's scratch of {@link #sumScratch} floats (no allocation). */
+    static double sumF32(float[] a, int p, int len, float[] tmp) {
+        if (SimdSupport.AVAILABLE) return SumsSimd.sum(a, p, len, tmp);
+        return sumF32Java(a, p, len);
+    }
+
+    private static double sumF32Java(float[] a, int p, int len) {
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         int j = 0;
         for (; j + 3 < len; j += 4) {

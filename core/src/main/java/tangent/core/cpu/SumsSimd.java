@@ -119,6 +119,18 @@ final class SumsSimd {
         return s;
     }
 
+    /** {@link #sum(float[], int, int)} with the caller's scratch tmp of at least L floats. */
+    static double sum(float[] a, int p, int n, float[] tmp) {
+        int full = n - n % L;
+        double s = 0;
+        for (int b = 0; b < full; b += BLOCK * L) {
+            plain(a, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
+            for (int k = 0; k < L; k++) s += tmp[k];
+        }
+        for (int i = p + full; i < p + n; i++) s += a[i];
+        return s;
+    }
+
     /** tmp[0, L) = lanes of sum a over nv whole vectors from p. */
     private static void plain(float[] a, int p, int nv, float[] tmp) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0;

@@ -39,6 +39,35 @@ public final class AttnAB {
                 c, cOff, cBatch, ldc, accumulate);
     }
 
+    /** The old AxisKernels.softmaxJvp float32 loop (before the row kernel), on raw arrays. */
+    static void oldSoftmax(float[] f, float[] tf, float[] of, float[] dof, int outer, int n, int inner) {
+        Parallel.forRange(outer, Math.max(1, (1 << 14) / Math.max(1, n * inner)), (lo, hi) -> {
+            float[] e = new float[n * inner];
+            for (int ob = lo; ob < hi; ob++) {
+                int base = ob * n * inner;
+                for (int i = 0; i < inner; i++) {
+                    double mx = Double.NEGATIVE_INFINITY;
+                    for (int k = 0; k < n; k++) mx = Math.max(mx, f[base + k * inner + i]);
+                    float m = (float) mx;
+                    for (int k = 0; k < n; k++) e[k * inner + i] = (float) Math.exp(f[base + k * inner + i] - m);
+                }
+                for (int i = 0; i < inner; i++) {
+                    float sum = (float) CpuBackend.sumF32(e, i, n);
+                    double c = 0;
+                    for (int k = 0; k < n; k++) {
+                        int p = base + k * inner + i;
+                        of[p] = e[k * inner + i] / sum;
+                        c += (double) of[p] * tf[p];
+                    }
+                    for (int k = 0; k < n; k++) {
+                        int p = base + k * inner + i;
+                        dof[p] = (float) (of[p] * (tf[p] - c));
+                    }
+                }
+            }
+        });
+    }
+
     interface Case {
         void run(boolean neu);
     }
@@ -103,6 +132,18 @@ public final class AttnAB {
                 if (neu) GemmSmall.gemm(B, false, false, C, N, N, go, 0, C * N, N, p, 0, pb, N, dB, 0, C * N, N, false);
                 else oldSgemm(B, false, false, C, N, N, go, 0, C * N, N, p, 0, pb, N, dA, 0, C * N, N, false);
             }, dA, dB, () -> {}, () -> {});
+        }
+        if (only.contains("softmax")) {
+            float[] x = rand(r, B * N * N), dx = rand(r, B * N * N);
+            for (int i = 0; i < x.length; i++) x[i] *= 3;
+            tangent.core.Tensor xt = tangent.core.Tensor.of(x, B, N, N), dxt = tangent.core.Tensor.of(dx, B, N, N);
+            float[] yA = new float[B * N * N], dA = new float[B * N * N], yB = new float[B * N * N], dB = new float[B * N * N];
+            float[][] got = new float[2][];
+            time("softmax+jvp (32, 49, 49)", rounds, neu -> {
+                if (neu) AxisKernels.softmaxJvpRows(x, dx, yB, dB, B * N, N);
+                else oldSoftmax(x, dx, yA, dA, B * N, N, 1);
+            }, dA, dB, () -> {}, () -> {});
+            System.out.println("   y bit-identical: " + Arrays.equals(yA, yB));
         }
         if (only.contains("jvp")) {
             int[] lq = {q0, qb, N}, lk = {k0, qb, N}, lv = {v0, qb, N}, lp = {0, pb, N};
