@@ -272,6 +272,24 @@ public final class CpuBackend implements Backend {
         CpuStorage s = st(x), o = st(y);
         int base = x.offset();
         boolean isMax = fn == ReduceFn.MAX;
+        if (!isMax && s.f != null && inner == 1 && rows >= 4 && len > 0 && SimdSupport.AVAILABLE) {
+            // float32 sums of contiguous rows (e.g. a bias gradient over (B, H, W)): the loop below's
+            // order, four rows' lane sums interleaved (SumsSimd.sumOfRows)
+            int[] roff = new int[rows];
+            for (int r = 0; r < rows; r++) roff[r] = red.rowOffset(0, r);
+            Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, rows * len)), (lo, hi) -> {
+                float[] tmp = new float[4 * SumsSimd.L];
+                for (int ox = lo; ox < hi; ox++) {
+                    int off = base, rem = ox;
+                    for (int d = nk - 1; d >= 0; d--) {
+                        off += (rem % keptShape[d]) * keptStrides[d];
+                        rem /= keptShape[d];
+                    }
+                    o.f[ox] = (float) SumsSimd.sumOfRows(s.f, off, roff, rows, len, tmp);
+                }
+            });
+            return y;
+        }
         Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, rows * len)), (lo, hi) -> {
             for (int ox = lo; ox < hi; ox++) {
                 int off = base, rem = ox;

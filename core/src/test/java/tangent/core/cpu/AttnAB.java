@@ -68,6 +68,17 @@ public final class AttnAB {
         });
     }
 
+    /** The old CpuBackend.reduce SUM loop for x (B, C, P) compact to (C): rows of P, one row per b. */
+    static void oldSum(float[] x, float[] out, int b, int c, int p) {
+        Parallel.forRange(c, Math.max(1, (1 << 14) / Math.max(1, b * p)), (lo, hi) -> {
+            for (int ox = lo; ox < hi; ox++) {
+                double acc = 0;
+                for (int r = 0; r < b; r++) acc += CpuBackend.sumF32(x, r * c * p + ox * p, p);
+                out[ox] = (float) acc;
+            }
+        });
+    }
+
     interface Case {
         void run(boolean neu);
     }
@@ -132,6 +143,19 @@ public final class AttnAB {
                 if (neu) GemmSmall.gemm(B, false, false, C, N, N, go, 0, C * N, N, p, 0, pb, N, dB, 0, C * N, N, false);
                 else oldSgemm(B, false, false, C, N, N, go, 0, C * N, N, p, 0, pb, N, dA, 0, C * N, N, false);
             }, dA, dB, () -> {}, () -> {});
+        }
+        if (only.contains("sum")) {
+            int[][] shapes = {{32, 32, 784}, {32, 64, 196}, {32, 64, 49}, {32, 192, 49}, {32, 64, 784}};
+            for (int[] sh : shapes) {
+                float[] x = rand(r, sh[0] * sh[1] * sh[2]);
+                tangent.core.Tensor xt = tangent.core.Tensor.of(x, sh[0], sh[1], sh[2]);
+                float[] outA = new float[sh[1]], outB = new float[sh[1]];
+                float[][] got = new float[1][];
+                time("sum " + Arrays.toString(sh) + " -> C", rounds, neu -> {
+                    if (neu) got[0] = CpuBackend.st(CpuBackend.INSTANCE.reduce(tangent.core.backend.ReduceFn.SUM, xt, new int[] {0, 2})).f;
+                    else oldSum(x, outA, sh[0], sh[1], sh[2]);
+                }, outA, outB, () -> {}, () -> System.arraycopy(got[0], 0, outB, 0, outB.length));
+            }
         }
         if (only.contains("softmax")) {
             float[] x = rand(r, B * N * N), dx = rand(r, B * N * N);
