@@ -330,6 +330,15 @@ public interface Backend {
     }
 
     /**
+     * Softmax's VJP from its output y: gx = y (gy - sum_axis(y gy)).
+     *
+     * @return gx (y's shape), or null when not implemented
+     */
+    default Tensor softmaxBackward(Tensor y, Tensor gy, int axis) {
+        return null;
+    }
+
+    /**
      * acc = acc + x in place, elementwise, with the bits of binary(ADD, acc, x) (Autograd's
      * cotangent accumulation into a buffer it owns). acc compact or a window of a compact tensor
      * (distinct elements); x of acc's shape, dtype and device, any strides, not overlapping acc

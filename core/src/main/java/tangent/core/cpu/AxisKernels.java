@@ -221,6 +221,47 @@ final class AxisKernels {
         });
     }
 
+    /**
+     * gx = y (gy - c), c = sum_axis(y gy), as the composite rule's kernels form it: float32
+     * products y gy, their sum as CpuBackend.reduce (sumF32 of the row when inner == 1, else
+     * sequential in double; 0 + sum, rounded to float32), then the float32 subtract and multiply.
+     * float64 the same in double. Bit-identical to the composite.
+     */
+    static Tensor softmaxBackward(Tensor y, Tensor gy, int axis) {
+        int[] s = y.shape(), d = split(s, axis);
+        int outer = d[0], n = d[1], inner = d[2];
+        Tensor cy = CpuBackend.compact(y), cg = CpuBackend.compact(gy), gx = CpuBackend.alloc(y.dtype(), s);
+        CpuStorage a = CpuBackend.st(cy), g = CpuBackend.st(cg), o = CpuBackend.st(gx);
+        if (n == 0) return gx;
+        Parallel.forRange(outer * inner, grain(n), (lo, hi) -> {
+            float[] prod = a.f != null ? new float[n] : null, tmp = new float[Math.max(1, CpuBackend.sumScratch())];
+            for (int col = lo; col < hi; col++) {
+                int ob = col / inner, i = col % inner, base = ob * n * inner + i;
+                if (a.f != null) {
+                    float[] yf = a.f, gf = g.f, of = o.f;
+                    for (int k = 0; k < n; k++) prod[k] = yf[base + k * inner] * gf[base + k * inner];
+                    double acc = 0.0;
+                    if (inner == 1) acc += CpuBackend.sumF32(prod, 0, n, tmp);
+                    else for (int k = 0; k < n; k++) acc += prod[k];
+                    float c = (float) acc;
+                    for (int k = 0; k < n; k++) {
+                        int p = base + k * inner;
+                        of[p] = (gf[p] - c) * yf[p];
+                    }
+                } else {
+                    double[] yd = a.d, gd = g.d, od = o.d;
+                    double c = 0.0;
+                    for (int k = 0; k < n; k++) c += yd[base + k * inner] * gd[base + k * inner];
+                    for (int k = 0; k < n; k++) {
+                        int p = base + k * inner;
+                        od[p] = (gd[p] - c) * yd[p];
+                    }
+                }
+            }
+        });
+        return gx;
+    }
+
     /** Rows per group of {@link #softmaxRows}: their sums of y dx are independent chains. */
     private static final int ROWS = 4;
 

@@ -535,6 +535,12 @@ public final class CpuBackend implements Backend {
         return AxisKernels.softmaxJvp(x, dx, axis);
     }
 
+    @Override
+    public Tensor softmaxBackward(Tensor y, Tensor gy, int axis) {
+        if (y.dtype() != gy.dtype() || !Arrays.equals(y.shape(), gy.shape())) return null;
+        return AxisKernels.softmaxBackward(y, gy, axis);
+    }
+
     /** The bias is added in place into the kernel's fresh output (no second tensor, one pass). */
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {

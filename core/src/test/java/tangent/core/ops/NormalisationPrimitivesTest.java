@@ -85,6 +85,21 @@ class NormalisationPrimitivesTest {
                 ax -> t -> Softmax.composite(t, ax));
     }
 
+    /** The fused VJP (CpuBackend.softmaxBackward) repeats the composite rule's kernels: bit-identical. */
+    @Test
+    void softmaxFusedVjpIsTheCompositeRuleBitForBit() {
+        Rng rng = new Rng(8);
+        int[][] shapes = {{3, 6}, {2, 4, 3, 3}, {2, 5, 7}, {4, 1, 3}, {3, 49, 49}, {2, 3, 600}};
+        int[] axes = {1, 1, -1, 1, 2, -1};
+        for (int k = 0; k < shapes.length; k++)
+            for (DType dt : DType.values()) {
+                int ax = axes[k];
+                Tensor x = rng.normal(dt, shapes[k]).mul(2.0), v = rng.normal(dt, shapes[k]);
+                same(gradAfterForward(t -> new Softmax(ax, false).apply(t), x, v), gradAfterForward(t -> new Softmax(ax, true).apply(t), x, v),
+                        "softmax " + dt + " shape " + k + " fused vjp vs the composite rule");
+            }
+    }
+
     @Test
     void softmaxRowsSumToOneAndTangentsToZero() {
         Tensor x = new Rng(4).normal(DType.F64, 3, 5).mul(10.0), dx = new Rng(5).normal(DType.F64, 3, 5);
