@@ -4,15 +4,16 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * float32 batched products of small matrices with the Vector API: C[b] = op(A[b]) op(B[b]) for
- * many batch entries whose operands fit in L1 (the attention block's 49 x 64 and 49 x 49
- * matrices). Layouts and arguments as {@link Gemm#sgemm}. Used only when
+ * float32 products of small matrices with the Vector API: C[b] = op(A[b]) op(B[b]) with M and K
+ * at most 128 (the attention block's 49 x 64 and 49 x 49 matrices, batched; the 32 x 128 x 128
+ * linear layers). Layouts and arguments as {@link Gemm#sgemm}. Used only when
  * {@link SimdSupport#AVAILABLE} and {@link GemmF32#simd}, for the shapes {@link #applies} accepts.
  *
- * <p>One task per batch entry: op(B) is packed into a zero-padded scratch of {@link #W} columns
- * (4 vectors), then blocks of 6 rows x 4 vectors (24 accumulators) run over all of K in registers,
- * starting from zero, and are stored to a scratch row block that is copied (or added) into C.
- * The forward+JVP ({@link #jvp}) packs B once for y = A B and dA B, and dB once for A dB.
+ * <p>One task per batch entry and panel of {@link #W} columns (4 vectors): the panel of op(B) is
+ * packed into a zero-padded scratch, then blocks of 6 rows x 4 vectors (24 accumulators) run over
+ * all of K in registers, starting from zero, and are stored to a scratch row block that is copied
+ * (or added) into C. The forward+JVP ({@link #jvp}) packs B once for y = A B and dA B, and dB
+ * once for A dB.
  *
  * <p>Order: each C(i, j) is the sequential FMA chain c = fma(A(i,k), B(k,j), c) for k = 0..K-1
  * from c = 0, exactly as {@link GemmSimd}; with accumulate, the finished chain is then added to C.
@@ -29,11 +30,18 @@ final class GemmSmall {
     static final int MAX_M = 128, MAX_K = 128;
 
     /**
-     * Whether this kernel takes the product: batch of at least two, op(B) between three and four
-     * vectors wide (a narrower one would waste most of the 4-vector blocks), M and K at most 128.
+     * Whether this kernel takes the product: M and K at most 128, at least two tasks (batch entries
+     * times column panels), and no panel narrower than three vectors (it would waste most of the
+     * 4-vector blocks).
      */
     static boolean applies(int batch, int M, int N, int K) {
-        return batch >= 2 && N > 3 * L && N <= W && M >= 1 && M <= MAX_M && K >= 1 && K <= MAX_K;
+        int rest = N % W;
+        return M >= 1 && M <= MAX_M && K >= 1 && K <= MAX_K && N >= 1 && (rest == 0 || rest > 3 * L)
+                && (long) batch * panels(N) >= 2;
+    }
+
+    static int panels(int N) {
+        return (N + W - 1) / W;
     }
 
     private static final class Work {
@@ -46,12 +54,13 @@ final class GemmSmall {
                      float[] a, int aOff, int aBatch, int lda,
                      float[] b, int bOff, int bBatch, int ldb,
                      float[] c, int cOff, int cBatch, int ldc, boolean accumulate) {
-        int ars = transA ? 1 : lda, aks = transA ? lda : 1;
-        Parallel.forRange(batch, 1, (lo, hi) -> {
+        int ars = transA ? 1 : lda, aks = transA ? lda : 1, P = panels(N);
+        Parallel.forRange(batch * P, 1, (lo, hi) -> {
             Work w = WORK.get();
-            for (int bi = lo; bi < hi; bi++) {
-                pack(b, bOff + bi * bBatch, ldb, transB, K, N, w.bp);
-                product(w, M, N, K, a, aOff + bi * aBatch, ars, aks, c, cOff + bi * cBatch, ldc, accumulate);
+            for (int t = lo; t < hi; t++) {
+                int bi = t / P, j0 = t % P * W, nw = Math.min(W, N - j0);
+                pack(b, bOff + bi * bBatch, ldb, transB, K, j0, nw, w.bp);
+                product(w, M, nw, K, a, aOff + bi * aBatch, ars, aks, c, cOff + bi * cBatch + j0, ldc, accumulate);
             }
         });
     }
@@ -67,32 +76,34 @@ final class GemmSmall {
                     float[] y, float[] dy) {
         int ars = transA ? 1 : la[2], aks = transA ? la[2] : 1;
         int dars = da == null ? 0 : transA ? 1 : lda[2], daks = da == null ? 0 : transA ? lda[2] : 1;
-        int mn = M * N;
-        Parallel.forRange(batch, 1, (lo, hi) -> {
+        int mn = M * N, P = panels(N);
+        Parallel.forRange(batch * P, 1, (lo, hi) -> {
             Work w = WORK.get();
-            for (int bi = lo; bi < hi; bi++) {
-                pack(b, lb[0] + bi * lb[1], lb[2], transB, K, N, w.bp);
-                product(w, M, N, K, a, la[0] + bi * la[1], ars, aks, y, bi * mn, N, false);
-                if (da != null) product(w, M, N, K, da, lda[0] + bi * lda[1], dars, daks, dy, bi * mn, N, false);
+            for (int t = lo; t < hi; t++) {
+                int bi = t / P, j0 = t % P * W, nw = Math.min(W, N - j0), co = bi * mn + j0;
+                pack(b, lb[0] + bi * lb[1], lb[2], transB, K, j0, nw, w.bp);
+                product(w, M, nw, K, a, la[0] + bi * la[1], ars, aks, y, co, N, false);
+                if (da != null) product(w, M, nw, K, da, lda[0] + bi * lda[1], dars, daks, dy, co, N, false);
                 if (db != null) {
-                    pack(db, ldb[0] + bi * ldb[1], ldb[2], transB, K, N, w.bp);
-                    product(w, M, N, K, a, la[0] + bi * la[1], ars, aks, dy, bi * mn, N, da != null);
+                    pack(db, ldb[0] + bi * ldb[1], ldb[2], transB, K, j0, nw, w.bp);
+                    product(w, M, nw, K, a, la[0] + bi * la[1], ars, aks, dy, co, N, da != null);
                 }
             }
         });
     }
 
-    /** bp[k W + j] = op(B)(k, j) for k < K, j < N; columns N..W zero. */
-    private static void pack(float[] b, int bo, int ldb, boolean transB, int K, int N, float[] bp) {
+    /** bp[k W + j] = op(B)(k, j0 + j) for k < K, j < N; columns N..W zero. */
+    private static void pack(float[] b, int bo, int ldb, boolean transB, int K, int j0, int N, float[] bp) {
         if (!transB) {
             for (int k = 0; k < K; k++) {
-                System.arraycopy(b, bo + k * ldb, bp, k * W, N);
+                System.arraycopy(b, bo + k * ldb + j0, bp, k * W, N);
                 java.util.Arrays.fill(bp, k * W + N, (k + 1) * W, 0f);
             }
             return;
         }
         // B stored N x K: op(B)(k, j) = b[bo + j ldb + k]; eight rows of b at a time into eight
         // consecutive columns of bp
+        bo += j0 * ldb;
         int j = 0;
         for (; j + 8 <= N; j += 8) {
             int s = bo + j * ldb;

@@ -186,6 +186,30 @@ public final class AttnAB {
             }, dA, dB, () -> {}, () -> {});
             System.out.println("   y bit-identical: " + Arrays.equals(yA, yB));
         }
+        if (only.contains("lin")) {
+            // the time-embedding linear layers: x (32, 128), W (128, 128), y = x W^T
+            int m = 32, k = 128, n = 128;
+            float[] x = rand(r, m * k), dx = rand(r, m * k), w = rand(r, n * k), g = rand(r, m * n);
+            float[] yA = new float[m * n], yB = new float[m * n], tA = new float[m * n], tB = new float[m * n];
+            time("lin jvp x W^T (32,128)(128,128)", rounds, neu -> {
+                if (neu) GemmSmall.jvp(1, false, true, m, n, k, x, new int[] {0, 0, k}, dx, new int[] {0, 0, k}, w, new int[] {0, 0, k},
+                        null, null, yB, tB);
+                else {
+                    oldSgemm(1, false, true, m, n, k, x, 0, 0, k, w, 0, 0, k, yA, 0, 0, n, false);
+                    oldSgemm(1, false, true, m, n, k, dx, 0, 0, k, w, 0, 0, k, tA, 0, 0, n, false);
+                }
+            }, tA, tB, () -> {}, () -> {});
+            float[] gxA = new float[m * k], gxB = new float[m * k];
+            time("lin vjp g W  (32,128)(128,128)", rounds, neu -> {
+                if (neu) GemmSmall.gemm(1, false, false, m, k, n, g, 0, 0, n, w, 0, 0, k, gxB, 0, 0, k, false);
+                else oldSgemm(1, false, false, m, k, n, g, 0, 0, n, w, 0, 0, k, gxA, 0, 0, k, false);
+            }, gxA, gxB, () -> {}, () -> {});
+            float[] gwA = new float[n * k], gwB = new float[n * k];
+            time("lin vjp g^T x (128,32)(32,128)", rounds, neu -> {
+                if (neu) GemmSmall.gemm(1, true, false, n, k, m, g, 0, 0, n, x, 0, 0, k, gwB, 0, 0, k, false);
+                else oldSgemm(1, true, false, n, k, m, g, 0, 0, n, x, 0, 0, k, gwA, 0, 0, k, false);
+            }, gwA, gwB, () -> {}, () -> {});
+        }
         if (only.contains("svjp")) {
             // softmax VJP: the composite rule (mul, sum, sub, mul) against AxisKernels.softmaxBackward
             float[] x = rand(r, B * N * N), g = rand(r, B * N * N);

@@ -178,7 +178,7 @@ class GemmTest {
     }
 
     /**
-     * Batched small products (GemmSmall on the vector path: op(B) three to four vectors wide):
+     * Small products (GemmSmall on the vector path: M, K <= 128, panels of op(B) three to four vectors wide):
      * bit-identical to the tiled kernels and to the scalar FMA chain, with accumulate, broadcast
      * operands and every transpose pair.
      */
@@ -189,13 +189,15 @@ class GemmTest {
         try {
             GemmF32.simd = true;
             Random r = new Random(9);
-            int[][] shapes = {{49, 49, 64}, {64, 49, 49}, {1, 64, 1}, {7, 50, 128}, {128, 61, 3}, {13, 53, 37}};
+            // {M, N, K, batch}
+            int[][] shapes = {{49, 49, 64, 3}, {64, 49, 49, 3}, {1, 64, 1, 3}, {7, 50, 128, 3}, {128, 61, 3, 3}, {13, 53, 37, 3},
+                    {32, 128, 128, 1}, {32, 128, 128, 2}, {128, 128, 32, 1}, {5, 251, 17, 1}, {40, 192, 100, 2}};
             for (int[] sh : shapes)
                 for (int form = 0; form < 8; form++) {
                     boolean tA = (form & 1) != 0, tB = (form & 2) != 0, acc = (form & 4) != 0;
                     int M = sh[0], N = sh[1], K = sh[2];
-                    assertTrue(GemmSmall.applies(3, M, N, K), Arrays.toString(sh));
-                    Case t = Case.of(r, 3, tA, tB, M, N, K, form == 1, form == 6, acc);
+                    assertTrue(GemmSmall.applies(sh[3], M, N, K), Arrays.toString(sh));
+                    Case t = Case.of(r, sh[3], tA, tB, M, N, K, form == 1 && sh[3] > 1, form == 6 && sh[3] > 1, acc);
                     check(t, r);
                     float[] a = toF(rand(r, t.aLen())), b = toF(rand(r, t.bLen())), c0 = toF(rand(r, t.cLen()));
                     float[] c = c0.clone(), ref = c0.clone();
