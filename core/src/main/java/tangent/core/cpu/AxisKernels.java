@@ -145,7 +145,11 @@ final class AxisKernels {
 
     // ---- softmax: y = exp(x - max) / sum exp(x - max), dy = y (dx - sum(y dx)) -----------------
 
-    /** {y, dy}; y as the composite (float32 x - max, exp, sum, divide each rounded). */
+    /**
+     * {y, dy}; y as the composite (float32 x - max, exp, sum, divide each rounded), except that
+     * float32 rows along the last axis take the vector exp when {@link #vectorExp} (then y is
+     * {@link #softmax}'s, within a few ulps of the composite's).
+     */
     static Tensor[] softmaxJvp(Tensor x, Tensor dx, int axis) {
         int[] s = x.shape(), d = split(s, axis);
         int outer = d[0], n = d[1], inner = d[2];
@@ -211,14 +215,63 @@ final class AxisKernels {
     static void softmaxJvpRows(float[] x, float[] dx, float[] y, float[] dy, int rows, int n) {
         // groups of ROWS rows (softmaxRows); a few thousand elements a task
         int groups = (rows + ROWS - 1) / ROWS;
+        boolean vexp = vectorExp();
         Parallel.forRange(groups, Math.max(1, 4096 / (ROWS * n)), (lo, hi) -> {
             double[] c = new double[ROWS];
             float[] tmp = new float[Math.max(1, CpuBackend.sumScratch())];
+            float[] d = vexp ? new float[ElementwiseSimd.padded(n)] : null;
             for (int g = lo; g < hi; g++) {
                 int r0 = g * ROWS, r1 = Math.min(rows, r0 + ROWS);
-                softmaxRows(x, dx, y, dy, r0, r1, n, c, tmp);
+                softmaxRows(x, dx, y, dy, r0, r1, n, c, tmp, d);
             }
         });
+    }
+
+    /**
+     * Whether float32 softmax rows along the last axis take the Vector API exp
+     * ({@link ElementwiseSimd#expNonPositive}, within about 1 ulp; x - max <= 0 is its domain)
+     * instead of Math.exp: when the vector kernels are on ({@link GemmF32#simd}).
+     */
+    static boolean vectorExp() {
+        return SimdSupport.AVAILABLE && GemmF32.simd;
+    }
+
+    /**
+     * Softmax of float32 rows along the last axis with the vector exp (the forward without the
+     * tangent; y bit-identical to {@link #softmaxJvp}'s), or null where softmaxJvp would not take
+     * it (then the composite is the forward).
+     */
+    static Tensor softmax(Tensor x, int axis) {
+        int[] s = x.shape(), d = split(s, axis);
+        int outer = d[0], n = d[1], inner = d[2];
+        if (x.dtype() != tangent.core.DType.F32 || inner != 1 || n == 0 || !vectorExp()) return null;
+        Tensor cx = CpuBackend.compact(x), y = CpuBackend.alloc(x.dtype(), s);
+        float[] f = CpuBackend.st(cx).f, yf = CpuBackend.st(y).f;
+        Parallel.forRange(outer, Math.max(1, 4096 / n), (lo, hi) -> {
+            float[] tmp = new float[Math.max(1, CpuBackend.sumScratch())], e = new float[ElementwiseSimd.padded(n)];
+            for (int r = lo; r < hi; r++) softmaxRow(f, yf, r * n, n, tmp, e);
+        });
+        return y;
+    }
+
+    /**
+     * y[base, base + n) = softmax of f's row there: max, d = x - max (float32), e = exp(d) (the
+     * vector exp when e != null, a scratch of ElementwiseSimd.padded(n) floats; else Math.exp in
+     * double, rounded), sum e as CpuBackend.sumF32, y = e / sum.
+     */
+    private static void softmaxRow(float[] f, float[] y, int base, int n, float[] tmp, float[] e) {
+        float m = f[base];
+        for (int k = 1; k < n; k++) m = Math.max(m, f[base + k]);
+        if (e != null) {
+            for (int k = 0; k < n; k++) e[k] = f[base + k] - m;
+            java.util.Arrays.fill(e, n, e.length, 0f);
+            ElementwiseSimd.expNonPositiveInPlace(e, e.length);
+            System.arraycopy(e, 0, y, base, n);
+        } else {
+            for (int k = 0; k < n; k++) y[base + k] = (float) Math.exp(f[base + k] - m);
+        }
+        float sum = (float) CpuBackend.sumF32(y, base, n, tmp);
+        for (int k = 0; k < n; k++) y[base + k] = y[base + k] / sum;
     }
 
     /**
@@ -273,15 +326,8 @@ final class AxisKernels {
      * The rows' c sums run interleaved (four chains instead of one, the same order within each).
      */
     private static void softmaxRows(float[] f, float[] t, float[] y, float[] dy, int r0, int r1, int n,
-                                    double[] c, float[] tmp) {
-        for (int r = r0; r < r1; r++) {
-            int base = r * n;
-            float m = f[base];
-            for (int k = 1; k < n; k++) m = Math.max(m, f[base + k]);
-            for (int k = 0; k < n; k++) y[base + k] = (float) Math.exp(f[base + k] - m);
-            float sum = (float) CpuBackend.sumF32(y, base, n, tmp);
-            for (int k = 0; k < n; k++) y[base + k] = y[base + k] / sum;
-        }
+                                    double[] c, float[] tmp, float[] e) {
+        for (int r = r0; r < r1; r++) softmaxRow(f, y, r * n, n, tmp, e);
         if (r1 - r0 == ROWS) {
             int b0 = r0 * n, b1 = b0 + n, b2 = b1 + n, b3 = b2 + n;
             double c0 = 0, c1 = 0, c2 = 0, c3 = 0;

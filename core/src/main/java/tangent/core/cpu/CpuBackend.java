@@ -535,6 +535,12 @@ public final class CpuBackend implements Backend {
         return AxisKernels.softmaxJvp(x, dx, axis);
     }
 
+    /** Rows along the last axis in float32 with the vector exp; otherwise null (the composite, as softmaxJvp's loop). */
+    @Override
+    public Tensor softmax(Tensor x, int axis) {
+        return AxisKernels.softmax(x, axis);
+    }
+
     @Override
     public Tensor softmaxBackward(Tensor y, Tensor gy, int axis) {
         if (y.dtype() != gy.dtype() || !Arrays.equals(y.shape(), gy.shape())) return null;

@@ -179,12 +179,27 @@ public final class AttnAB {
             for (int i = 0; i < x.length; i++) x[i] *= 3;
             tangent.core.Tensor xt = tangent.core.Tensor.of(x, B, N, N), dxt = tangent.core.Tensor.of(dx, B, N, N);
             float[] yA = new float[B * N * N], dA = new float[B * N * N], yB = new float[B * N * N], dB = new float[B * N * N];
-            float[][] got = new float[2][];
             time("softmax+jvp (32, 49, 49)", rounds, neu -> {
                 if (neu) AxisKernels.softmaxJvpRows(x, dx, yB, dB, B * N, N);
                 else oldSoftmax(x, dx, yA, dA, B * N, N, 1);
             }, dA, dB, () -> {}, () -> {});
             System.out.println("   y bit-identical: " + Arrays.equals(yA, yB));
+            time("softmax+jvp Math.exp vs vector exp", rounds, neu -> {
+                GemmF32.simd = neu;
+                AxisKernels.softmaxJvpRows(x, dx, neu ? yB : yA, neu ? dB : dA, B * N, N);
+                GemmF32.simd = true;
+            }, dA, dB, () -> {}, () -> {});
+            double maxRel = 0;
+            for (int i = 0; i < yA.length; i++) maxRel = Math.max(maxRel, Math.abs(yA[i] - yB[i]) / Math.max(1e-30, Math.abs(yA[i])));
+            System.out.println("   y max relative difference: " + maxRel);
+            tangent.core.Tensor[] got = new tangent.core.Tensor[2];
+            time("softmax forward (32, 49, 49)", rounds, neu -> {
+                if (neu) got[1] = AxisKernels.softmax(xt, 2);
+                else try (tangent.core.GradMode.Scope ignored = tangent.core.GradMode.noGrad()) {
+                    got[0] = tangent.core.ops.Softmax.composite(xt, 2);
+                }
+            }, yA, yB, () -> System.arraycopy(got[0].toFloatArray(), 0, yA, 0, yA.length),
+                    () -> System.arraycopy(got[1].toFloatArray(), 0, yB, 0, yB.length));
         }
         if (only.contains("lin")) {
             // the time-embedding linear layers: x (32, 128), W (128, 128), y = x W^T
