@@ -629,7 +629,10 @@ public final class CpuBackend implements Backend {
             b = compact(b);
             lb = matrixLayout(b);
         }
-        if (a.dtype() == DType.F32)
+        if (a.dtype() == DType.F32 && GemmF32.simd && GemmSmall.applies(batch, m, n, k))
+            // small products (attention's batched 49 x 64 matrices, the linear layers): the same FMA chains
+            GemmSmall.gemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
+        else if (a.dtype() == DType.F32)
             Gemm.sgemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
         else
             Gemm.dgemm(batch, transA, transB, m, n, k, st(a).d, la[0], la[1], la[2], st(b).d, lb[0], lb[1], lb[2], st(y).d, 0, m * n, n, accumulate);

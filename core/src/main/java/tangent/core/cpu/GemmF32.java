@@ -130,12 +130,6 @@ final class GemmF32 {
             }
             return;
         }
-        if (simd && GemmSmall.applies(batch, M, N, K)) {
-            // many small products (attention): one batch entry per task, the same FMA chains
-            GemmSmall.gemm(batch, transA, transB, M, N, K, a, aOff, aBatch, lda, b, bOff, bBatch, ldb,
-                    c, cOff, cBatch, ldc, accumulate);
-            return;
-        }
         // Tile shape: only affects speed, never results.
         int tilesN = (N + NC - 1) / NC;
         int nc = roundUp((N + tilesN - 1) / tilesN, 16);

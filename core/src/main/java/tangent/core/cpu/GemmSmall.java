@@ -6,7 +6,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * float32 products of small matrices with the Vector API: C[b] = op(A[b]) op(B[b]) with M and K
  * at most 128 (the attention block's 49 x 64 and 49 x 49 matrices, batched; the 32 x 128 x 128
- * linear layers). Layouts and arguments as {@link Gemm#sgemm}. Used only when
+ * linear layers). Layouts and arguments as {@link Gemm#sgemm}. Used by CpuBackend's matmul and
+ * matmulJvp (the MatMul op; the convolutions keep the tiled GEMM) only when
  * {@link SimdSupport#AVAILABLE} and {@link GemmF32#simd}, for the shapes {@link #applies} accepts.
  *
  * <p>One task per batch entry and panel of {@link #W} columns (4 vectors): the panel of op(B) is
