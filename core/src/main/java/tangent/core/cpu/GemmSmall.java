@@ -31,14 +31,13 @@ final class GemmSmall {
     static final int MAX_M = 128, MAX_K = 128;
 
     /**
-     * Whether this kernel takes the product: M and K at most 128, at least two tasks (batch entries
-     * times column panels), and no panel narrower than three vectors (it would waste most of the
-     * 4-vector blocks).
+     * Whether this kernel takes the product: M and K at most 128 and no panel narrower than three
+     * vectors (it would waste most of the 4-vector blocks). A single task (one panel, one batch
+     * entry: at most 2 MFLOP) runs on the calling thread.
      */
     static boolean applies(int batch, int M, int N, int K) {
         int rest = N % W;
-        return M >= 1 && M <= MAX_M && K >= 1 && K <= MAX_K && N >= 1 && (rest == 0 || rest > 3 * L)
-                && (long) batch * panels(N) >= 2;
+        return batch >= 1 && M >= 1 && M <= MAX_M && K >= 1 && K <= MAX_K && N >= 1 && (rest == 0 || rest > 3 * L);
     }
 
     static int panels(int N) {

@@ -214,6 +214,16 @@ public final class AttnAB {
                     oldSgemm(1, false, true, m, n, k, dx, 0, 0, k, w, 0, 0, k, tA, 0, 0, n, false);
                 }
             }, tA, tB, () -> {}, () -> {});
+            int n2 = 64;
+            float[] w2 = rand(r, n2 * k), y2A = new float[m * n2], y2B = new float[m * n2], t2A = new float[m * n2], t2B = new float[m * n2];
+            time("lin jvp x W^T (32,128)(64,128)", rounds, neu -> {
+                if (neu) GemmSmall.jvp(1, false, true, m, n2, k, x, new int[] {0, 0, k}, dx, new int[] {0, 0, k}, w2, new int[] {0, 0, k},
+                        null, null, y2B, t2B);
+                else {
+                    oldSgemm(1, false, true, m, n2, k, x, 0, 0, k, w2, 0, 0, k, y2A, 0, 0, n2, false);
+                    oldSgemm(1, false, true, m, n2, k, dx, 0, 0, k, w2, 0, 0, k, t2A, 0, 0, n2, false);
+                }
+            }, t2A, t2B, () -> {}, () -> {});
             float[] gxA = new float[m * k], gxB = new float[m * k];
             time("lin vjp g W  (32,128)(128,128)", rounds, neu -> {
                 if (neu) GemmSmall.gemm(1, false, false, m, k, n, g, 0, 0, n, w, 0, 0, k, gxB, 0, 0, k, false);
