@@ -260,18 +260,29 @@ final class AxisKernels {
      * double, rounded), sum e as CpuBackend.sumF32, y = e / sum.
      */
     private static void softmaxRow(float[] f, float[] y, int base, int n, float[] tmp, float[] e) {
-        float m = f[base];
-        for (int k = 1; k < n; k++) m = Math.max(m, f[base + k]);
+        // the max in four chains (exact in any order)
+        float m0 = f[base], m1 = m0, m2 = m0, m3 = m0;
+        int k = 1;
+        for (; k + 4 <= n; k += 4) {
+            m0 = Math.max(m0, f[base + k]);
+            m1 = Math.max(m1, f[base + k + 1]);
+            m2 = Math.max(m2, f[base + k + 2]);
+            m3 = Math.max(m3, f[base + k + 3]);
+        }
+        for (; k < n; k++) m0 = Math.max(m0, f[base + k]);
+        float m = Math.max(Math.max(m0, m1), Math.max(m2, m3));
         if (e != null) {
-            for (int k = 0; k < n; k++) e[k] = f[base + k] - m;
+            // the row in the scratch padded with zeros: exp and the divide in whole vectors
+            for (k = 0; k < n; k++) e[k] = f[base + k] - m;
             java.util.Arrays.fill(e, n, e.length, 0f);
             ElementwiseSimd.expNonPositiveInPlace(e, e.length);
+            ElementwiseSimd.divideInPlace(e, e.length, (float) CpuBackend.sumF32(e, 0, n, tmp));
             System.arraycopy(e, 0, y, base, n);
-        } else {
-            for (int k = 0; k < n; k++) y[base + k] = (float) Math.exp(f[base + k] - m);
+            return;
         }
+        for (k = 0; k < n; k++) y[base + k] = (float) Math.exp(f[base + k] - m);
         float sum = (float) CpuBackend.sumF32(y, base, n, tmp);
-        for (int k = 0; k < n; k++) y[base + k] = y[base + k] / sum;
+        for (k = 0; k < n; k++) y[base + k] = y[base + k] / sum;
     }
 
     /**
