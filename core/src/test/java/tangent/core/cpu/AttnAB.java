@@ -91,7 +91,7 @@ public final class AttnAB {
         boolean same = Arrays.equals(outA, outB);
         double[][] t = new double[2][rounds];
         int iters = 1;
-        for (int warm = 0; warm < 3; warm++)
+        for (int warm = 0; warm < 25; warm++)
             for (int ab = 0; ab < 2; ab++) {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < 20; i++) c.run(ab == 1);
@@ -229,6 +229,11 @@ public final class AttnAB {
                 if (neu) GemmSmall.gemm(1, false, false, m, k, n, g, 0, 0, n, w, 0, 0, k, gxB, 0, 0, k, false);
                 else oldSgemm(1, false, false, m, k, n, g, 0, 0, n, w, 0, 0, k, gxA, 0, 0, k, false);
             }, gxA, gxB, () -> {}, () -> {});
+            float[] g64 = rand(r, m * 64), gw2A = new float[64 * k], gw2B = new float[64 * k];
+            time("lin vjp g^T x (64,32)(32,128)", rounds, neu -> {
+                if (neu) GemmSmall.gemm(1, true, false, 64, k, m, g64, 0, 0, 64, x, 0, 0, k, gw2B, 0, 0, k, false);
+                else oldSgemm(1, true, false, 64, k, m, g64, 0, 0, 64, x, 0, 0, k, gw2A, 0, 0, k, false);
+            }, gw2A, gw2B, () -> {}, () -> {});
             float[] gwA = new float[n * k], gwB = new float[n * k];
             time("lin vjp g^T x (128,32)(32,128)", rounds, neu -> {
                 if (neu) GemmSmall.gemm(1, true, false, n, k, m, g, 0, 0, n, x, 0, 0, k, gwB, 0, 0, k, false);
