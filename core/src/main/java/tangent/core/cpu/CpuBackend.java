@@ -272,9 +272,10 @@ public final class CpuBackend implements Backend {
         CpuStorage s = st(x), o = st(y);
         int base = x.offset();
         boolean isMax = fn == ReduceFn.MAX;
-        if (!isMax && s.f != null && inner == 1 && rows >= 4 && len > 0 && SimdSupport.AVAILABLE) {
-            // float32 sums of contiguous rows (e.g. a bias gradient over (B, H, W)): the loop below's
-            // order, four rows' lane sums interleaved (SumsSimd.sumOfRows)
+        if (!isMax && s.f != null && inner == 1 && rows >= 4 && len > 0 && len < 512 && SimdSupport.AVAILABLE) {
+            // float32 sums of short contiguous rows (e.g. a bias gradient over (B, H, W) of a 7x7 or
+            // 14x14 map): the loop below's order, four rows' lane sums interleaved
+            // (SumsSimd.sumOfRows); longer rows measured no faster than the loop
             int[] roff = new int[rows];
             for (int r = 0; r < rows; r++) roff[r] = red.rowOffset(0, r);
             Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, rows * len)), (lo, hi) -> {
@@ -629,7 +630,7 @@ public final class CpuBackend implements Backend {
             b = compact(b);
             lb = matrixLayout(b);
         }
-        if (a.dtype() == DType.F32 && GemmF32.simd && GemmSmall.applies(batch, m, n, k))
+        if (a.dtype() == DType.F32 && GemmF32.simd && GemmSmall.applies(batch, transA, m, n, k))
             // small products (attention's batched 49 x 64 matrices, the linear layers): the same FMA chains
             GemmSmall.gemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
         else if (a.dtype() == DType.F32)

@@ -158,7 +158,7 @@ final class GemmF32 {
         int[] as = a.shape(), bs = b.shape();
         int k = transA ? as[as.length - 2] : as[as.length - 1];
         int batch = Shape.numel(java.util.Arrays.copyOf(outShape, r - 2));
-        if (!GemmSmall.applies(batch, m, n, k)) return null;
+        if (!GemmSmall.applies(batch, transA, m, n, k)) return null;
         Tensor[] x = {a, da, b, db};
         int[][] lay = new int[4][];
         for (int i = 0; i < 4; i++) {

@@ -32,12 +32,14 @@ final class GemmSmall {
 
     /**
      * Whether this kernel takes the product: M and K at most 128 and no panel narrower than three
-     * vectors (it would waste most of the 4-vector blocks). A single task (one panel, one batch
-     * entry: at most 2 MFLOP) runs on the calling thread.
+     * vectors (it would waste most of the 4-vector blocks); not a single transposed-A product (the
+     * linear layers' weight gradients g^T x measured no faster). A single task (one panel, one
+     * batch entry: at most 2 MFLOP) runs on the calling thread.
      */
-    static boolean applies(int batch, int M, int N, int K) {
+    static boolean applies(int batch, boolean transA, int M, int N, int K) {
         int rest = N % W;
-        return batch >= 1 && M >= 1 && M <= MAX_M && K >= 1 && K <= MAX_K && N >= 1 && (rest == 0 || rest > 3 * L);
+        return batch >= 1 && !(transA && batch == 1) && M >= 1 && M <= MAX_M && K >= 1 && K <= MAX_K && N >= 1
+                && (rest == 0 || rest > 3 * L);
     }
 
     static int panels(int N) {

@@ -196,7 +196,8 @@ class GemmTest {
                 for (int form = 0; form < 8; form++) {
                     boolean tA = (form & 1) != 0, tB = (form & 2) != 0, acc = (form & 4) != 0;
                     int M = sh[0], N = sh[1], K = sh[2];
-                    assertTrue(GemmSmall.applies(sh[3], M, N, K), Arrays.toString(sh));
+                    if (tA && sh[3] == 1) continue; // single transposed-A products keep the tiled kernels
+                    assertTrue(GemmSmall.applies(sh[3], tA, M, N, K), Arrays.toString(sh));
                     Case t = Case.of(r, sh[3], tA, tB, M, N, K, form == 1 && sh[3] > 1, form == 6 && sh[3] > 1, acc);
                     float[] a = toF(rand(r, t.aLen())), b = toF(rand(r, t.bLen())), c0 = toF(rand(r, t.cLen()));
                     float[] c = c0.clone(), ref = c0.clone();
