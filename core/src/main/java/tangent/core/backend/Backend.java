@@ -330,6 +330,25 @@ public interface Backend {
     }
 
     /**
+     * Softmax along an axis, y = exp(x - max) / sum exp(x - max); when implemented, y must be
+     * bit-identical to {@link #softmaxJvp}'s (a plain forward and a dual forward give the same primal).
+     *
+     * @return y, or null when not implemented (the composite then runs)
+     */
+    default Tensor softmax(Tensor x, int axis) {
+        return null;
+    }
+
+    /**
+     * Softmax's VJP from its output y: gx = y (gy - sum_axis(y gy)).
+     *
+     * @return gx (y's shape), or null when not implemented
+     */
+    default Tensor softmaxBackward(Tensor y, Tensor gy, int axis) {
+        return null;
+    }
+
+    /**
      * acc = acc + x in place, elementwise, with the bits of binary(ADD, acc, x) (Autograd's
      * cotangent accumulation into a buffer it owns). acc compact or a window of a compact tensor
      * (distinct elements); x of acc's shape, dtype and device, any strides, not overlapping acc

@@ -272,6 +272,25 @@ public final class CpuBackend implements Backend {
         CpuStorage s = st(x), o = st(y);
         int base = x.offset();
         boolean isMax = fn == ReduceFn.MAX;
+        if (!isMax && s.f != null && inner == 1 && rows >= 4 && len > 0 && len < 512 && SimdSupport.AVAILABLE) {
+            // float32 sums of short contiguous rows (e.g. a bias gradient over (B, H, W) of a 7x7 or
+            // 14x14 map): the loop below's order, four rows' lane sums interleaved
+            // (SumsSimd.sumOfRows); longer rows measured no faster than the loop
+            int[] roff = new int[rows];
+            for (int r = 0; r < rows; r++) roff[r] = red.rowOffset(0, r);
+            Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, rows * len)), (lo, hi) -> {
+                float[] tmp = new float[4 * SumsSimd.L];
+                for (int ox = lo; ox < hi; ox++) {
+                    int off = base, rem = ox;
+                    for (int d = nk - 1; d >= 0; d--) {
+                        off += (rem % keptShape[d]) * keptStrides[d];
+                        rem /= keptShape[d];
+                    }
+                    o.f[ox] = (float) SumsSimd.sumOfRows(s.f, off, roff, rows, len, tmp);
+                }
+            });
+            return y;
+        }
         Parallel.forRange(outer, Math.max(1, GRAIN / Math.max(1, rows * len)), (lo, hi) -> {
             for (int ox = lo; ox < hi; ox++) {
                 int off = base, rem = ox;
@@ -306,6 +325,21 @@ public final class CpuBackend implements Backend {
      */
     static double sumF32(float[] a, int p, int len) {
         if (SimdSupport.AVAILABLE) return SumsSimd.sum(a, p, len);
+        return sumF32Java(a, p, len);
+    }
+
+    /** Floats of the scratch {@link #sumF32(float[], int, int, float[])} takes. */
+    static int sumScratch() {
+        return SimdSupport.AVAILABLE ? SumsSimd.L : 0;
+    }
+
+    /** {@link #sumF32(float[], int, int)} with caller's scratch of {@link #sumScratch} floats (no allocation). */
+    static double sumF32(float[] a, int p, int len, float[] tmp) {
+        if (SimdSupport.AVAILABLE) return SumsSimd.sum(a, p, len, tmp);
+        return sumF32Java(a, p, len);
+    }
+
+    private static double sumF32Java(float[] a, int p, int len) {
         double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         int j = 0;
         for (; j + 3 < len; j += 4) {
@@ -502,6 +536,18 @@ public final class CpuBackend implements Backend {
         return AxisKernels.softmaxJvp(x, dx, axis);
     }
 
+    /** Rows along the last axis in float32 with the vector exp; otherwise null (the composite, as softmaxJvp's loop). */
+    @Override
+    public Tensor softmax(Tensor x, int axis) {
+        return AxisKernels.softmax(x, axis);
+    }
+
+    @Override
+    public Tensor softmaxBackward(Tensor y, Tensor gy, int axis) {
+        if (y.dtype() != gy.dtype() || !Arrays.equals(y.shape(), gy.shape())) return null;
+        return AxisKernels.softmaxBackward(y, gy, axis);
+    }
+
     /** The bias is added in place into the kernel's fresh output (no second tensor, one pass). */
     @Override
     public Tensor conv2d(Tensor x, Tensor w, Tensor bias, int stride, int pad) {
@@ -551,6 +597,8 @@ public final class CpuBackend implements Backend {
      */
     @Override
     public Tensor[] matmulJvp(Tensor a, Tensor da, Tensor b, Tensor db, boolean transA, boolean transB, int[] outShape) {
+        Tensor[] small = GemmF32.matmulJvpSmall(a, da, b, db, transA, transB, outShape);
+        if (small != null) return small;
         Tensor y = matmul(a, b, transA, transB, outShape);
         Tensor dy = alloc(a.dtype(), outShape);
         boolean acc = false;
@@ -582,7 +630,10 @@ public final class CpuBackend implements Backend {
             b = compact(b);
             lb = matrixLayout(b);
         }
-        if (a.dtype() == DType.F32)
+        if (a.dtype() == DType.F32 && GemmF32.simd && GemmSmall.applies(batch, transA, m, n, k))
+            // small products (attention's batched 49 x 64 matrices, the linear layers): the same FMA chains
+            GemmSmall.gemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
+        else if (a.dtype() == DType.F32)
             Gemm.sgemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
         else
             Gemm.dgemm(batch, transA, transB, m, n, k, st(a).d, la[0], la[1], la[2], st(b).d, lb[0], lb[1], lb[2], st(y).d, 0, m * n, n, accumulate);

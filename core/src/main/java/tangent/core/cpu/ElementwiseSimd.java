@@ -66,6 +66,21 @@ final class ElementwiseSimd {
         return er.mul(s1).mul(s2);
     }
 
+    /** Length n rounded up to whole vectors. */
+    static int padded(int n) {
+        return (n + S.length() - 1) / S.length() * S.length();
+    }
+
+    /** a[j] = exp(a[j]) by {@link #expNonPositive} for j in [0, n), n a multiple of the vector length, a[j] <= 0. */
+    static void expNonPositiveInPlace(float[] a, int n) {
+        for (int j = 0; j < n; j += S.length()) expNonPositive(FloatVector.fromArray(S, a, j)).intoArray(a, j);
+    }
+
+    /** a[j] = a[j] / d for j in [0, n), n a multiple of the vector length. */
+    static void divideInPlace(float[] a, int n, float d) {
+        for (int j = 0; j < n; j += S.length()) FloatVector.fromArray(S, a, j).div(d).intoArray(a, j);
+    }
+
     /*
      * sigmoid(x) and 1 - sigmoid(x) are written out in each loop below (e = exp(-|x|), p, q, then
      * two blends) rather than returned from a helper as a pair: a returned array of vectors is not

@@ -1,5 +1,9 @@
 package tangent.core.cpu;
 
+import tangent.core.DType;
+import tangent.core.Shape;
+import tangent.core.Tensor;
+
 /**
  * float32 GEMM engine behind {@link Gemm#sgemm}.
  *
@@ -140,6 +144,36 @@ final class GemmF32 {
         }
         gemmTiled(mc, nc, batch, transA, transB, M, N, K, a, aOff, aBatch, lda, b, bOff, bBatch, ldb,
                 c, cOff, cBatch, ldc, accumulate);
+    }
+
+    /**
+     * {y, dy} of CpuBackend.matmulJvp by {@link GemmSmall#jvp} (B and dB packed once per batch
+     * entry, one parallel pass) when the operands are float32, the vector kernels are on and
+     * {@link GemmSmall#applies}; else null. Bit-identical to the three separate GEMMs.
+     */
+    static Tensor[] matmulJvpSmall(Tensor a, Tensor da, Tensor b, Tensor db, boolean transA, boolean transB, int[] outShape) {
+        if (!simd || a.dtype() != DType.F32 || b.dtype() != DType.F32 || (da == null && db == null)
+                || (da != null && da.dtype() != DType.F32) || (db != null && db.dtype() != DType.F32)) return null;
+        int r = outShape.length, m = outShape[r - 2], n = outShape[r - 1];
+        int[] as = a.shape(), bs = b.shape();
+        int k = transA ? as[as.length - 2] : as[as.length - 1];
+        int batch = Shape.numel(java.util.Arrays.copyOf(outShape, r - 2));
+        if (!GemmSmall.applies(batch, transA, m, n, k)) return null;
+        Tensor[] x = {a, da, b, db};
+        int[][] lay = new int[4][];
+        for (int i = 0; i < 4; i++) {
+            if (x[i] == null) continue;
+            lay[i] = CpuBackend.matrixLayout(x[i]);
+            if (lay[i] == null) {
+                x[i] = CpuBackend.compact(x[i]);
+                lay[i] = CpuBackend.matrixLayout(x[i]);
+            }
+        }
+        Tensor y = CpuBackend.alloc(DType.F32, outShape), dy = CpuBackend.alloc(DType.F32, outShape);
+        GemmSmall.jvp(batch, transA, transB, m, n, k, CpuBackend.st(x[0]).f, lay[0], x[1] == null ? null : CpuBackend.st(x[1]).f,
+                lay[1], CpuBackend.st(x[2]).f, lay[2], x[3] == null ? null : CpuBackend.st(x[3]).f, lay[3],
+                CpuBackend.st(y).f, CpuBackend.st(dy).f);
+        return new Tensor[] {y, dy};
     }
 
     /** Same as gemm with a given tile shape (mc <= MC, nc <= NC); results never depend on it. */

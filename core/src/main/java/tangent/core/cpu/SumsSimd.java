@@ -119,6 +119,82 @@ final class SumsSimd {
         return s;
     }
 
+    /** {@link #sum(float[], int, int)} with the caller's scratch tmp of at least L floats. */
+    static double sum(float[] a, int p, int n, float[] tmp) {
+        int full = n - n % L;
+        double s = 0;
+        for (int b = 0; b < full; b += BLOCK * L) {
+            plain(a, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
+            for (int k = 0; k < L; k++) s += tmp[k];
+        }
+        for (int i = p + full; i < p + n; i++) s += a[i];
+        return s;
+    }
+
+    /**
+     * acc = 0; acc += sum(a, p + off[r], len) for r = 0..rows-1 in order ({@link #sum} per row):
+     * the same double as that loop. Rows go in groups of four whose lane sums run interleaved (four
+     * independent double chains instead of one). tmp: at least 4 L floats.
+     */
+    static double sumOfRows(float[] a, int p, int[] off, int rows, int len, float[] tmp) {
+        int full = len - len % L;
+        double acc = 0;
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            int p0 = p + off[r], p1 = p + off[r + 1], p2 = p + off[r + 2], p3 = p + off[r + 3];
+            double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            for (int b = 0; b < full; b += BLOCK * L) {
+                int nv = Math.min(BLOCK * L, full - b) / L;
+                plain4(a, p0 + b, p1 + b, p2 + b, p3 + b, nv, tmp);
+                for (int k = 0; k < L; k++) {
+                    s0 += tmp[k];
+                    s1 += tmp[L + k];
+                    s2 += tmp[2 * L + k];
+                    s3 += tmp[3 * L + k];
+                }
+            }
+            for (int i = full; i < len; i++) {
+                s0 += a[p0 + i];
+                s1 += a[p1 + i];
+                s2 += a[p2 + i];
+                s3 += a[p3 + i];
+            }
+            acc += s0;
+            acc += s1;
+            acc += s2;
+            acc += s3;
+        }
+        for (; r < rows; r++) acc += sum(a, p + off[r], len, tmp);
+        return acc;
+    }
+
+    /** tmp[q L, (q + 1) L) = lanes of sum a over nv whole vectors from p_q, q = 0..3, as {@link #plain}. */
+    private static void plain4(float[] a, int p0, int p1, int p2, int p3, int nv, float[] tmp) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector s00 = z, s01 = z, s10 = z, s11 = z, s20 = z, s21 = z, s30 = z, s31 = z;
+        int end = (nv & ~1) * L;
+        for (int i = 0; i < end; i += 2 * L) {
+            s00 = s00.add(FloatVector.fromArray(S, a, p0 + i));
+            s01 = s01.add(FloatVector.fromArray(S, a, p0 + i + L));
+            s10 = s10.add(FloatVector.fromArray(S, a, p1 + i));
+            s11 = s11.add(FloatVector.fromArray(S, a, p1 + i + L));
+            s20 = s20.add(FloatVector.fromArray(S, a, p2 + i));
+            s21 = s21.add(FloatVector.fromArray(S, a, p2 + i + L));
+            s30 = s30.add(FloatVector.fromArray(S, a, p3 + i));
+            s31 = s31.add(FloatVector.fromArray(S, a, p3 + i + L));
+        }
+        if ((nv & 1) != 0) {
+            s00 = s00.add(FloatVector.fromArray(S, a, p0 + end));
+            s10 = s10.add(FloatVector.fromArray(S, a, p1 + end));
+            s20 = s20.add(FloatVector.fromArray(S, a, p2 + end));
+            s30 = s30.add(FloatVector.fromArray(S, a, p3 + end));
+        }
+        s00.add(s01).intoArray(tmp, 0);
+        s10.add(s11).intoArray(tmp, L);
+        s20.add(s21).intoArray(tmp, 2 * L);
+        s30.add(s31).intoArray(tmp, 3 * L);
+    }
+
     /** tmp[0, L) = lanes of sum a over nv whole vectors from p. */
     private static void plain(float[] a, int p, int nv, float[] tmp) {
         FloatVector s0 = FloatVector.zero(S), s1 = s0;

@@ -177,6 +177,41 @@ class GemmTest {
         });
     }
 
+    /**
+     * Small products (GemmSmall on the vector path: M, K <= 128, panels of op(B) three to four vectors wide):
+     * bit-identical to the tiled kernels and to the scalar FMA chain, with accumulate, broadcast
+     * operands and every transpose pair.
+     */
+    @Test
+    void smallBatchedMatchesTheTiledKernelsBitForBit() {
+        if (!SimdSupport.AVAILABLE) return;
+        boolean saved = GemmF32.simd;
+        try {
+            GemmF32.simd = true;
+            Random r = new Random(9);
+            // {M, N, K, batch}
+            int[][] shapes = {{49, 49, 64, 3}, {64, 49, 49, 3}, {1, 64, 1, 3}, {7, 50, 128, 3}, {128, 61, 3, 3}, {13, 53, 37, 3},
+                    {32, 128, 128, 1}, {32, 128, 128, 2}, {128, 128, 32, 1}, {32, 64, 128, 1}, {5, 251, 17, 1}, {40, 192, 100, 2}};
+            for (int[] sh : shapes)
+                for (int form = 0; form < 8; form++) {
+                    boolean tA = (form & 1) != 0, tB = (form & 2) != 0, acc = (form & 4) != 0;
+                    int M = sh[0], N = sh[1], K = sh[2];
+                    if (tA && sh[3] == 1) continue; // single transposed-A products keep the tiled kernels
+                    assertTrue(GemmSmall.applies(sh[3], tA, M, N, K), Arrays.toString(sh));
+                    Case t = Case.of(r, sh[3], tA, tB, M, N, K, form == 1 && sh[3] > 1, form == 6 && sh[3] > 1, acc);
+                    float[] a = toF(rand(r, t.aLen())), b = toF(rand(r, t.bLen())), c0 = toF(rand(r, t.cLen()));
+                    float[] c = c0.clone(), ref = c0.clone();
+                    GemmSmall.gemm(t.batch(), tA, tB, M, N, K, a, t.aOff(), t.aBatch(), t.lda(), b, t.bOff(), t.bBatch(), t.ldb(),
+                            c, t.cOff(), t.cBatch(), t.ldc(), acc);
+                    GemmF32.gemmTiled(Math.min(M, 64), 64, t.batch(), tA, tB, M, N, K, a, t.aOff(), t.aBatch(), t.lda(),
+                            b, t.bOff(), t.bBatch(), t.ldb(), ref, t.cOff(), t.cBatch(), t.ldc(), acc);
+                    assertTrue(Arrays.equals(ref, c), t.toString());
+                }
+        } finally {
+            GemmF32.simd = saved;
+        }
+    }
+
     /** The SIMD path's per-element order is exactly c = fma(A(i,k), B(k,j), c) for k = 0..K-1. */
     @Test
     void simdIsTheSequentialFmaChain() {

@@ -35,12 +35,14 @@ class MatMulJvpTest {
     void fusedJvpMatchesTheCompositeAndViewsMatchCopies() {
         Rng rng = new Rng(5);
         CpuBackend cpu = CpuBackend.INSTANCE;
-        int m = 7, k = 37, n = 19;
+        // the second shape takes GemmSmall (op(B) 3-4 vectors wide) on the vector path
+        for (int[] mkn : new int[][] {{7, 37, 19}, {13, 37, 53}})
         for (DType dt : DType.values())
             for (boolean ta : new boolean[] {false, true})
                 for (boolean tb : new boolean[] {false, true})
                     for (int form = 0; form < 4; form++) {
                         // form 0: batched; 1: shared a; 2: shared b; 3: batched strided views
+                        int m = mkn[0], k = mkn[1], n = mkn[2];
                         int[] as = ta ? new int[] {k, m} : new int[] {m, k}, bs = tb ? new int[] {n, k} : new int[] {k, n};
                         int[] ab = {3, as[0], as[1]}, bb = {3, bs[0], bs[1]};
                         int[] sa = form == 1 ? as : ab, sb = form == 2 ? bs : bb;
@@ -57,7 +59,7 @@ class MatMulJvpTest {
                             db = rng.normal(dt, sb);
                         }
                         int[] out = {3, m, n};
-                        String what = dt + " " + ta + " " + tb + " form " + form;
+                        String what = m + "x" + k + "x" + n + " " + dt + " " + ta + " " + tb + " form " + form;
                         Tensor y = cpu.matmul(a, b, ta, tb, out);
                         same(cpu.matmul(CpuBackend.compact(a), CpuBackend.compact(b), ta, tb, out), y, what + " views");
                         Tensor p1 = cpu.matmul(da, b, ta, tb, out), p2 = cpu.matmul(a, db, ta, tb, out);
