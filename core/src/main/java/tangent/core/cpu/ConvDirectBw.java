@@ -274,13 +274,77 @@ final class ConvDirectBw {
         FloatVector a6 = z, e6 = z;
         FloatVector a7 = z, e7 = z;
         FloatVector a8 = z, e8 = z;
-        // one counted loop over the pixels, every index linear in m (vector accumulators carried
-        // across a nested loop get boxed)
-        final int W2 = 2 * W;
-        for (int m = 0; m < npx; m++) {
-            FloatVector g0 = FloatVector.fromArray(S, gl, gb + m * 32);
-            FloatVector g1 = FloatVector.fromArray(S, gl, gb + m * 32 + 16);
-            FloatVector v = FloatVector.broadcast(S, x0[m]);
+        // one counted loop over the pixels, two per iteration (measured ~1.1x faster than one: the
+        // loop's fixed cost per iteration is shared), every index linear in m (vector accumulators
+        // carried across a nested loop get boxed, so the odd last pixel is straight-line code after it)
+        final int W2 = 2 * W, npx2 = npx & ~1;
+        FloatVector g0, g1, v;
+        for (int m = 0; m < npx2; m += 2) {
+            g0 = FloatVector.fromArray(S, gl, gb + m * 32);
+            g1 = FloatVector.fromArray(S, gl, gb + m * 32 + 16);
+            v = FloatVector.broadcast(S, x0[m]);
+            a0 = v.fma(g0, a0);
+            e0 = v.fma(g1, e0);
+            v = FloatVector.broadcast(S, x1[m]);
+            a1 = v.fma(g0, a1);
+            e1 = v.fma(g1, e1);
+            v = FloatVector.broadcast(S, x2[m]);
+            a2 = v.fma(g0, a2);
+            e2 = v.fma(g1, e2);
+            v = FloatVector.broadcast(S, x0[W + m]);
+            a3 = v.fma(g0, a3);
+            e3 = v.fma(g1, e3);
+            v = FloatVector.broadcast(S, x1[W + m]);
+            a4 = v.fma(g0, a4);
+            e4 = v.fma(g1, e4);
+            v = FloatVector.broadcast(S, x2[W + m]);
+            a5 = v.fma(g0, a5);
+            e5 = v.fma(g1, e5);
+            v = FloatVector.broadcast(S, x0[W2 + m]);
+            a6 = v.fma(g0, a6);
+            e6 = v.fma(g1, e6);
+            v = FloatVector.broadcast(S, x1[W2 + m]);
+            a7 = v.fma(g0, a7);
+            e7 = v.fma(g1, e7);
+            v = FloatVector.broadcast(S, x2[W2 + m]);
+            a8 = v.fma(g0, a8);
+            e8 = v.fma(g1, e8);
+            int n = m + 1;
+            g0 = FloatVector.fromArray(S, gl, gb + n * 32);
+            g1 = FloatVector.fromArray(S, gl, gb + n * 32 + 16);
+            v = FloatVector.broadcast(S, x0[n]);
+            a0 = v.fma(g0, a0);
+            e0 = v.fma(g1, e0);
+            v = FloatVector.broadcast(S, x1[n]);
+            a1 = v.fma(g0, a1);
+            e1 = v.fma(g1, e1);
+            v = FloatVector.broadcast(S, x2[n]);
+            a2 = v.fma(g0, a2);
+            e2 = v.fma(g1, e2);
+            v = FloatVector.broadcast(S, x0[W + n]);
+            a3 = v.fma(g0, a3);
+            e3 = v.fma(g1, e3);
+            v = FloatVector.broadcast(S, x1[W + n]);
+            a4 = v.fma(g0, a4);
+            e4 = v.fma(g1, e4);
+            v = FloatVector.broadcast(S, x2[W + n]);
+            a5 = v.fma(g0, a5);
+            e5 = v.fma(g1, e5);
+            v = FloatVector.broadcast(S, x0[W2 + n]);
+            a6 = v.fma(g0, a6);
+            e6 = v.fma(g1, e6);
+            v = FloatVector.broadcast(S, x1[W2 + n]);
+            a7 = v.fma(g0, a7);
+            e7 = v.fma(g1, e7);
+            v = FloatVector.broadcast(S, x2[W2 + n]);
+            a8 = v.fma(g0, a8);
+            e8 = v.fma(g1, e8);
+        }
+        if (npx2 < npx) {
+            int m = npx2;
+            g0 = FloatVector.fromArray(S, gl, gb + m * 32);
+            g1 = FloatVector.fromArray(S, gl, gb + m * 32 + 16);
+            v = FloatVector.broadcast(S, x0[m]);
             a0 = v.fma(g0, a0);
             e0 = v.fma(g1, e0);
             v = FloatVector.broadcast(S, x1[m]);
