@@ -106,20 +106,10 @@ final class SumsSimd {
     }
     /** sum a[i] over i in [p, p + n) (see the class comment for the order). */
     static double sum(float[] a, int p, int n) {
-        int full = n - n % L;
-        double s = 0;
-        if (full > 0) {
-            float[] tmp = new float[L];
-            for (int b = 0; b < full; b += BLOCK * L) {
-                plain(a, p + b, Math.min(BLOCK * L, full - b) / L, tmp);
-                for (int k = 0; k < L; k++) s += tmp[k];
-            }
-        }
-        for (int i = p + full; i < p + n; i++) s += a[i];
-        return s;
+        return sum(a, p, n, n >= L ? new float[L] : null);
     }
 
-    /** {@link #sum(float[], int, int)} with the caller's scratch tmp of at least L floats. */
+    /** {@link #sum(float[], int, int)} with the caller's scratch tmp of at least L floats (unused, may be null, when n < L). */
     static double sum(float[] a, int p, int n, float[] tmp) {
         int full = n - n % L;
         double s = 0;
