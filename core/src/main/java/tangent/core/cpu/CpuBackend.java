@@ -621,15 +621,9 @@ public final class CpuBackend implements Backend {
         // Operands are read in place when each batch entry is a row-major matrix with unit column
         // stride and the batch entries sit at one fixed stride (e.g. the q, k, v slices of one
         // qkv tensor); anything else is copied compact first. The GEMM result is the same either way.
+        a = matrixReadable(a);
+        b = matrixReadable(b);
         int[] la = matrixLayout(a), lb = matrixLayout(b);
-        if (la == null) {
-            a = compact(a);
-            la = matrixLayout(a);
-        }
-        if (lb == null) {
-            b = compact(b);
-            lb = matrixLayout(b);
-        }
         if (a.dtype() == DType.F32 && GemmF32.simd && GemmSmall.applies(batch, transA, m, n, k))
             // small products (attention's batched 49 x 64 matrices, the linear layers): the same FMA chains
             GemmSmall.gemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
@@ -637,6 +631,11 @@ public final class CpuBackend implements Backend {
             Gemm.sgemm(batch, transA, transB, m, n, k, st(a).f, la[0], la[1], la[2], st(b).f, lb[0], lb[1], lb[2], st(y).f, 0, m * n, n, accumulate);
         else
             Gemm.dgemm(batch, transA, transB, m, n, k, st(a).d, la[0], la[1], la[2], st(b).d, lb[0], lb[1], lb[2], st(y).d, 0, m * n, n, accumulate);
+    }
+
+    /** x when {@link #matrixLayout} reads it in place, else a compact copy (which it always does). */
+    static Tensor matrixReadable(Tensor x) {
+        return matrixLayout(x) != null ? x : compact(x);
     }
 
     /**

@@ -163,11 +163,8 @@ final class GemmF32 {
         int[][] lay = new int[4][];
         for (int i = 0; i < 4; i++) {
             if (x[i] == null) continue;
+            x[i] = CpuBackend.matrixReadable(x[i]);
             lay[i] = CpuBackend.matrixLayout(x[i]);
-            if (lay[i] == null) {
-                x[i] = CpuBackend.compact(x[i]);
-                lay[i] = CpuBackend.matrixLayout(x[i]);
-            }
         }
         Tensor y = CpuBackend.alloc(DType.F32, outShape), dy = CpuBackend.alloc(DType.F32, outShape);
         GemmSmall.jvp(batch, transA, transB, m, n, k, CpuBackend.st(x[0]).f, lay[0], x[1] == null ? null : CpuBackend.st(x[1]).f,
