@@ -287,14 +287,12 @@ public final class FusedGroupNormKernels {
                     int ch = g * cpg + k, off = base + k * sp;
                     double s0 = 0, s1 = 0;
                     if (silu && fused) {
-                        // gy silu'(y) with y recomputed, into gz, in one pass over the channel; then its sums
+                        // gy silu'(y) with y recomputed, into gz (= t), in one pass over the channel
                         float mf = (float) mu;
                         NormSimd.groupNormSiluGz(a.f, gs.f, off, sp, mf, (float) (mu - mf), (float) (r * (ga == null ? 1 : ga.get(ch))),
                                 (float) get(be, ch), gz.f, off - tb, pad);
-                        sums(gz.f, off - tb, a.f, off, sp, mu, tmp, st2);
-                        s0 = st2[0];
-                        s1 = st2[1];
-                    } else if (a.f != null) {
+                    }
+                    if (a.f != null) {
                         sums(t.f, off - tb, a.f, off, sp, mu, tmp, st2);
                         s0 = st2[0];
                         s1 = st2[1];
