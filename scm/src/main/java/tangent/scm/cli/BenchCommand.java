@@ -146,26 +146,19 @@ public final class BenchCommand implements Callable<Integer> {
     private void warmUp(Runnable body) {
         var jit = ManagementFactory.getCompilationMXBean();
         boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
-        long gc0 = collections();
+        long gc0 = StepCollector.collections();
         int i = 0;
-        while (true) {
+        boolean steady = false;
+        while (i < warm || (!steady && i < warmMax)) {
             long c0 = timed ? jit.getTotalCompilationTime() : 0, t0 = System.nanoTime();
             body.run();
             i++;
             double ms = (System.nanoTime() - t0) / 1e6, compiled = timed ? jit.getTotalCompilationTime() - c0 : 0;
-            boolean steady = collections() > gc0 && compiled < 0.02 * ms;
-            if (i >= warm && (steady || i >= warmMax)) break;
+            steady = StepCollector.collections() > gc0 && compiled < 0.02 * ms;
         }
         warmDone = i;
         System.out.printf(Locale.ROOT, "warm_up: %d untimed runs (at least %d; then until the JIT was quiet and the heap collected once, at most %d)%n",
                 i, warm, Math.max(warm, warmMax));
-    }
-
-    /** Collections so far, all collectors. */
-    private static long collections() {
-        long n = 0;
-        for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) n += Math.max(0, gc.getCollectionCount());
-        return n;
     }
 
     private static long uptimeMs() {

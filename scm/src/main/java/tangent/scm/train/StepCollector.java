@@ -37,7 +37,8 @@ public final class StepCollector {
         return null;
     }
 
-    private static long collections() {
+    /** Collections so far, all of the JVM's collectors. */
+    public static long collections() {
         long n = 0;
         for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) n += Math.max(0, g.getCollectionCount());
         return n;
