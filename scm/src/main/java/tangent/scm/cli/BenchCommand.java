@@ -217,9 +217,15 @@ public final class BenchCommand implements Callable<Integer> {
         System.gc();
         double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
         long[] startMs = new long[n];
+        double[] jitMs = new double[n], gcMs = new double[n];
+        var jit = ManagementFactory.getCompilationMXBean();
+        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         for (int i = 0; i < n; i++) {
             startMs[i] = uptimeMs();
+            long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0, gc0 = StepCollector.collectionMillis();
             step.run();
+            jitMs[i] = jitTimed ? jit.getTotalCompilationTime() - jit0 : Double.NaN;
+            gcMs[i] = StepCollector.collectionMillis() - gc0;
             fwd[i] = parts[0];
             bwd[i] = parts[1];
             upd[i] = parts[2];
@@ -232,9 +238,13 @@ public final class BenchCommand implements Callable<Integer> {
         double[] sorted = tot.clone();
         Arrays.sort(sorted);
         System.out.printf(Locale.ROOT, "step_min_ms: %.1f   step_max_ms: %.1f%n", sorted[0], sorted[sorted.length - 1]);
-        if (Boolean.getBoolean("tangent.bench.steps")) // each timed step (start: JVM uptime): forward + backward + update
+        // each timed step (start: JVM uptime): forward + backward + update; and what the JVM spent
+        // meanwhile: JIT compiling (on the compiler threads) and collecting (the step collector's
+        // collection between steps included)
+        if (Boolean.getBoolean("tangent.bench.steps"))
             for (int i = 0; i < n; i++)
-                System.out.printf(Locale.ROOT, "  step %d at %d ms: %.1f = %.1f + %.1f + %.1f ms%n", i, startMs[i], tot[i], fwd[i], bwd[i], upd[i]);
+                System.out.printf(Locale.ROOT, "  step %d at %d ms: %.1f = %.1f + %.1f + %.1f ms   (jit %.0f ms, gc %.0f ms)%n",
+                        i, startMs[i], tot[i], fwd[i], bwd[i], upd[i], jitMs[i], gcMs[i]);
         System.out.printf(Locale.ROOT, "step_ms: %.1f%n", median(tot));
         return median(tot);
     }

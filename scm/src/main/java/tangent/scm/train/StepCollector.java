@@ -44,6 +44,13 @@ public final class StepCollector {
         return n;
     }
 
+    /** Milliseconds spent collecting so far, all of the JVM's collectors (accumulated by each). */
+    public static long collectionMillis() {
+        long ms = 0;
+        for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) ms += Math.max(0, g.getCollectionTime());
+        return ms;
+    }
+
     /** Call once after each step (after the optimizer and EMA updates). */
     public void afterStep() {
         if (!ENABLED || eden == null) return;

@@ -30,4 +30,12 @@ class StepCollectorTest {
         assertTrue(c.largestStep() >= 0);
         assertTrue(c.collected() <= 5);
     }
+
+    @Test
+    void countsAnExplicitCollectionAndItsTime() {
+        long n0 = StepCollector.collections(), ms0 = StepCollector.collectionMillis();
+        System.gc();   // not disabled in the tests' JVM: a full collection, counted by its collector
+        assertTrue(StepCollector.collections() > n0, "System.gc() counted");
+        assertTrue(StepCollector.collectionMillis() >= ms0, "collection time never goes down");
+    }
 }
