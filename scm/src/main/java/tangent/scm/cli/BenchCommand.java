@@ -155,6 +155,8 @@ public final class BenchCommand implements Callable<Integer> {
             i++;
             double ms = (System.nanoTime() - t0) / 1e6, compiled = timed ? jit.getTotalCompilationTime() - c0 : 0;
             steady = StepCollector.collections() > gc0 && compiled < 0.02 * ms;
+            if (Boolean.getBoolean("tangent.bench.steps"))
+                System.out.printf(Locale.ROOT, "  warm-up %d: %.1f ms   (jit %.0f ms)%n", i - 1, ms, compiled);
         }
         warmDone = i;
         System.out.printf(Locale.ROOT, "warm_up: %d untimed runs (at least %d; then until the JIT was quiet and the heap collected once, at most %d)%n",
