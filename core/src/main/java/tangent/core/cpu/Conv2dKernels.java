@@ -9,6 +9,7 @@ package tangent.core.cpu;
  * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
  * On the Vector API path, float32 3x3 stride-1 pad-1 convolutions run as direct kernels instead
  * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's),
+ * as does the backward-weight of 3x3 stride-2 pad-1 ones ({@link ConvDirectBw#backwardWeightStride2}),
  * and float32 1x1 stride-1 unpadded ones as {@link ConvPointwise} kernels (forward bits equal the
  * GEMM lowering's; backward-weight for weights of at most {@link #POINTWISE_BWW_MAX_WEIGHTS}).
  * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
