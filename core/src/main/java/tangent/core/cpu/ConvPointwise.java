@@ -35,9 +35,9 @@ import jdk.incubator.vector.VectorSpecies;
  * in memory), then V is transposed to position-major in groups of 32 rows (one vector holds 16
  * rows of a position); a tile
  * ({@link #tile8}) holds 32 V rows x 8 Q rows (16 accumulators) and per position does 2 vector
- * loads, 8 broadcasts and 16 FMAs (the old 8x3 tile over lanes of positions needed 11 loads for
- * 24 FMAs and a fold of each lane partial: 1.2-1.9x slower at 14x14 and 7x7, equal at 28x28,
- * where x and gy come from memory). Order: out(v, q) = the sum, over the splits in order from the
+ * loads, 8 broadcasts and 16 FMAs (an 8x3 tile over lanes of positions, 11 loads for 24 FMAs
+ * and a fold of each lane partial, measured 1.1-1.6x slower on fmnist-xs's 14x14 and 7x7 shapes
+ * in the training step, equal at 28x28, where x and gy come from memory). Order: out(v, q) = the sum, over the splits in order from the
  * first's, of each split's partial; a split's partial = the sum over its chunks in order, from the
  * first's, of each chunk's FMA chain from +0 over its positions in order. Bits depend on the
  * shapes only, never on the thread count.
@@ -70,7 +70,7 @@ final class ConvPointwise {
     static final int SPLIT_MIN = 256;
     /**
      * Backward-weight chunk: BW_CHUNK positions; V transposed (BW_CHUNK floats per row) and Q's
-     * rows BW_LD floats apart (33 lines, an odd number): for 64 + 192 rows about 530 KB, in L2
+     * rows BW_LD floats apart (33 lines, an odd number): for 64 + 192 rows about 670 KB, in L2
      * (256 positions measured 1.3x slower, 1024 and 2048 equal).
      */
     static final int BW_CHUNK = 512, BW_LD = 528;
