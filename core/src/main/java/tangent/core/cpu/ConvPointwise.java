@@ -25,22 +25,21 @@ import jdk.incubator.vector.VectorSpecies;
  * compare the bits) — so neither the path nor the chunking (which follows the thread count)
  * changes the bits.
  *
- * <p>Backward-weight ({@link #backwardWeight}), as ConvDirectBw's 3x3 kernel with the taps
- * replaced by input channels: of gy and x, the side with fewer channels is V, the other Q, and
- * out(v, q) = sum over the N = B*P positions n of V(v, n) Q(q, n). The positions are cut into
- * splits that depend on the shapes only ({@link #bwSplits}), run in parallel, each into its own
- * partial sums and walked in chunks of {@link #BW_CHUNK} positions (spanning images, so 7x7 images
- * waste nothing). Per chunk the rows of V and Q are first copied {@link #BW_LD} floats apart
- * (sequential reads of gy and x; gathers straight from them measured 1.1-1.3x slower with the data
- * in memory), then V is transposed to position-major in groups of 32 rows (one vector holds 16
- * rows of a position); a tile
- * ({@link #tile8}) holds 32 V rows x 8 Q rows (16 accumulators) and per position does 2 vector
- * loads, 8 broadcasts and 16 FMAs (an 8x3 tile over lanes of positions, 11 loads for 24 FMAs
- * and a fold of each lane partial, measured 1.1-1.6x slower on fmnist-xs's 14x14 and 7x7 shapes
- * in the training step, equal at 28x28, where x and gy come from memory). Order: out(v, q) = the sum, over the splits in order from the
- * first's, of each split's partial; a split's partial = the sum over its chunks in order, from the
- * first's, of each chunk's FMA chain from +0 over its positions in order. Bits depend on the
- * shapes only, never on the thread count.
+ * <p>Backward-weight ({@link #backwardWeight}), as ConvDirectBw's 3x3 kernel with the taps replaced
+ * by input channels: of gy and x, the side with fewer channels is V, the other Q, and out(v, q) =
+ * sum over the N = B*P positions n of V(v, n) Q(q, n). The positions are cut into splits that
+ * depend on the shapes only ({@link #bwSplits}), run in parallel, each into its own partial sums
+ * and walked in chunks of {@link #BW_CHUNK} positions (spanning images, so 7x7 images waste
+ * nothing). Per chunk the rows of V and Q are first copied {@link #BW_LD} floats apart (sequential
+ * reads of gy and x; gathers straight from them measured 1.1-1.3x slower with the data in memory),
+ * then V is transposed to position-major in groups of 32 rows (one vector holds 16 rows of a
+ * position); a tile ({@link #tile8}) holds 32 V rows x 8 Q rows (16 accumulators) and per position
+ * does 2 vector loads, 8 broadcasts and 16 FMAs (an 8x3 tile over lanes of positions, 11 loads for
+ * 24 FMAs and a fold of each lane partial, measured 1.1-1.6x slower on fmnist-xs's 14x14 and 7x7
+ * shapes in the training step, equal at 28x28, where x and gy come from memory). Order: out(v, q) =
+ * the sum, over the splits in order from the first's, of each split's partial; a split's partial =
+ * the sum over its chunks in order, from the first's, of each chunk's FMA chain from +0 over its
+ * positions in order. Bits depend on the shapes only, never on the thread count.
  */
 final class ConvPointwise {
     private ConvPointwise() {}
