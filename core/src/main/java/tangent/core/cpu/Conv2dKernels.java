@@ -9,6 +9,7 @@ package tangent.core.cpu;
  * <p>Lowered to im2col + GEMM per image ({@link Gemm}); 1x1 stride-1 unpadded kernels skip im2col.
  * On the Vector API path, float32 3x3 stride-1 pad-1 convolutions run as direct kernels instead
  * ({@link ConvDirect}, backward-weight {@link ConvDirectBw}; forward bits equal the GEMM lowering's),
+ * as does the backward-weight of 3x3 stride-2 pad-1 ones ({@link ConvDirectBw#backwardWeightStride2}),
  * and float32 1x1 stride-1 unpadded ones as {@link ConvPointwise} kernels (forward bits equal the
  * GEMM lowering's; backward-weight for weights of at most {@link #POINTWISE_BWW_MAX_WEIGHTS}).
  * float32 paths run in parallel over images (backwardWeight over fixed batch chunks reduced in a
@@ -189,6 +190,16 @@ public final class Conv2dKernels {
     private static boolean direct(int B, int C, int H, int W, int O, int kh, int kw, int stride, int pad) {
         return directEnabled && GemmF32.simd && B > 0 && kh == 3 && kw == 3 && stride == 1 && pad == 1
                 && (long) B * Math.max(C, O) * (H + 1) * (W + 1) <= DIRECT_MAX_FLOATS && ConvDirect.USABLE;
+    }
+
+    /**
+     * The direct stride-2 3x3 backward-weight ({@link ConvDirectBw#backwardWeightStride2}): O above
+     * ConvDirectBw.SMALL_O, images of at most ConvDirectBw.S2_MAX_PIXELS output pixels.
+     */
+    private static boolean directStride2(int B, int C, int H, int W, int O, int kh, int kw, int stride, int pad) {
+        return directEnabled && GemmF32.simd && B > 0 && C > 0 && kh == 3 && kw == 3 && stride == 2 && pad == 1
+                && O > ConvDirectBw.SMALL_O && (long) ((H - 1) / 2 + 1) * ((W - 1) / 2 + 1) <= ConvDirectBw.S2_MAX_PIXELS
+                && (long) B * Math.max(C, O) * H * W <= DIRECT_MAX_FLOATS && ConvDirect.USABLE;
     }
 
     /** Largest padded batch (floats, all channels) the direct kernels take: 64 MiB per scratch buffer. */
@@ -376,6 +387,10 @@ public final class Conv2dKernels {
         }
         if (direct(B, C, H, W, O, kh, kw, stride, pad)) {
             ConvDirectBw.backwardWeight(x, gy, gw, B, C, H, W, O);
+            return;
+        }
+        if (directStride2(B, C, H, W, O, kh, kw, stride, pad)) {
+            ConvDirectBw.backwardWeightStride2(x, gy, gw, B, C, H, W, O);
             return;
         }
         if (pointwiseBwW && (long) O * C <= POINTWISE_BWW_MAX_WEIGHTS && pointwiseDirect(B, C, H, W, O, kh, kw, stride, pad)) {

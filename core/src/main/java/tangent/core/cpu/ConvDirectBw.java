@@ -114,7 +114,12 @@ final class ConvDirectBw {
                         }
                     }
         });
-        // acc[0] += acc[s] for s = 1.. in order, then gw from acc[0]; channels in parallel
+        reduce(acc, gw, C, O, groups, splits, accN);
+    }
+
+    /** gw from the splits' partials: acc[0] += acc[s] for s = 1.. in order, then gw from acc[0]; channels in parallel. */
+    private static void reduce(float[] acc, float[] gw, int C, int O, int groups, int splits, int accN) {
+        final int per = groups * 9 * 32;
         Parallel.forRange(C, Math.max(1, 4096 / per), (lo, hi) -> {
             for (int c = lo; c < hi; c++) {
                 int a0 = c * per;
@@ -128,6 +133,85 @@ final class ConvDirectBw {
                     }
             }
         });
+    }
+
+    /** Output pixels (Ho*Wo) up to which {@link #backwardWeightStride2} takes an image whole. */
+    static final int S2_MAX_PIXELS = 1536;
+
+    /**
+     * gw (O, C, 3, 3) from x (B, C, H, W) and gy (B, O, Ho, Wo) of the stride-2 pad-1 3x3
+     * convolution, Ho = (H - 1)/2 + 1, Wo = (W - 1)/2 + 1, O > {@link #SMALL_O}, Ho*Wo <=
+     * {@link #S2_MAX_PIXELS}: gw(o, c, p, q) = sum over b and output pixels (i, j) of gy(b, o, i, j)
+     * x(b, c, 2i + p - 1, 2j + q - 1), zero outside the image. As {@link #backwardWeight} with one
+     * segment per image, except that the copies of x are sub-sampled: xq[p*npx + m] = x(2i + p - 1,
+     * 2j + q - 1) for the output pixel m = i*Wo + j (npx = Ho*Wo), so that {@link #tile} with row
+     * stride npx reads tap (p, q) of pixel m at xq[p*npx + m]. Same order as {@link #backwardWeight}
+     * (each image's FMA chain from +0, images in order per split, splits in order).
+     */
+    static void backwardWeightStride2(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
+        final int Ho = (H - 1) / 2 + 1, Wo = (W - 1) / 2 + 1, npx = Ho * Wo, HW = H * W;
+        final int Op = ConvDirect.roundUp(O, 32), groups = Op / 32, per = groups * 9 * 32, accN = C * per;
+        final int perSplit = (B + Math.min(B, SPLITS) - 1) / Math.min(B, SPLITS), splits = (B + perSplit - 1) / perSplit;
+        Scratch sc = SCRATCH.get();
+        final float[] acc = sc.acc = ConvDirect.grow(sc.acc, splits * accN);
+        Parallel.forRange(splits, 1, (lo, hi) -> {
+            Scratch s = SCRATCH.get();
+            float[] x0 = s.x0 = ConvDirect.grow(s.x0, 3 * npx), x1 = s.x1 = ConvDirect.grow(s.x1, 3 * npx),
+                    x2 = s.x2 = ConvDirect.grow(s.x2, 3 * npx);
+            float[] gl = s.gl = ConvDirect.grow(s.gl, npx * Op);
+            for (int sp = lo; sp < hi; sp++)
+                for (int b = sp * perSplit, bEnd = Math.min(B, b + perSplit); b < bEnd; b++) {
+                    boolean first = b == sp * perSplit;
+                    transpose(gy, O, npx, b, 0, npx, gl, s.idx);
+                    for (int c = 0; c < C; c++) {
+                        int xo = (b * C + c) * HW;
+                        subsampled(x, xo, H, W, Ho, Wo, x0, x1, x2);
+                        // read ahead the next plane of x while the tiles run (see tile)
+                        int xn = xo + HW + npx <= x.length ? xo + HW : xo;
+                        for (int og = 0; og < groups; og++)
+                            s.sink += tile(x0, x1, x2, npx, gl, og * npx * 32, npx, acc, sp * accN + (c * groups + og) * 288,
+                                    first, x, xn);
+                    }
+                }
+        });
+        reduce(acc, gw, C, O, groups, splits, accN);
+    }
+
+    /**
+     * xq[p*npx + i*Wo + j] = x(2i + p - 1, 2j + q - 1) of the plane at xo (zero outside the image)
+     * for q = 0, 1, 2 (x0, x1, x2), p < 3, i < Ho, j < Wo. Rows p = 1, 2 are read from x (each row
+     * of x once, its even and odd columns), row i of p = 0 is row i - 1 of p = 2 (a copy).
+     */
+    private static void subsampled(float[] x, int xo, int H, int W, int Ho, int Wo, float[] x0, float[] x1, float[] x2) {
+        final int npx = Ho * Wo;
+        final boolean lastOdd = 2 * Wo - 1 < W; // column 2*Wo - 1 (q = 2 of j = Wo - 1) is in the image
+        for (int p = 1; p < 3; p++)
+            for (int i = 0, d = p * npx; i < Ho; i++, d += Wo) {
+                int r = 2 * i + p - 1;
+                if (r >= H) { // p = 2, last row of an odd H
+                    java.util.Arrays.fill(x0, d, d + Wo, 0f);
+                    java.util.Arrays.fill(x1, d, d + Wo, 0f);
+                    java.util.Arrays.fill(x2, d, d + Wo, 0f);
+                    continue;
+                }
+                int src = xo + r * W;
+                x0[d] = 0f; // column -1
+                for (int j = 0; j < Wo - 1; j++) {
+                    float o = x[src + 2 * j + 1];
+                    x1[d + j] = x[src + 2 * j];
+                    x2[d + j] = o;
+                    x0[d + j + 1] = o;
+                }
+                x1[d + Wo - 1] = x[src + 2 * Wo - 2];
+                x2[d + Wo - 1] = lastOdd ? x[src + 2 * Wo - 1] : 0f;
+            }
+        // p = 0: row -1 is zero, row i >= 1 is p = 2's row i - 1
+        java.util.Arrays.fill(x0, 0, Wo, 0f);
+        java.util.Arrays.fill(x1, 0, Wo, 0f);
+        java.util.Arrays.fill(x2, 0, Wo, 0f);
+        System.arraycopy(x0, 2 * npx, x0, Wo, npx - Wo);
+        System.arraycopy(x1, 2 * npx, x1, Wo, npx - Wo);
+        System.arraycopy(x2, 2 * npx, x2, Wo, npx - Wo);
     }
 
     /**

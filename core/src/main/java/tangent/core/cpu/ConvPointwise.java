@@ -1,7 +1,6 @@
 package tangent.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -26,16 +25,21 @@ import jdk.incubator.vector.VectorSpecies;
  * compare the bits) — so neither the path nor the chunking (which follows the thread count)
  * changes the bits.
  *
- * <p>Backward-weight ({@link #backwardWeight}): the N = B*P positions are cut into splits that
- * depend on the shapes only ({@link #bwSplits}), run in parallel, each in chunks of
- * {@link #BW_CHUNK} positions gathered like the forward's (gy and x rows). A tile is BO = 8 output
- * x BC = 3 input channels, 16 lanes of positions each (per vector of positions, 11 loads and 24
- * FMAs). Lane l of the accumulator of (o, c) is the FMA chain, from +0, over the split's positions
- * n with (n - start) mod 16 == l, in order (chunks carry it on in memory). gw(o, c) = the sum over
- * splits, in order, of those 16-lane vectors, then folded by halves (lanes l + 8, l + 4, l + 2,
- * l + 1): bits depend on the shapes only, never on the thread count. (Faster than the GEMM
- * lowering's per-image panels, which pack both operands for a short K = P: 1.1-2.4x on
- * fmnist-xs's shapes, 2 threads.)
+ * <p>Backward-weight ({@link #backwardWeight}), as ConvDirectBw's 3x3 kernel with the taps replaced
+ * by input channels: of gy and x, the side with fewer channels is V, the other Q, and out(v, q) =
+ * sum over the N = B*P positions n of V(v, n) Q(q, n). The positions are cut into splits that
+ * depend on the shapes only ({@link #bwSplits}), run in parallel, each into its own partial sums
+ * and walked in chunks of {@link #BW_CHUNK} positions (spanning images, so 7x7 images waste
+ * nothing). Per chunk the rows of V and Q are first copied {@link #BW_LD} floats apart (sequential
+ * reads of gy and x; gathers straight from them measured 1.1-1.3x slower with the data in memory),
+ * then V is transposed to position-major in groups of 32 rows (one vector holds 16 rows of a
+ * position); a tile ({@link #tile8}) holds 32 V rows x 8 Q rows (16 accumulators) and per position
+ * does 2 vector loads, 8 broadcasts and 16 FMAs (an 8x3 tile over lanes of positions, 11 loads for
+ * 24 FMAs and a fold of each lane partial, measured 1.1-1.6x slower on fmnist-xs's 14x14 and 7x7
+ * shapes in the training step, equal at 28x28, where x and gy come from memory). Order: out(v, q) =
+ * the sum, over the splits in order from the first's, of each split's partial; a split's partial =
+ * the sum over its chunks in order, from the first's, of each chunk's FMA chain from +0 over its
+ * positions in order. Bits depend on the shapes only, never on the thread count.
  */
 final class ConvPointwise {
     private ConvPointwise() {}
@@ -56,25 +60,24 @@ final class ConvPointwise {
     static final int INPLACE_MIN_P = 64;
     /** Gathered input and output rows of one chunk, at most (floats): stays in L2. */
     static final int CHUNK_FLOATS = 1 << 17;
-    /** Backward-weight tile: BO output channels x BC input channels, 16 lanes of positions each. */
-    static final int BO = 8, BC = 3;
     /**
      * Backward-weight: at most this many splits of the positions, each of at least SPLIT_MIN
-     * (each split has its own 16-lane partials, O*C*16 floats, added at the end; on 2 threads 2
-     * measured faster than 4 on every fmnist-xs shape). A function of the shapes only, never of
-     * the thread count. Benchmarks may change it.
+     * (each split has its own partial sums, about O*C floats, added at the end). A function of the
+     * shapes only, never of the thread count. Benchmarks may change it.
      */
     static volatile int bwSplits = 2;
     static final int SPLIT_MIN = 256;
     /**
-     * Backward-weight chunk: BW_CHUNK positions, gathered into rows BW_LD floats apart (33 lines,
-     * an odd number); for O + C = 256 rows about 540 KB, in L2, and a tile's 8 gy rows 17 KB, in L1.
+     * Backward-weight chunk: BW_CHUNK positions; V transposed (BW_CHUNK floats per row) and Q's
+     * rows BW_LD floats apart (33 lines, an odd number): for 64 + 192 rows about 670 KB, in L2
+     * (256 positions measured 1.3x slower, 1024 and 2048 equal).
      */
     static final int BW_CHUNK = 512, BW_LD = 528;
 
     /** Per-thread scratch: packed weights (caller), a chunk's gathered rows and outputs (workers). */
     private static final class Scratch {
-        float[] w = new float[0], a = new float[0], b = new float[0], part = new float[0];
+        float[] w = new float[0], a = new float[0], b = new float[0], part = new float[0], st = new float[0];
+        int[] idx = new int[16];
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -256,153 +259,205 @@ final class ConvPointwise {
         return off;
     }
 
-    /** Lane rotations by 8, 4, 2, 1 for the fixed-order fold of a 16-lane partial. */
-    private static final VectorShuffle<Float> R8 = VectorShuffle.fromOp(S, i -> (i + 8) & 15),
-            R4 = VectorShuffle.fromOp(S, i -> (i + 4) & 15), R2 = VectorShuffle.fromOp(S, i -> (i + 2) & 15),
-            R1 = VectorShuffle.fromOp(S, i -> (i + 1) & 15);
-
-    /** gw (O, C) = sum over images and pixels of gy (B, O, P) times x (B, C, P); B*P >= 1. */
+    /**
+     * gw (O, C) = sum over images and pixels of gy (B, O, P) times x (B, C, P); B*P >= 1. Of gy and
+     * x, the side with fewer channels (gy on a tie) is V, the other Q: out(v, q) = sum over the N
+     * = B*P positions n of V(v, n) Q(q, n), with gw(o, c) = out(o, c) or out(c, o).
+     */
     static void backwardWeight(float[] x, float[] gy, float[] gw, int B, int C, int P, int O) {
+        final boolean vIsGy = O <= C;
+        final float[] vs = vIsGy ? gy : x, qs = vIsGy ? x : gy;
+        final int nv = vIsGy ? O : C, nq = vIsGy ? C : O;
         final int N = B * P;
         int sp0 = Math.max(1, Math.min(bwSplits, N / SPLIT_MIN));
-        final int per = roundUp((N + sp0 - 1) / sp0, 16), splits = (N + per - 1) / per;
-        final int tilesO = (O + BO - 1) / BO, tilesC = (C + BC - 1) / BC, partN = tilesO * tilesC * BO * BC * 16;
-        final int chunk = BW_CHUNK, ld = BW_LD;
+        final int per = (N + sp0 - 1) / sp0, splits = (N + per - 1) / per;
+        final int groups = (nv + 31) / 32, blocks = (nq + 7) / 8, partN = blocks * groups * 256;
         Scratch sc = SCRATCH.get();
-        // part[sp*partN + ((ti*tilesC + tj)*BO*BC + r*BC + q)*16 + l]: lane l of split sp's (ti*BO + r, tj*BC + q)
+        // part[sp*partN + (g*blocks + k8)*256 + k*32 + l]: split sp's out(g*32 + l, k8*8 + k)
         final float[] part = sc.part = ConvDirect.grow(sc.part, splits * partN);
         Parallel.forRange(splits, 1, (lo, hi) -> {
             Scratch s = SCRATCH.get();
-            float[] gl = s.a = ConvDirect.grow(s.a, tilesO * BO * ld);
-            float[] xl = s.b = ConvDirect.grow(s.b, tilesC * BC * ld);
+            float[] vl = s.a = ConvDirect.grow(s.a, groups * 32 * BW_CHUNK);
+            float[] ql = s.b = ConvDirect.grow(s.b, blocks * 8 * BW_LD);
+            float[] vst = s.st = ConvDirect.grow(s.st, nv * BW_LD);
             for (int sp = lo; sp < hi; sp++) {
                 int a = sp * per, e = Math.min(N, a + per);
-                for (int n0 = a; n0 < e; n0 += chunk) {
-                    int n = Math.min(chunk, e - n0), nb = roundUp(n, 16);
-                    gather(gy, O, P, n0, n, nb, gl, ld);
-                    gather(x, C, P, n0, n, nb, xl, ld);
-                    for (int ti = 0; ti < tilesO; ti++)
-                        for (int tj = 0; tj < tilesC; tj++)
-                            tileWc(gl, ti * BO * ld, xl, tj * BC * ld, nb, part,
-                                    sp * partN + (ti * tilesC + tj) * BO * BC * 16, n0 == a);
+                for (int n0 = a; n0 < e; n0 += BW_CHUNK) {
+                    int n = Math.min(BW_CHUNK, e - n0);
+                    gather(vs, nv, P, n0, n, n, vst, BW_LD);
+                    transposeRows(vst, nv, n, vl, s.idx);
+                    gather(qs, nq, P, n0, n, n, ql, BW_LD);
+                    for (int k = nq; k < blocks * 8; k++) java.util.Arrays.fill(ql, k * BW_LD, k * BW_LD + n, 0f);
+                    for (int g = 0; g < groups; g++)
+                        for (int k8 = 0; k8 < blocks; k8++)
+                            tile8(ql, k8 * 8 * BW_LD, vl, g * 32 * n, n, part, sp * partN + (g * blocks + k8) * 256, n0 == a);
                 }
             }
         });
-        Parallel.forRange(O, 8, (lo, hi) -> {
-            for (int o = lo; o < hi; o++) {
-                int ti = o / BO, r = o % BO;
-                for (int c = 0; c < C; c++) {
-                    int idx = ((ti * tilesC + c / BC) * BO * BC + r * BC + c % BC) * 16;
-                    FloatVector v = FloatVector.fromArray(S, part, idx);
-                    for (int sp = 1; sp < splits; sp++) v = v.add(FloatVector.fromArray(S, part, sp * partN + idx));
-                    v = v.add(v.rearrange(R8));
-                    v = v.add(v.rearrange(R4));
-                    v = v.add(v.rearrange(R2));
-                    v = v.add(v.rearrange(R1));
-                    gw[o * C + c] = v.lane(0);
-                }
+        // part[0] += part[sp] for sp = 1.. in order, then gw; blocks of 256 outputs in parallel
+        Parallel.forRange(groups * blocks, Math.max(1, 4096 / 256), (lo, hi) -> {
+            for (int t = lo; t < hi; t++) {
+                int a0 = t * 256, g = t / blocks, k8 = t % blocks;
+                for (int sp = 1; sp < splits; sp++)
+                    for (int i = a0, d = sp * partN; i < a0 + 256; i += 16)
+                        FloatVector.fromArray(S, part, i).add(FloatVector.fromArray(S, part, d + i)).intoArray(part, i);
+                for (int k = 0, q = k8 * 8; k < 8 && q < nq; k++, q++)
+                    for (int l = 0, v = g * 32; l < 32 && v < nv; l++, v++)
+                        gw[vIsGy ? v * C + q : q * C + v] = part[a0 + k * 32 + l];
             }
         });
     }
 
     /**
-     * acc[ab + (r*BC + q)*16 + l] (+)= FMA chain over v < nb/16 of gl[gb + r*BW_LD + 16v + l] *
-     * xl[xb + q*BW_LD + 16v + l], for r < BO, q < BC (from +0 when first, else carried on). The
-     * row stride is the constant BW_LD so that the 11 rows are one base plus fixed displacements
-     * (11 separate row indices spilled registers and ran about 1.4x slower).
+     * dst[((k >> 5)*n + i)*32 + (k & 31)] = src[k*BW_LD + i] for i < n, k < K, and 0 for k from K up
+     * to a multiple of 32. With K % 16 == 0, 16 rows of a position are one gather.
      */
-    private static void tileWc(float[] gl, int gb, float[] xl, int xb, int nb,
-                              float[] acc, int ab, boolean first) {
-        FloatVector a00, a01, a02, a10, a11, a12, a20, a21, a22, a30, a31, a32, a40, a41, a42, a50, a51, a52, a60, a61, a62, a70, a71, a72;
-        if (first) {
-            FloatVector z = FloatVector.zero(S);
-            a00 = z; a01 = z; a02 = z; a10 = z; a11 = z; a12 = z; a20 = z; a21 = z; a22 = z; a30 = z; a31 = z; a32 = z; a40 = z; a41 = z; a42 = z; a50 = z; a51 = z; a52 = z; a60 = z; a61 = z; a62 = z; a70 = z; a71 = z; a72 = z;
+    private static void transposeRows(float[] src, int K, int n, float[] dst, int[] idx) {
+        if (K % 16 == 0) {
+            for (int j = 0; j < 16; j++) idx[j] = j * BW_LD;
+            for (int k = 0; k < K; k += 16)
+                for (int m = 0, d = ((k >> 5) * n) * 32 + (k & 31), sr = k * BW_LD; m < n; m++, d += 32)
+                    FloatVector.fromArray(S, src, sr + m, idx, 0).intoArray(dst, d);
         } else {
-            a00 = FloatVector.fromArray(S, acc, ab + 0);
-            a01 = FloatVector.fromArray(S, acc, ab + 16);
-            a02 = FloatVector.fromArray(S, acc, ab + 32);
-            a10 = FloatVector.fromArray(S, acc, ab + 48);
-            a11 = FloatVector.fromArray(S, acc, ab + 64);
-            a12 = FloatVector.fromArray(S, acc, ab + 80);
-            a20 = FloatVector.fromArray(S, acc, ab + 96);
-            a21 = FloatVector.fromArray(S, acc, ab + 112);
-            a22 = FloatVector.fromArray(S, acc, ab + 128);
-            a30 = FloatVector.fromArray(S, acc, ab + 144);
-            a31 = FloatVector.fromArray(S, acc, ab + 160);
-            a32 = FloatVector.fromArray(S, acc, ab + 176);
-            a40 = FloatVector.fromArray(S, acc, ab + 192);
-            a41 = FloatVector.fromArray(S, acc, ab + 208);
-            a42 = FloatVector.fromArray(S, acc, ab + 224);
-            a50 = FloatVector.fromArray(S, acc, ab + 240);
-            a51 = FloatVector.fromArray(S, acc, ab + 256);
-            a52 = FloatVector.fromArray(S, acc, ab + 272);
-            a60 = FloatVector.fromArray(S, acc, ab + 288);
-            a61 = FloatVector.fromArray(S, acc, ab + 304);
-            a62 = FloatVector.fromArray(S, acc, ab + 320);
-            a70 = FloatVector.fromArray(S, acc, ab + 336);
-            a71 = FloatVector.fromArray(S, acc, ab + 352);
-            a72 = FloatVector.fromArray(S, acc, ab + 368);
+            for (int k = 0; k < K; k++)
+                for (int m = 0, d = ((k >> 5) * n) * 32 + (k & 31), sr = k * BW_LD; m < n; m++, d += 32)
+                    dst[d] = src[sr + m];
         }
-        for (int v = 0; v < nb; v += 16) {
-            FloatVector y0 = FloatVector.fromArray(S, xl, xb + v);
-            FloatVector y1 = FloatVector.fromArray(S, xl, xb + BW_LD + v);
-            FloatVector y2 = FloatVector.fromArray(S, xl, xb + 2 * BW_LD + v);
-            FloatVector g = FloatVector.fromArray(S, gl, gb + v);
-            a00 = g.fma(y0, a00);
-            a01 = g.fma(y1, a01);
-            a02 = g.fma(y2, a02);
-            g = FloatVector.fromArray(S, gl, gb + 1 * BW_LD + v);
-            a10 = g.fma(y0, a10);
-            a11 = g.fma(y1, a11);
-            a12 = g.fma(y2, a12);
-            g = FloatVector.fromArray(S, gl, gb + 2 * BW_LD + v);
-            a20 = g.fma(y0, a20);
-            a21 = g.fma(y1, a21);
-            a22 = g.fma(y2, a22);
-            g = FloatVector.fromArray(S, gl, gb + 3 * BW_LD + v);
-            a30 = g.fma(y0, a30);
-            a31 = g.fma(y1, a31);
-            a32 = g.fma(y2, a32);
-            g = FloatVector.fromArray(S, gl, gb + 4 * BW_LD + v);
-            a40 = g.fma(y0, a40);
-            a41 = g.fma(y1, a41);
-            a42 = g.fma(y2, a42);
-            g = FloatVector.fromArray(S, gl, gb + 5 * BW_LD + v);
-            a50 = g.fma(y0, a50);
-            a51 = g.fma(y1, a51);
-            a52 = g.fma(y2, a52);
-            g = FloatVector.fromArray(S, gl, gb + 6 * BW_LD + v);
-            a60 = g.fma(y0, a60);
-            a61 = g.fma(y1, a61);
-            a62 = g.fma(y2, a62);
-            g = FloatVector.fromArray(S, gl, gb + 7 * BW_LD + v);
-            a70 = g.fma(y0, a70);
-            a71 = g.fma(y1, a71);
-            a72 = g.fma(y2, a72);
+        if (K % 32 != 0) {
+            int g = K >> 5, v0 = K & 31;
+            for (int m = 0, d = g * n * 32; m < n; m++, d += 32) java.util.Arrays.fill(dst, d + v0, d + 32, 0f);
         }
-        a00.intoArray(acc, ab + 0);
-        a01.intoArray(acc, ab + 16);
-        a02.intoArray(acc, ab + 32);
-        a10.intoArray(acc, ab + 48);
-        a11.intoArray(acc, ab + 64);
-        a12.intoArray(acc, ab + 80);
-        a20.intoArray(acc, ab + 96);
-        a21.intoArray(acc, ab + 112);
-        a22.intoArray(acc, ab + 128);
-        a30.intoArray(acc, ab + 144);
-        a31.intoArray(acc, ab + 160);
-        a32.intoArray(acc, ab + 176);
-        a40.intoArray(acc, ab + 192);
-        a41.intoArray(acc, ab + 208);
-        a42.intoArray(acc, ab + 224);
-        a50.intoArray(acc, ab + 240);
-        a51.intoArray(acc, ab + 256);
-        a52.intoArray(acc, ab + 272);
-        a60.intoArray(acc, ab + 288);
-        a61.intoArray(acc, ab + 304);
-        a62.intoArray(acc, ab + 320);
-        a70.intoArray(acc, ab + 336);
-        a71.intoArray(acc, ab + 352);
-        a72.intoArray(acc, ab + 368);
+    }
+
+    /**
+     * acc[ab + k*32 + v] (+)= the FMA chain from +0 over the chunk's n positions m of
+     * ql[qb + k*BW_LD + m] * vl[gb + m*32 + v], k < 8, v < 32; stored when first, else added. One
+     * counted loop, two positions per iteration, every index linear in m (see ConvDirectBw.tile).
+     */
+    private static void tile8(float[] ql, int qb, float[] vl, int gb, int n, float[] acc, int ab, boolean first) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z;
+        FloatVector e0 = z, e1 = z, e2 = z, e3 = z, e4 = z, e5 = z, e6 = z, e7 = z;
+        final int n2 = n & ~1;
+        FloatVector g0, g1, v;
+        for (int m = 0; m < n2; m += 2) {
+            g0 = FloatVector.fromArray(S, vl, gb + m * 32);
+            g1 = FloatVector.fromArray(S, vl, gb + m * 32 + 16);
+            v = FloatVector.broadcast(S, ql[qb + m]);
+            a0 = v.fma(g0, a0);
+            e0 = v.fma(g1, e0);
+            v = FloatVector.broadcast(S, ql[qb + m + BW_LD]);
+            a1 = v.fma(g0, a1);
+            e1 = v.fma(g1, e1);
+            v = FloatVector.broadcast(S, ql[qb + m + 2 * BW_LD]);
+            a2 = v.fma(g0, a2);
+            e2 = v.fma(g1, e2);
+            v = FloatVector.broadcast(S, ql[qb + m + 3 * BW_LD]);
+            a3 = v.fma(g0, a3);
+            e3 = v.fma(g1, e3);
+            v = FloatVector.broadcast(S, ql[qb + m + 4 * BW_LD]);
+            a4 = v.fma(g0, a4);
+            e4 = v.fma(g1, e4);
+            v = FloatVector.broadcast(S, ql[qb + m + 5 * BW_LD]);
+            a5 = v.fma(g0, a5);
+            e5 = v.fma(g1, e5);
+            v = FloatVector.broadcast(S, ql[qb + m + 6 * BW_LD]);
+            a6 = v.fma(g0, a6);
+            e6 = v.fma(g1, e6);
+            v = FloatVector.broadcast(S, ql[qb + m + 7 * BW_LD]);
+            a7 = v.fma(g0, a7);
+            e7 = v.fma(g1, e7);
+            int m1 = m + 1;
+            g0 = FloatVector.fromArray(S, vl, gb + m1 * 32);
+            g1 = FloatVector.fromArray(S, vl, gb + m1 * 32 + 16);
+            v = FloatVector.broadcast(S, ql[qb + m1]);
+            a0 = v.fma(g0, a0);
+            e0 = v.fma(g1, e0);
+            v = FloatVector.broadcast(S, ql[qb + m1 + BW_LD]);
+            a1 = v.fma(g0, a1);
+            e1 = v.fma(g1, e1);
+            v = FloatVector.broadcast(S, ql[qb + m1 + 2 * BW_LD]);
+            a2 = v.fma(g0, a2);
+            e2 = v.fma(g1, e2);
+            v = FloatVector.broadcast(S, ql[qb + m1 + 3 * BW_LD]);
+            a3 = v.fma(g0, a3);
+            e3 = v.fma(g1, e3);
+            v = FloatVector.broadcast(S, ql[qb + m1 + 4 * BW_LD]);
+            a4 = v.fma(g0, a4);
+            e4 = v.fma(g1, e4);
+            v = FloatVector.broadcast(S, ql[qb + m1 + 5 * BW_LD]);
+            a5 = v.fma(g0, a5);
+            e5 = v.fma(g1, e5);
+            v = FloatVector.broadcast(S, ql[qb + m1 + 6 * BW_LD]);
+            a6 = v.fma(g0, a6);
+            e6 = v.fma(g1, e6);
+            v = FloatVector.broadcast(S, ql[qb + m1 + 7 * BW_LD]);
+            a7 = v.fma(g0, a7);
+            e7 = v.fma(g1, e7);
+        }
+        if (n2 < n) {
+            int m = n2;
+            g0 = FloatVector.fromArray(S, vl, gb + m * 32);
+            g1 = FloatVector.fromArray(S, vl, gb + m * 32 + 16);
+            v = FloatVector.broadcast(S, ql[qb + m]);
+            a0 = v.fma(g0, a0);
+            e0 = v.fma(g1, e0);
+            v = FloatVector.broadcast(S, ql[qb + m + BW_LD]);
+            a1 = v.fma(g0, a1);
+            e1 = v.fma(g1, e1);
+            v = FloatVector.broadcast(S, ql[qb + m + 2 * BW_LD]);
+            a2 = v.fma(g0, a2);
+            e2 = v.fma(g1, e2);
+            v = FloatVector.broadcast(S, ql[qb + m + 3 * BW_LD]);
+            a3 = v.fma(g0, a3);
+            e3 = v.fma(g1, e3);
+            v = FloatVector.broadcast(S, ql[qb + m + 4 * BW_LD]);
+            a4 = v.fma(g0, a4);
+            e4 = v.fma(g1, e4);
+            v = FloatVector.broadcast(S, ql[qb + m + 5 * BW_LD]);
+            a5 = v.fma(g0, a5);
+            e5 = v.fma(g1, e5);
+            v = FloatVector.broadcast(S, ql[qb + m + 6 * BW_LD]);
+            a6 = v.fma(g0, a6);
+            e6 = v.fma(g1, e6);
+            v = FloatVector.broadcast(S, ql[qb + m + 7 * BW_LD]);
+            a7 = v.fma(g0, a7);
+            e7 = v.fma(g1, e7);
+        }
+        if (first) {
+            a0.intoArray(acc, ab + 0);
+            e0.intoArray(acc, ab + 16);
+            a1.intoArray(acc, ab + 32);
+            e1.intoArray(acc, ab + 48);
+            a2.intoArray(acc, ab + 64);
+            e2.intoArray(acc, ab + 80);
+            a3.intoArray(acc, ab + 96);
+            e3.intoArray(acc, ab + 112);
+            a4.intoArray(acc, ab + 128);
+            e4.intoArray(acc, ab + 144);
+            a5.intoArray(acc, ab + 160);
+            e5.intoArray(acc, ab + 176);
+            a6.intoArray(acc, ab + 192);
+            e6.intoArray(acc, ab + 208);
+            a7.intoArray(acc, ab + 224);
+            e7.intoArray(acc, ab + 240);
+            return;
+        }
+        a0.add(FloatVector.fromArray(S, acc, ab + 0)).intoArray(acc, ab + 0);
+        e0.add(FloatVector.fromArray(S, acc, ab + 16)).intoArray(acc, ab + 16);
+        a1.add(FloatVector.fromArray(S, acc, ab + 32)).intoArray(acc, ab + 32);
+        e1.add(FloatVector.fromArray(S, acc, ab + 48)).intoArray(acc, ab + 48);
+        a2.add(FloatVector.fromArray(S, acc, ab + 64)).intoArray(acc, ab + 64);
+        e2.add(FloatVector.fromArray(S, acc, ab + 80)).intoArray(acc, ab + 80);
+        a3.add(FloatVector.fromArray(S, acc, ab + 96)).intoArray(acc, ab + 96);
+        e3.add(FloatVector.fromArray(S, acc, ab + 112)).intoArray(acc, ab + 112);
+        a4.add(FloatVector.fromArray(S, acc, ab + 128)).intoArray(acc, ab + 128);
+        e4.add(FloatVector.fromArray(S, acc, ab + 144)).intoArray(acc, ab + 144);
+        a5.add(FloatVector.fromArray(S, acc, ab + 160)).intoArray(acc, ab + 160);
+        e5.add(FloatVector.fromArray(S, acc, ab + 176)).intoArray(acc, ab + 176);
+        a6.add(FloatVector.fromArray(S, acc, ab + 192)).intoArray(acc, ab + 192);
+        e6.add(FloatVector.fromArray(S, acc, ab + 208)).intoArray(acc, ab + 208);
+        a7.add(FloatVector.fromArray(S, acc, ab + 224)).intoArray(acc, ab + 224);
+        e7.add(FloatVector.fromArray(S, acc, ab + 240)).intoArray(acc, ab + 240);
     }
 }

@@ -21,6 +21,40 @@ class ConvDirectBwTest {
             // O <= SMALL_O (vectors over pixels): a 28x28 last conv, odd widths and heights
             {2, 5, 28, 28, 1}, {3, 4, 7, 9, 3}, {2, 3, 5, 17, 2}, {1, 2, 13, 1, 8}};
 
+    /** Stride 2 (B, C, H, W, O): even and odd sides, one row or column, O not a multiple of 32. */
+    static final int[][] STRIDE2 = {{3, 4, 28, 28, 32}, {2, 3, 14, 14, 64}, {5, 2, 9, 7, 40}, {2, 3, 1, 10, 16},
+            {1, 2, 11, 1, 33}, {6, 3, 4, 5, 9}};
+
+    @Test
+    void stride2AgainstFloat64AndThreadCounts() {
+        if (!SimdSupport.AVAILABLE || !ConvDirect.USABLE) return;
+        boolean saved = GemmF32.simd;
+        int savedThreads = Parallel.threads();
+        try {
+            GemmF32.simd = true;
+            Random r = new Random(29);
+            for (int[] sh : STRIDE2) {
+                int B = sh[0], C = sh[1], H = sh[2], W = sh[3], O = sh[4];
+                int Ho = Conv2dKernels.outSize(H, 3, 2, 1), Wo = Conv2dKernels.outSize(W, 3, 2, 1);
+                Conv2dKernelsTest.check(r, B, C, H, W, O, 3, 3, 2, 1);
+                float[] x = GemmProbe.rand(r, B * C * H * W), gy = GemmProbe.rand(r, B * O * Ho * Wo);
+                float[] gw = new float[O * C * 9];
+                Parallel.setThreads(1);
+                Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, W, O, 3, 3, 2, 1);
+                for (int t : new int[] {2, 3}) {
+                    Parallel.setThreads(t);
+                    float[] g = new float[gw.length];
+                    Arrays.fill(g, Float.NaN);
+                    Conv2dKernels.backwardWeight(x, gy, g, B, C, H, W, O, 3, 3, 2, 1);
+                    assertArrayEquals(gw, g, "threads " + t + " " + Arrays.toString(sh));
+                }
+            }
+        } finally {
+            GemmF32.simd = saved;
+            Parallel.setThreads(savedThreads);
+        }
+    }
+
     @Test
     void againstFloat64AndThreadCounts() {
         if (!SimdSupport.AVAILABLE || !ConvDirect.USABLE) return;

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
  * panels otherwise): all three directions against a float64 reference with the tolerance of
  * {@link Conv2dKernelsTest#cmp} (|got - ref| <= 2 (n + 2) 2^-24 sum |terms|, n the number of
  * terms), for channel counts that are not multiples of the tiles (8 for forward and
- * backward-input, 8 x 3 for backward-weight; positions over one or two splits of one to three
+ * backward-input; for backward-weight 32 rows of the transposed side, gathered 16 at a time when
+ * a multiple of 16, x 8 of the other; positions over one or two splits of one to three
  * 512-position chunks) and images of
  * 1, 5, 49, 196 and 784 pixels (batches whose positions do not fill whole 48-position tiles;
  * images of a multiple of 16 pixels with 8k output channels, which run without gathering); then
@@ -26,7 +27,9 @@ class ConvPointwiseTest {
     static final int[][] SHAPES = {{3, 5, 7, 7, 9}, {2, 13, 14, 14, 7}, {2, 3, 28, 28, 17}, {4, 1, 1, 1, 1},
             {3, 7, 1, 5, 3}, {5, 16, 7, 7, 8}, {1, 19, 28, 28, 11}, {9, 33, 1, 1, 45}, {7, 40, 7, 7, 24},
             {70, 6, 3, 3, 5}, {3, 16, 28, 28, 16}, {2, 8, 4, 4, 24}, {2, 16, 8, 8, 5}, {1, 24, 4, 8, 8},
-            {2, 8, 12, 12, 8}, {2, 8, 14, 14, 16}, {3, 16, 9, 9, 8}, {5, 8, 7, 7, 8}};
+            {2, 8, 12, 12, 8}, {2, 8, 14, 14, 16}, {3, 16, 9, 9, 8}, {5, 8, 7, 7, 8},
+            // backward-weight: 16-row gathers in one and two groups of 32, two splits of two chunks each
+            {40, 32, 6, 6, 64}, {20, 64, 8, 8, 48}};
 
     @Test
     void matchesFloat64Reference() throws Exception {
