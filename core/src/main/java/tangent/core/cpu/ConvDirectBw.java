@@ -51,6 +51,11 @@ final class ConvDirectBw {
      */
     static final int SPLITS = 4;
 
+    /** Images per split: B cut into min(B, SPLITS) runs of whole images (the last may be shorter); a function of B only. */
+    static int imagesPerSplit(int B) {
+        return (B + Math.min(B, SPLITS) - 1) / Math.min(B, SPLITS);
+    }
+
     /** Per-thread scratch: the partial sums (caller), a segment's shifted x rows and transposed gy. */
     private static final class Scratch {
         float[] acc = new float[0], x0 = new float[0], x1 = new float[0], x2 = new float[0], gl = new float[0];
@@ -75,7 +80,7 @@ final class ConvDirectBw {
             return;
         }
         final int Op = ConvDirect.roundUp(O, 32), groups = Op / 32, per = groups * 9 * 32, accN = C * per, HW = H * W;
-        final int perSplit = (B + Math.min(B, SPLITS) - 1) / Math.min(B, SPLITS), splits = (B + perSplit - 1) / perSplit;
+        final int perSplit = imagesPerSplit(B), splits = (B + perSplit - 1) / perSplit;
         // segments: an image's rows cut into runs of segRows rows (the last one may be shorter)
         final int nSeg = Math.max(1, Math.min(H, (HW + PIXELS / 2) / PIXELS)), segRows = (H + nSeg - 1) / nSeg;
         final int NX = (segRows + 2) * W;
@@ -151,7 +156,7 @@ final class ConvDirectBw {
     static void backwardWeightStride2(float[] x, float[] gy, float[] gw, int B, int C, int H, int W, int O) {
         final int Ho = (H - 1) / 2 + 1, Wo = (W - 1) / 2 + 1, npx = Ho * Wo, HW = H * W;
         final int Op = ConvDirect.roundUp(O, 32), groups = Op / 32, per = groups * 9 * 32, accN = C * per;
-        final int perSplit = (B + Math.min(B, SPLITS) - 1) / Math.min(B, SPLITS), splits = (B + perSplit - 1) / perSplit;
+        final int perSplit = imagesPerSplit(B), splits = (B + perSplit - 1) / perSplit;
         Scratch sc = SCRATCH.get();
         final float[] acc = sc.acc = ConvDirect.grow(sc.acc, splits * accN);
         Parallel.forRange(splits, 1, (lo, hi) -> {

@@ -144,16 +144,14 @@ public final class BenchCommand implements Callable<Integer> {
      * cores a compiling C2 thread takes one of the kernels' two cores). Stops at --warmup-max.
      */
     private void warmUp(Runnable body) {
-        var jit = ManagementFactory.getCompilationMXBean();
-        boolean timed = jit != null && jit.isCompilationTimeMonitoringSupported();
         long gc0 = StepCollector.collections();
         int i = 0;
         boolean steady = false;
         while (i < warm || (!steady && i < warmMax)) {
-            long c0 = timed ? jit.getTotalCompilationTime() : 0, t0 = System.nanoTime();
+            long c0 = jitMillis(), t0 = System.nanoTime();
             body.run();
             i++;
-            double ms = (System.nanoTime() - t0) / 1e6, compiled = timed ? jit.getTotalCompilationTime() - c0 : 0;
+            double ms = (System.nanoTime() - t0) / 1e6, compiled = c0 < 0 ? 0 : jitMillis() - c0;
             steady = StepCollector.collections() > gc0 && compiled < 0.02 * ms;
             if (Boolean.getBoolean("tangent.bench.steps"))
                 System.out.printf(Locale.ROOT, "  warm-up %d: %.1f ms   (jit %.0f ms)%n", i - 1, ms, compiled);
@@ -161,6 +159,12 @@ public final class BenchCommand implements Callable<Integer> {
         warmDone = i;
         System.out.printf(Locale.ROOT, "warm_up: %d untimed runs (at least %d; then until the JIT was quiet and the heap collected once, at most %d)%n",
                 i, warm, Math.max(warm, warmMax));
+    }
+
+    /** Milliseconds the JIT has spent compiling so far, or -1 where this JVM does not time it. */
+    private static long jitMillis() {
+        var jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
     }
 
     private static long uptimeMs() {
@@ -220,13 +224,11 @@ public final class BenchCommand implements Callable<Integer> {
         double[] fwd = new double[n], bwd = new double[n], upd = new double[n], tot = new double[n];
         long[] startMs = new long[n];
         double[] jitMs = new double[n], gcMs = new double[n];
-        var jit = ManagementFactory.getCompilationMXBean();
-        boolean jitTimed = jit != null && jit.isCompilationTimeMonitoringSupported();
         for (int i = 0; i < n; i++) {
             startMs[i] = uptimeMs();
-            long jit0 = jitTimed ? jit.getTotalCompilationTime() : 0, gc0 = StepCollector.collectionMillis();
+            long jit0 = jitMillis(), gc0 = StepCollector.collectionMillis();
             step.run();
-            jitMs[i] = jitTimed ? jit.getTotalCompilationTime() - jit0 : Double.NaN;
+            jitMs[i] = jit0 < 0 ? Double.NaN : jitMillis() - jit0;
             gcMs[i] = StepCollector.collectionMillis() - gc0;
             fwd[i] = parts[0];
             bwd[i] = parts[1];

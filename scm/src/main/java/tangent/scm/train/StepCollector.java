@@ -5,6 +5,7 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
+import java.util.function.ToLongFunction;
 
 /**
  * Moves the JVM's young collections to the boundary between training steps.
@@ -39,16 +40,19 @@ public final class StepCollector {
 
     /** Collections so far, all of the JVM's collectors. */
     public static long collections() {
-        long n = 0;
-        for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) n += Math.max(0, g.getCollectionCount());
-        return n;
+        return overCollectors(GarbageCollectorMXBean::getCollectionCount);
     }
 
     /** Milliseconds spent collecting so far, all of the JVM's collectors (accumulated by each). */
     public static long collectionMillis() {
-        long ms = 0;
-        for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) ms += Math.max(0, g.getCollectionTime());
-        return ms;
+        return overCollectors(GarbageCollectorMXBean::getCollectionTime);
+    }
+
+    /** The sum of f over the JVM's collectors (a collector reporting -1, undefined, counts 0). */
+    private static long overCollectors(ToLongFunction<GarbageCollectorMXBean> f) {
+        long n = 0;
+        for (GarbageCollectorMXBean g : ManagementFactory.getGarbageCollectorMXBeans()) n += Math.max(0, f.applyAsLong(g));
+        return n;
     }
 
     /** Call once after each step (after the optimizer and EMA updates). */
