@@ -3,7 +3,11 @@
 
 Times the same float32 shapes as the JMH benchmarks with torch.set_num_threads(2) and prints
 GFLOP/s (best and median of the timed repetitions). Run: /usr/bin/python3 benchmarks/pytorch/kernels.py
+[--passes N]: N passes over the conv shapes in one process (default 1), each printed; how fast oneDNN
+runs a shape here moves with what the process ran before, so a comparison should take each
+shape's best pass.
 """
+import argparse
 import statistics
 import time
 
@@ -32,6 +36,11 @@ def bench(name, fn, flops, min_time=1.0, reps=7):
 
 
 def main():
+    parser = argparse.ArgumentParser(description="PyTorch CPU reference for GemmBench and ConvBench")
+    parser.add_argument("--passes", type=int, default=1, help="passes over the conv shapes (default 1)")
+    passes = parser.parse_args().passes
+    if passes < 1:
+        parser.error("--passes must be at least 1")
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, mkldnn {torch.backends.mkldnn.is_available()}")
     n = 1024
     a, b = torch.randn(n, n), torch.randn(n, n)
@@ -39,13 +48,16 @@ def main():
     bench("gemm 1024x1024x1024", lambda: torch.mm(a, b, out=c), 2.0 * n * n * n)
 
     # ConvBench's shapes: the issue's two, then the 3x3 convolutions fmnist-xs runs most
-    for (B, C, H, O) in [(32, 64, 28, 64), (32, 128, 14, 128), (32, 32, 28, 32), (32, 64, 14, 64), (32, 64, 7, 64)]:
-        x = torch.randn(B, C, H, H)
-        w = torch.randn(O, C, 3, 3)
-        gy = torch.randn(B, O, H, H)
-        flops = 2.0 * B * O * H * H * C * 9
-        tag = f"3x3 {C}->{O} {B}x{C}x{H}x{H}"
-        bench_conv((f"conv fwd {tag}", f"conv bwdInput {tag}", f"conv bwdWeight {tag}"), x, w, gy, 1, flops)
+    for p in range(1, passes + 1):
+        if passes > 1:
+            print(f"pass {p} of {passes}")
+        for (B, C, H, O) in [(32, 64, 28, 64), (32, 128, 14, 128), (32, 32, 28, 32), (32, 64, 14, 64), (32, 64, 7, 64)]:
+            x = torch.randn(B, C, H, H)
+            w = torch.randn(O, C, 3, 3)
+            gy = torch.randn(B, O, H, H)
+            flops = 2.0 * B * O * H * H * C * 9
+            tag = f"3x3 {C}->{O} {B}x{C}x{H}x{H}"
+            bench_conv((f"conv fwd {tag}", f"conv bwdInput {tag}", f"conv bwdWeight {tag}"), x, w, gy, 1, flops)
 
 
 def bench_conv(names, x, w, gy, padding, flops):
