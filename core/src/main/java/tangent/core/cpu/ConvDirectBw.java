@@ -378,8 +378,9 @@ final class ConvDirectBw {
 
     /**
      * dst[d + k*32 + v] = src[s + v*ld + k] for v, k < 16: a 16 x 16 block (16 rows ld apart)
-     * transposed in registers, 16 loads and 16 stores (measured 1.3-1.4x faster than 16 gathers,
-     * one thread, 32 x 784 and 64 x 196 planes). Stage d (8, 4, 2, 1) swaps, between the rows r
+     * transposed in registers, 16 loads and 16 stores (measured 1.4-1.6x faster than 16 gathers,
+     * one thread, 32 x 784 and 64 x 196 planes; about half of its time is the stores to a plane
+     * that does not fit L1). Stage d (8, 4, 2, 1) swaps, between the rows r
      * and r + d of each pair (r & d == 0), the lanes l & d != 0 of row r with the lanes l ^ d of
      * row r + d: a permute and a blend per row.
      */
