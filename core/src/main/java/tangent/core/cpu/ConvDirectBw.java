@@ -2,6 +2,7 @@ package tangent.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -343,16 +344,20 @@ final class ConvDirectBw {
 
     /**
      * gl[(og*npx + m)*32 + v] = gy(b, og*32 + v, pix0 + m) for m < npx, and 0 for channels
-     * og*32 + v >= O. With O % 16 == 0, 16 channels of a pixel are one gather; otherwise each
-     * channel's run of pixels is read in order.
+     * og*32 + v >= O. With O % 16 == 0, 16 channels of 16 pixels are transposed in registers
+     * ({@link #transpose16}) and the last npx mod 16 pixels gathered (16 channels of a pixel per
+     * gather); otherwise each channel's run of pixels is read in order.
      */
     private static void transpose(float[] gy, int O, int HW, int b, int pix0, int npx, float[] gl, int[] idx) {
-        final int src0 = b * O * HW + pix0;
+        final int src0 = b * O * HW + pix0, n16 = npx & ~15;
         if (O % 16 == 0) {
             for (int k = 0; k < 16; k++) idx[k] = k * HW;
-            for (int o = 0; o < O; o += 16)
-                for (int m = 0, d = ((o >> 5) * npx) * 32 + (o & 31), src = src0 + o * HW; m < npx; m++, d += 32)
+            for (int o = 0; o < O; o += 16) {
+                int d0 = ((o >> 5) * npx) * 32 + (o & 31), src = src0 + o * HW;
+                for (int m = 0; m < n16; m += 16) transpose16(gy, src + m, HW, gl, d0 + m * 32);
+                for (int m = n16, d = d0 + n16 * 32; m < npx; m++, d += 32)
                     FloatVector.fromArray(S, gy, src + m, idx, 0).intoArray(gl, d);
+            }
         } else {
             for (int o = 0; o < O; o++)
                 for (int m = 0, d = ((o >> 5) * npx) * 32 + (o & 31), src = src0 + o * HW; m < npx; m++, d += 32)
@@ -362,6 +367,81 @@ final class ConvDirectBw {
             int og = O >> 5, v0 = O & 31;
             for (int m = 0, d = (og * npx) * 32; m < npx; m++, d += 32) java.util.Arrays.fill(gl, d + v0, d + 32, 0f);
         }
+    }
+
+    /** Lane l swapped with lane l ^ d, for the stages d = 1, 2, 4, 8 of {@link #transpose16}. */
+    private static final VectorShuffle<Float> P1 = VectorShuffle.fromOp(S, l -> l ^ 1), P2 = VectorShuffle.fromOp(S, l -> l ^ 2),
+            P4 = VectorShuffle.fromOp(S, l -> l ^ 4), P8 = VectorShuffle.fromOp(S, l -> l ^ 8);
+    /** The lanes l with l & d != 0, d = 1, 2, 4, 8. */
+    private static final VectorMask<Float> M1 = VectorMask.fromLong(S, 0xAAAAL), M2 = VectorMask.fromLong(S, 0xCCCCL),
+            M4 = VectorMask.fromLong(S, 0xF0F0L), M8 = VectorMask.fromLong(S, 0xFF00L);
+
+    /**
+     * dst[d + k*32 + v] = src[s + v*ld + k] for v, k < 16: a 16 x 16 block (16 rows ld apart)
+     * transposed in registers, 16 loads and 16 stores (measured 1.4-1.6x faster than 16 gathers,
+     * one thread, 32 x 784 and 64 x 196 planes; about half of its time is the stores to a plane
+     * that does not fit L1). Stage d (8, 4, 2, 1) swaps, between the rows r
+     * and r + d of each pair (r & d == 0), the lanes l & d != 0 of row r with the lanes l ^ d of
+     * row r + d: a permute and a blend per row.
+     */
+    static void transpose16(float[] src, int s, int ld, float[] dst, int d) {
+        FloatVector a0 = FloatVector.fromArray(S, src, s), a1 = FloatVector.fromArray(S, src, s + ld),
+                a2 = FloatVector.fromArray(S, src, s + 2 * ld), a3 = FloatVector.fromArray(S, src, s + 3 * ld),
+                a4 = FloatVector.fromArray(S, src, s + 4 * ld), a5 = FloatVector.fromArray(S, src, s + 5 * ld),
+                a6 = FloatVector.fromArray(S, src, s + 6 * ld), a7 = FloatVector.fromArray(S, src, s + 7 * ld),
+                a8 = FloatVector.fromArray(S, src, s + 8 * ld), a9 = FloatVector.fromArray(S, src, s + 9 * ld),
+                a10 = FloatVector.fromArray(S, src, s + 10 * ld), a11 = FloatVector.fromArray(S, src, s + 11 * ld),
+                a12 = FloatVector.fromArray(S, src, s + 12 * ld), a13 = FloatVector.fromArray(S, src, s + 13 * ld),
+                a14 = FloatVector.fromArray(S, src, s + 14 * ld), a15 = FloatVector.fromArray(S, src, s + 15 * ld);
+        FloatVector t;
+        t = a0.blend(a1.rearrange(P1), M1); a1 = a0.rearrange(P1).blend(a1, M1); a0 = t;
+        t = a2.blend(a3.rearrange(P1), M1); a3 = a2.rearrange(P1).blend(a3, M1); a2 = t;
+        t = a4.blend(a5.rearrange(P1), M1); a5 = a4.rearrange(P1).blend(a5, M1); a4 = t;
+        t = a6.blend(a7.rearrange(P1), M1); a7 = a6.rearrange(P1).blend(a7, M1); a6 = t;
+        t = a8.blend(a9.rearrange(P1), M1); a9 = a8.rearrange(P1).blend(a9, M1); a8 = t;
+        t = a10.blend(a11.rearrange(P1), M1); a11 = a10.rearrange(P1).blend(a11, M1); a10 = t;
+        t = a12.blend(a13.rearrange(P1), M1); a13 = a12.rearrange(P1).blend(a13, M1); a12 = t;
+        t = a14.blend(a15.rearrange(P1), M1); a15 = a14.rearrange(P1).blend(a15, M1); a14 = t;
+        t = a0.blend(a2.rearrange(P2), M2); a2 = a0.rearrange(P2).blend(a2, M2); a0 = t;
+        t = a1.blend(a3.rearrange(P2), M2); a3 = a1.rearrange(P2).blend(a3, M2); a1 = t;
+        t = a4.blend(a6.rearrange(P2), M2); a6 = a4.rearrange(P2).blend(a6, M2); a4 = t;
+        t = a5.blend(a7.rearrange(P2), M2); a7 = a5.rearrange(P2).blend(a7, M2); a5 = t;
+        t = a8.blend(a10.rearrange(P2), M2); a10 = a8.rearrange(P2).blend(a10, M2); a8 = t;
+        t = a9.blend(a11.rearrange(P2), M2); a11 = a9.rearrange(P2).blend(a11, M2); a9 = t;
+        t = a12.blend(a14.rearrange(P2), M2); a14 = a12.rearrange(P2).blend(a14, M2); a12 = t;
+        t = a13.blend(a15.rearrange(P2), M2); a15 = a13.rearrange(P2).blend(a15, M2); a13 = t;
+        t = a0.blend(a4.rearrange(P4), M4); a4 = a0.rearrange(P4).blend(a4, M4); a0 = t;
+        t = a1.blend(a5.rearrange(P4), M4); a5 = a1.rearrange(P4).blend(a5, M4); a1 = t;
+        t = a2.blend(a6.rearrange(P4), M4); a6 = a2.rearrange(P4).blend(a6, M4); a2 = t;
+        t = a3.blend(a7.rearrange(P4), M4); a7 = a3.rearrange(P4).blend(a7, M4); a3 = t;
+        t = a8.blend(a12.rearrange(P4), M4); a12 = a8.rearrange(P4).blend(a12, M4); a8 = t;
+        t = a9.blend(a13.rearrange(P4), M4); a13 = a9.rearrange(P4).blend(a13, M4); a9 = t;
+        t = a10.blend(a14.rearrange(P4), M4); a14 = a10.rearrange(P4).blend(a14, M4); a10 = t;
+        t = a11.blend(a15.rearrange(P4), M4); a15 = a11.rearrange(P4).blend(a15, M4); a11 = t;
+        t = a0.blend(a8.rearrange(P8), M8); a8 = a0.rearrange(P8).blend(a8, M8); a0 = t;
+        t = a1.blend(a9.rearrange(P8), M8); a9 = a1.rearrange(P8).blend(a9, M8); a1 = t;
+        t = a2.blend(a10.rearrange(P8), M8); a10 = a2.rearrange(P8).blend(a10, M8); a2 = t;
+        t = a3.blend(a11.rearrange(P8), M8); a11 = a3.rearrange(P8).blend(a11, M8); a3 = t;
+        t = a4.blend(a12.rearrange(P8), M8); a12 = a4.rearrange(P8).blend(a12, M8); a4 = t;
+        t = a5.blend(a13.rearrange(P8), M8); a13 = a5.rearrange(P8).blend(a13, M8); a5 = t;
+        t = a6.blend(a14.rearrange(P8), M8); a14 = a6.rearrange(P8).blend(a14, M8); a6 = t;
+        t = a7.blend(a15.rearrange(P8), M8); a15 = a7.rearrange(P8).blend(a15, M8); a7 = t;
+        a0.intoArray(dst, d);
+        a1.intoArray(dst, d + 32);
+        a2.intoArray(dst, d + 64);
+        a3.intoArray(dst, d + 96);
+        a4.intoArray(dst, d + 128);
+        a5.intoArray(dst, d + 160);
+        a6.intoArray(dst, d + 192);
+        a7.intoArray(dst, d + 224);
+        a8.intoArray(dst, d + 256);
+        a9.intoArray(dst, d + 288);
+        a10.intoArray(dst, d + 320);
+        a11.intoArray(dst, d + 352);
+        a12.intoArray(dst, d + 384);
+        a13.intoArray(dst, d + 416);
+        a14.intoArray(dst, d + 448);
+        a15.intoArray(dst, d + 480);
     }
 
     /**

@@ -310,14 +310,20 @@ final class ConvPointwise {
 
     /**
      * dst[((k >> 5)*n + i)*32 + (k & 31)] = src[k*BW_LD + i] for i < n, k < K, and 0 for k from K up
-     * to a multiple of 32. With K % 16 == 0, 16 rows of a position are one gather.
+     * to a multiple of 32. With K % 16 == 0, blocks of 16 rows x 16 positions are transposed in
+     * registers ({@link ConvDirectBw#transpose16}) and the last n mod 16 positions gathered (16
+     * rows of a position per gather).
      */
     private static void transposeRows(float[] src, int K, int n, float[] dst, int[] idx) {
         if (K % 16 == 0) {
+            final int n16 = n & ~15;
             for (int j = 0; j < 16; j++) idx[j] = j * BW_LD;
-            for (int k = 0; k < K; k += 16)
-                for (int m = 0, d = ((k >> 5) * n) * 32 + (k & 31), sr = k * BW_LD; m < n; m++, d += 32)
+            for (int k = 0; k < K; k += 16) {
+                int d0 = ((k >> 5) * n) * 32 + (k & 31), sr = k * BW_LD;
+                for (int m = 0; m < n16; m += 16) ConvDirectBw.transpose16(src, sr + m, BW_LD, dst, d0 + m * 32);
+                for (int m = n16, d = d0 + n16 * 32; m < n; m++, d += 32)
                     FloatVector.fromArray(S, src, sr + m, idx, 0).intoArray(dst, d);
+            }
         } else {
             for (int k = 0; k < K; k++)
                 for (int m = 0, d = ((k >> 5) * n) * 32 + (k & 31), sr = k * BW_LD; m < n; m++, d += 32)
