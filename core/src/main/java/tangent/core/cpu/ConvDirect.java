@@ -287,8 +287,12 @@ final class ConvDirect {
         });
     }
 
-    /** Tasks per thread {@link #tilesPerTask} aims at (in an A/B harness at 7x7 and 14x14, 8 ran faster than 4). */
-    static final int TASKS_PER_THREAD = 8;
+    /**
+     * Tasks per thread {@link #tilesPerTask} aims at: in the fmnist-xs step (calls alternating
+     * between two settings) 4 ran 0-3% faster than 8 at 64@14 and 64@7, and 2 was 3-7% slower
+     * than 4 at 7x7.
+     */
+    static final int TASKS_PER_THREAD = 4;
     /** Largest task scratch (padded input and output floats) of {@link #runShifted}. */
     static final int TASK_FLOATS = 1 << 18;
 
