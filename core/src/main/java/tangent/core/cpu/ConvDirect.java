@@ -1,5 +1,6 @@
 package tangent.core.cpu;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -21,12 +22,14 @@ import jdk.incubator.vector.VectorSpecies;
  *     (p - 1)*rs + (q - 1) from it: the single zero column is both the right pad of one row and
  *     the left pad of the next.
  * <li>three column-shifted planes per channel (small images, W <= {@link #SHIFTED_MAX_W}): rows
- *     of rs = W floats, plane (c, q) at (c*3 + q)*P holding x(c, i, j + q - 1) (zero outside the
- *     row), row 0 zero, image b's row i at row b*(H+1) + 1 + i, a zero row after each image. Tap
- *     (p, q) of position n is at (c*3 + q)*P + p*W + n. Only one row per image is computed and
+ *     of rs = W floats, plane (c, q) holding x(c, i, j + q - 1) (zero outside the row), row 0
+ *     zero, image b's row i at row b*(H+1) + 1 + i, a zero row after each image. Tap (p, q) of
+ *     position n is float n + p*W of plane (c, q). Only one row per image is computed and
  *     dropped (the one-plane layout also computes a column per row: 64 positions per 7x7 image
  *     against 56 here); the padding writes three copies of the input, which measured slower than
- *     the saved positions at 28x28.
+ *     the saved positions at 28x28. All B images form one sequence of tiles, cut into tasks of
+ *     consecutive tiles ({@link #runShifted}); each task pads only the part of the planes its
+ *     tiles read.
  * </ul>
  *
  * <p>Orders (none depends on the thread count or on how images and positions are split into
@@ -55,29 +58,26 @@ final class ConvDirect {
     /** Widest image padded as three column-shifted planes per channel. */
     static final int SHIFTED_MAX_W = 16;
 
-    /** Geometry of the padded planes for B images of H x W. */
+    /** Geometry of the one-plane layout (W > {@link #SHIFTED_MAX_W}) for B images of H x W. */
     static final class Geo {
         final int B, H, W, N, Nb, P;
-        /** Three column-shifted planes per channel (else one); row stride; planes per channel. */
-        final boolean shifted;
-        final int rs, copies;
+        /** Row stride. */
+        final int rs;
 
         Geo(int B, int H, int W) {
             this.B = B;
             this.H = H;
             this.W = W;
-            shifted = W <= SHIFTED_MAX_W;
-            rs = shifted ? W : W + 1;
-            copies = shifted ? 3 : 1;
+            rs = W + 1;
             N = (B * (H + 1) - 1) * rs; // output rows 0 .. B*(H+1)-2
             Nb = (N + NB - 1) / NB * NB;
-            // a tile reads up to position Nb - 1 + 2*rs (+ 1 in the one-plane layout, after G + rs)
-            P = shifted ? roundUp(Nb + 2 * rs + 16, 16) : roundUp(G + rs + Nb + rs + 1 + 16, 16);
+            // a tile reads up to position Nb - 1 + rs + 1, after G + rs
+            P = roundUp(G + rs + Nb + rs + 1 + 16, 16);
         }
 
         /** Offset of tap (p, q) of input channel c from a position's index in the output rows. */
         int off(int c, int p, int q) {
-            return shifted ? (c * 3 + q) * P + p * rs : c * P + G + rs + (p - 1) * rs + (q - 1);
+            return c * P + G + rs + (p - 1) * rs + (q - 1);
         }
     }
 
@@ -102,44 +102,10 @@ final class ConvDirect {
     }
 
     /**
-     * Writes channels 0..Cs-1 of images b0..b0+n-1 of src (B, Cs, H, W) into the planes of dst,
-     * laid out as for n images of geometry g (g.B >= n): every float of the Cs*g.copies planes is
+     * Writes channels 0..Cs-1 of images b0..b0+n-1 of src (B, Cs, H, W) into the one-plane layout
+     * of dst, laid out as for n images of geometry g (g.B >= n): every float of the Cs planes is
      * written (pixels, zero columns and rows, guards), so dst needs no clearing.
      */
-    private static void padGroup(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
-        if (g.shifted) padShifted(src, Cs, b0, n, g, dst);
-        else padPlane(src, Cs, b0, n, g, dst);
-    }
-
-    /**
-     * The three column-shifted planes: an image's H*W pixels are contiguous in x and in each copy,
-     * so a copy is one arraycopy (copies 0 and 2 shifted by one float) and a zero per row where the
-     * shift crossed a row end.
-     */
-    private static void padShifted(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
-        final int H = g.H, W = g.W, P = g.P, HW = H * W;
-        for (int c = 0; c < Cs; c++)
-            for (int q = 0; q < 3; q++) {
-                int plane = (c * 3 + q) * P, d = plane + W;
-                java.util.Arrays.fill(dst, plane, d, 0f);
-                for (int b = b0; b < b0 + n; b++, d += HW + W) {
-                    int s = (b * Cs + c) * HW;
-                    if (q == 1) {
-                        System.arraycopy(src, s, dst, d, HW);
-                    } else if (q == 0) {
-                        System.arraycopy(src, s, dst, d + 1, HW - 1);
-                        for (int i = 0; i < HW; i += W) dst[d + i] = 0f;
-                    } else {
-                        System.arraycopy(src, s + 1, dst, d, HW - 1);
-                        for (int i = W - 1; i < HW; i += W) dst[d + i] = 0f;
-                    }
-                    java.util.Arrays.fill(dst, d + HW, d + HW + W, 0f); // zero row below image b
-                }
-                java.util.Arrays.fill(dst, d, plane + P, 0f);
-            }
-    }
-
-    /** The one-plane layout. */
     private static void padPlane(float[] src, int Cs, int b0, int n, Geo g, float[] dst) {
         final int H = g.H, W = g.W, Wp = g.rs, P = g.P, HW = H * W, Wr = roundUp(W, L);
         for (int c = 0; c < Cs; c++) {
@@ -249,21 +215,20 @@ final class ConvDirect {
 
     /** Largest task scratch (padded input and output floats) {@link #groupImages} picks: stays in L2. */
     static final int GROUP_FLOATS = 1 << 17;
-    /** {@link #GROUP_FLOATS} for the three-plane layout: larger groups measured faster at 7x7 and 14x14. */
-    static final int GROUP_FLOATS_SHIFTED = 1 << 19;
 
     /**
      * Images per task of {@link #run}: the g (at most B) minimising the positions computed per
      * thread (tiles round each group's positions up to NB; a last, smaller group has its own
-     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (one plane) or
-     * {@link #GROUP_FLOATS_SHIFTED} (three planes) (g = 1 always allowed). Only speed depends on it: every output's FMA chain is the same for any g.
+     * count), among those whose padded input and output fit {@link #GROUP_FLOATS} (g = 1 always
+     * allowed); the one-plane layout only. Only speed depends on it: every output's FMA chain is
+     * the same for any g.
      */
     static int groupImages(int B, int H, int W, int Cin, int M, int threads) {
         int best = 1;
         long bestCost = Long.MAX_VALUE;
         for (int g = 1; g <= B; g++) {
             Geo geo = new Geo(g, H, W);
-            if (g > 1 && (long) geo.copies * Cin * geo.P + (long) M * geo.Nb > (geo.shifted ? GROUP_FLOATS_SHIFTED : GROUP_FLOATS)) break;
+            if (g > 1 && (long) Cin * geo.P + (long) M * geo.Nb > GROUP_FLOATS) break;
             int full = B / g, rest = B - full * g, tasks = full + (rest > 0 ? 1 : 0);
             long perTask = geo.Nb;
             // tasks run in waves of `threads`; the slowest thread does ceil(tasks / threads) tasks
@@ -280,12 +245,17 @@ final class ConvDirect {
      * out0 (B, Mo, H, W) = the first Mo of the M (a multiple of RM) channels of the direct conv of
      * in0 (B, Cin, H, W) with packed weights wp (M rows), plus bias (per channel; none when null);
      * when in1 is not null also out1 = the same of in1, without bias, in the same parallel region.
-     * Tasks of {@link #groupImages} images of one input each pad their images into per-thread
-     * planes, compute every tile of their positions into per-thread padded output rows (both stay
-     * in L2) and copy the pixels out ({@link #unpad}).
+     * One-plane layout: tasks of {@link #groupImages} images of one input each pad their images
+     * into per-thread planes, compute every tile of their positions into per-thread padded output
+     * rows (both stay in L2) and copy the pixels out ({@link #unpad}); each thread takes the next
+     * task when done. Three-plane layout: {@link #runShifted}.
      */
     private static void run(float[] in0, float[] in1, int B, int H, int W, int Cin, float[] wp, int M, int Mo,
                             Scratch s, float[] out0, float[] out1, float[] bias) {
+        if (W <= SHIFTED_MAX_W) {
+            runShifted(in0, in1, B, H, W, Cin, wp, M, Mo, s, out0, out1, bias);
+            return;
+        }
         final int g = groupImages(B, H, W, Cin, M, Parallel.threads()), half = (B + g - 1) / g;
         final Geo geo = new Geo(g, H, W);
         final int K = Cin * 9, Nb = geo.Nb;
@@ -293,15 +263,21 @@ final class ConvDirect {
         for (int c = 0; c < Cin; c++)
             for (int p = 0; p < 3; p++)
                 for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = geo.off(c, p, q);
-        final int blocks = M / RM;
-        Parallel.forRange(in1 == null ? half : 2 * half, 1, (lo, hi) -> {
+        final int blocks = M / RM, tasks = in1 == null ? half : 2 * half;
+        // one chunk per thread, each taking the next task until none is left: a thread that starts
+        // late (a parked worker) or runs slow leaves its tasks to the other, and the threads end at
+        // most one task apart (Parallel's chunks of up to 8 tasks at 28x28 ended up to a chunk
+        // apart: in the fmnist-xs step the two threads' idle time in forwardDual 32->32 @28 went
+        // from 0.57-1.0 to 0.19-0.34 ms per call)
+        final AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (lo, hi) -> {
             Scratch ts = SCRATCH.get();
-            float[] xp = ts.pad = grow(ts.pad, geo.copies * Cin * geo.P);
+            float[] xp = ts.pad = grow(ts.pad, Cin * geo.P);
             float[] ob = ts.tmp = grow(ts.tmp, M * Nb + L);
-            for (int t = lo; t < hi; t++) {
+            for (int t; (t = next.getAndIncrement()) < tasks; ) {
                 boolean first = t < half; // task t: images of in0, else of in1
                 int b0 = (first ? t : t - half) * g, n = Math.min(g, B - b0);
-                padGroup(first ? in0 : in1, Cin, b0, n, geo, xp);
+                padPlane(first ? in0 : in1, Cin, b0, n, geo, xp);
                 int N = (n * (H + 1) - 1) * geo.rs;
                 for (int n0 = 0; n0 < N; n0 += NB)
                     for (int blk = 0; blk < blocks; blk++)
@@ -309,6 +285,124 @@ final class ConvDirect {
                 for (int i = 0; i < n; i++) unpad(ob, Nb, Mo, i, b0 + i, geo, first ? out0 : out1, first ? bias : null);
             }
         });
+    }
+
+    /**
+     * Tasks per thread {@link #tilesPerTask} aims at: in the fmnist-xs step (calls alternating
+     * between two settings) 4 ran 0-3% faster than 8 at 64@14 and 64@7, and 2 was 3-7% slower
+     * than 4 at 7x7.
+     */
+    static final int TASKS_PER_THREAD = 4;
+    /** Largest task scratch (padded input and output floats) of {@link #runShifted}. */
+    static final int TASK_FLOATS = 1 << 18;
+
+    /**
+     * Tiles per task of {@link #runShifted}: about T / (TASKS_PER_THREAD * threads), fewer where a
+     * task's planes and output rows would pass TASK_FLOATS.
+     */
+    static int tilesPerTask(int T, int Cin, int M, int threads) {
+        int tp = (T + TASKS_PER_THREAD * threads - 1) / (TASKS_PER_THREAD * threads);
+        int cap = TASK_FLOATS / ((3 * Cin + M) * NB);
+        return Math.max(1, Math.min(tp, cap));
+    }
+
+    /**
+     * {@link #run} for the three-plane layout (W <= SHIFTED_MAX_W): the batch's positions, laid out
+     * as one group of B images ((B*(H+1) - 1)*W positions), as one sequence of tiles cut into tasks
+     * of {@link #tilesPerTask} consecutive tiles. A task pads only the floats of the batch's planes
+     * its tiles read (positions n0 .. n1-1 read floats n0 .. n1-1 + 2W of each plane), into planes
+     * of Pl floats, and copies out only its positions' pixels.
+     */
+    private static void runShifted(float[] in0, float[] in1, int B, int H, int W, int Cin, float[] wp, int M, int Mo,
+                                   Scratch s, float[] out0, float[] out1, float[] bias) {
+        final int N = (B * (H + 1) - 1) * W, T = (N + NB - 1) / NB, K = Cin * 9;
+        final int tp = tilesPerTask(T, Cin, M, Parallel.threads()), Nl = tp * NB;
+        final int half = (T + tp - 1) / tp, tasks = in1 == null ? half : 2 * half;
+        final int Pl = roundUp(Nl + 2 * W + L, L);
+        int[] off = s.off = s.off.length >= K ? s.off : new int[K];
+        for (int c = 0; c < Cin; c++)
+            for (int p = 0; p < 3; p++)
+                for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = (c * 3 + q) * Pl + p * W;
+        final int blocks = M / RM;
+        final AtomicInteger next = new AtomicInteger();
+        Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (lo, hi) -> {
+            Scratch ts = SCRATCH.get();
+            float[] xp = ts.pad = grow(ts.pad, 3 * Cin * Pl);
+            float[] ob = ts.tmp = grow(ts.tmp, M * Nl + L);
+            for (int t; (t = next.getAndIncrement()) < tasks; ) {
+                boolean first = t < half; // task t: tiles of in0, else of in1
+                int t0 = (first ? t : t - half) * tp, n0 = t0 * NB, n1 = Math.min(T, t0 + tp) * NB;
+                padRange(first ? in0 : in1, B, Cin, H, W, n0, n1 - n0 + 2 * W, Pl, xp);
+                for (int n = 0; n < n1 - n0; n += NB)
+                    for (int blk = 0; blk < blocks; blk++)
+                        tile(xp, n, off, K, wp, blk * K * RM, ob, blk * RM * Nl + n, Nl);
+                unpadRange(ob, Nl, Mo, B, H, W, n0, Math.min(n1, N), first ? out0 : out1, first ? bias : null);
+            }
+        });
+    }
+
+    /**
+     * Floats n0 .. n0+len-1 of the three column-shifted planes of channels 0..Cs-1 of the batch src
+     * (B, Cs, H, W) (the layout of a group of B images, see the class comment) into dst: plane
+     * (c, q) at (c*3 + q)*Pl. Image b's pixels are floats W + b*(H+1)*W .. +HW of a plane, a run
+     * of x shifted by q - 1 floats with the float on column 0 (q = 0) or W-1 (q = 2) zero; the
+     * rest is zero.
+     */
+    private static void padRange(float[] src, int B, int Cs, int H, int W, int n0, int len, int Pl, float[] dst) {
+        final int HW = H * W, IS = (H + 1) * W, end = n0 + len;
+        final int bFirst = Math.max(0, (n0 - W) / IS);
+        for (int c = 0; c < Cs; c++)
+            for (int q = 0; q < 3; q++) {
+                final int plane = (c * 3 + q) * Pl - n0; // dst index of the plane's float f: plane + f
+                int cur = n0;
+                for (int b = bFirst; b < B; b++) {
+                    int ga = W + b * IS, a = Math.max(ga, n0), e = Math.min(ga + HW, end);
+                    if (ga >= end) break;
+                    if (a >= e) continue;
+                    java.util.Arrays.fill(dst, plane + cur, plane + a, 0f);
+                    int sa = (b * Cs + c) * HW + (a - ga) + q - 1, da = plane + a, cnt = e - a;
+                    if (sa < 0) { // q = 0 at x's first float: column 0, zeroed below
+                        sa++;
+                        da++;
+                        cnt--;
+                    }
+                    if (sa + cnt > src.length) cnt--; // q = 2 at x's last float: column W-1, zeroed below
+                    System.arraycopy(src, sa, dst, da, cnt);
+                    if (q != 1) { // the float the shift brought in from the next or previous row
+                        int col = q == 0 ? 0 : W - 1, k = a - ga;
+                        k += ((col - k % W) + W) % W;
+                        for (; k < e - ga; k += W) dst[plane + ga + k] = 0f;
+                    }
+                    cur = e;
+                }
+                java.util.Arrays.fill(dst, plane + cur, plane + end, 0f);
+            }
+    }
+
+    /**
+     * The pixels among positions n0 .. nEnd-1 of the batch's output rows (ob: M rows of Nl
+     * positions from n0) to out (B, Mo, H, W), plus bias(m) when bias is not null. Image b's
+     * pixels are positions b*(H+1)*W .. +HW; exactly these floats of out are written (other tasks
+     * write the rest at the same time).
+     */
+    private static void unpadRange(float[] ob, int Nl, int Mo, int B, int H, int W, int n0, int nEnd,
+                                   float[] out, float[] bias) {
+        final int HW = H * W, IS = (H + 1) * W;
+        for (int b = n0 / IS; b < B && b * IS < nEnd; b++) {
+            int pa = Math.max(b * IS, n0), pb = Math.min(b * IS + HW, nEnd), len = pb - pa;
+            if (len <= 0) continue;
+            for (int m = 0; m < Mo; m++) {
+                int src = m * Nl + (pa - n0), d = (b * Mo + m) * HW + (pa - b * IS);
+                if (bias == null) {
+                    System.arraycopy(ob, src, out, d, len);
+                } else {
+                    FloatVector bv = FloatVector.broadcast(S, bias[m]);
+                    int v = 0;
+                    for (; v + L <= len; v += L) FloatVector.fromArray(S, ob, src + v).add(bv).intoArray(out, d + v);
+                    for (float bs = bias[m]; v < len; v++) out[d + v] = ob[src + v] + bs;
+                }
+            }
+        }
     }
 
     /**
@@ -321,17 +415,6 @@ final class ConvDirect {
         final int H = g.H, W = g.W, Wp = g.rs, HW = H * W, Wr = roundUp(W, L);
         for (int m = 0; m < M; m++) {
             int src = m * Nb + i * (H + 1) * Wp, d = (b * M + m) * HW;
-            if (g.shifted) { // rows of W: an image's pixels are contiguous
-                if (bias == null) {
-                    System.arraycopy(ob, src, out, d, HW);
-                } else {
-                    FloatVector bv = FloatVector.broadcast(S, bias[m]);
-                    int v = 0;
-                    for (; v + L <= HW; v += L) FloatVector.fromArray(S, ob, src + v).add(bv).intoArray(out, d + v);
-                    for (float bs = bias[m]; v < HW; v++) out[d + v] = ob[src + v] + bs;
-                }
-                continue;
-            }
             FloatVector bv = FloatVector.broadcast(S, bias == null ? 0f : bias[m]);
             for (int r = 0; r < H; r++, src += Wp, d += W) {
                 if (r * W + Wr <= HW) {
