@@ -266,9 +266,9 @@ final class ConvDirect {
         final int blocks = M / RM, tasks = in1 == null ? half : 2 * half;
         // one chunk per thread, each taking the next task until none is left: a thread that starts
         // late (a parked worker) or runs slow leaves its tasks to the other, and the threads end at
-        // most one task apart (Parallel's chunks of up to 8 tasks at 28x28 ended up to a chunk
-        // apart: in the fmnist-xs step the two threads' idle time in forwardDual 32->32 @28 went
-        // from 0.57-1.0 to 0.19-0.34 ms per call)
+        // most one task apart, where Parallel's chunks (up to 8 tasks at 28x28) end up to a chunk
+        // apart (measured in the fmnist-xs step, forwardDual 32->32 @28: 0.19-0.34 against
+        // 0.57-1.0 ms of idle thread time per call)
         final AtomicInteger next = new AtomicInteger();
         Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (lo, hi) -> {
             Scratch ts = SCRATCH.get();
