@@ -1,6 +1,7 @@
 package tangent.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Arrays;
 import java.util.Random;
@@ -27,54 +28,40 @@ class ConvDirectBwTest {
 
     @Test
     void stride2AgainstFloat64AndThreadCounts() {
-        if (!SimdSupport.AVAILABLE || !ConvDirect.USABLE) return;
-        boolean saved = GemmF32.simd;
-        int savedThreads = Parallel.threads();
-        try {
-            GemmF32.simd = true;
-            Random r = new Random(29);
-            for (int[] sh : STRIDE2) {
-                int B = sh[0], C = sh[1], H = sh[2], W = sh[3], O = sh[4];
-                int Ho = Conv2dKernels.outSize(H, 3, 2, 1), Wo = Conv2dKernels.outSize(W, 3, 2, 1);
-                Conv2dKernelsTest.check(r, B, C, H, W, O, 3, 3, 2, 1);
-                float[] x = GemmProbe.rand(r, B * C * H * W), gy = GemmProbe.rand(r, B * O * Ho * Wo);
-                float[] gw = new float[O * C * 9];
-                Parallel.setThreads(1);
-                Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, W, O, 3, 3, 2, 1);
-                for (int t : new int[] {2, 3}) {
-                    Parallel.setThreads(t);
-                    float[] g = new float[gw.length];
-                    Arrays.fill(g, Float.NaN);
-                    Conv2dKernels.backwardWeight(x, gy, g, B, C, H, W, O, 3, 3, 2, 1);
-                    assertArrayEquals(gw, g, "threads " + t + " " + Arrays.toString(sh));
-                }
-            }
-        } finally {
-            GemmF32.simd = saved;
-            Parallel.setThreads(savedThreads);
-        }
+        checkShapes(STRIDE2, 2, 29);
     }
 
     @Test
     void againstFloat64AndThreadCounts() {
-        if (!SimdSupport.AVAILABLE || !ConvDirect.USABLE) return;
+        checkShapes(SHAPES, 1, 23);
+    }
+
+    /**
+     * For each (B, C, H, W, O): the 3x3 pad-1 convolution at this stride against float64
+     * ({@link Conv2dKernelsTest#check}), then its float32 backward-weight with 2 and 3 threads bit
+     * for bit equal to 1 thread's.
+     */
+    private static void checkShapes(int[][] shapes, int stride, long seed) {
+        SimdPathsTest.assumeVectorPath();
+        assumeTrue(ConvDirect.USABLE, "the preferred vector has " + ConvDirect.L + " float lanes, not 16: the direct kernels are not used");
         boolean saved = GemmF32.simd;
         int savedThreads = Parallel.threads();
         try {
             GemmF32.simd = true;
-            Random r = new Random(23);
-            for (int[] sh : SHAPES) {
+            Random r = new Random(seed);
+            for (int[] sh : shapes) {
                 int B = sh[0], C = sh[1], H = sh[2], W = sh[3], O = sh[4];
-                Conv2dKernelsTest.check(r, B, C, H, W, O, 3, 3, 1, 1);
-                float[] x = GemmProbe.rand(r, B * C * H * W), gy = GemmProbe.rand(r, B * O * H * W);
+                int Ho = Conv2dKernels.outSize(H, 3, stride, 1), Wo = Conv2dKernels.outSize(W, 3, stride, 1);
+                Conv2dKernelsTest.check(r, B, C, H, W, O, 3, 3, stride, 1);
+                float[] x = GemmProbe.rand(r, B * C * H * W), gy = GemmProbe.rand(r, B * O * Ho * Wo);
                 float[] gw = new float[O * C * 9];
                 Parallel.setThreads(1);
-                Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, W, O, 3, 3, 1, 1);
+                Conv2dKernels.backwardWeight(x, gy, gw, B, C, H, W, O, 3, 3, stride, 1);
                 for (int t : new int[] {2, 3}) {
                     Parallel.setThreads(t);
                     float[] g = new float[gw.length];
                     Arrays.fill(g, Float.NaN);
-                    Conv2dKernels.backwardWeight(x, gy, g, B, C, H, W, O, 3, 3, 1, 1);
+                    Conv2dKernels.backwardWeight(x, gy, g, B, C, H, W, O, 3, 3, stride, 1);
                     assertArrayEquals(gw, g, "threads " + t + " " + Arrays.toString(sh));
                 }
             }

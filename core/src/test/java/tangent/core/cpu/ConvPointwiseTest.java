@@ -41,7 +41,7 @@ class ConvPointwiseTest {
 
     @Test
     void bitsIndependentOfThreadCountAndForwardEqualsGemm() {
-        if (!SimdSupport.AVAILABLE) return;
+        SimdPathsTest.assumeVectorPath();
         boolean saved = GemmF32.simd;
         int savedThreads = Parallel.threads();
         try {

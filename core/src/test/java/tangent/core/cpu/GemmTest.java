@@ -184,7 +184,7 @@ class GemmTest {
      */
     @Test
     void smallBatchedMatchesTheTiledKernelsBitForBit() {
-        if (!SimdSupport.AVAILABLE) return;
+        SimdPathsTest.assumeVectorPath();
         boolean saved = GemmF32.simd;
         try {
             GemmF32.simd = true;
@@ -215,7 +215,7 @@ class GemmTest {
     /** The SIMD path's per-element order is exactly c = fma(A(i,k), B(k,j), c) for k = 0..K-1. */
     @Test
     void simdIsTheSequentialFmaChain() {
-        if (!SimdSupport.AVAILABLE) return;
+        SimdPathsTest.assumeVectorPath();
         boolean saved = GemmF32.simd;
         try {
             GemmF32.simd = true;

@@ -16,6 +16,11 @@ import org.junit.jupiter.api.Test;
  * same bits as the corresponding path in this JVM.
  */
 class SimdPathsTest {
+    /** Skips the calling test, saying why, when this JVM has no vector path (SimdSupport.REASON). */
+    static void assumeVectorPath() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(SimdSupport.AVAILABLE, "SIMD unavailable here (" + SimdSupport.REASON
+                + "): the vector path is not checked");
+    }
 
     /** Runs GemmProbe in a child JVM; returns {kernels line, hash}. */
     static String[] probe(String... jvmArgs) throws IOException, InterruptedException {
@@ -65,8 +70,7 @@ class SimdPathsTest {
             assertTrue(!SimdSupport.REASON.contains("self-test") && !SimdSupport.REASON.startsWith("unusable"),
                     SimdSupport.REASON);
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(SimdSupport.AVAILABLE, "SIMD unavailable here (" + SimdSupport.REASON
-                + "): the vector path is not checked");
+        assumeVectorPath();
         String expect = localHash(true);
         for (String threads : new String[] {"1", "3"}) {
             String[] v = probe("--add-modules", "jdk.incubator.vector", "-Dtangent.threads=" + threads);

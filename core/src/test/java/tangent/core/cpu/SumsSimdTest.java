@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class SumsSimdTest {
     @Test
     void sumOfRowsIsTheLoopOfRowSums() {
-        if (!SimdSupport.AVAILABLE) return;
+        SimdPathsTest.assumeVectorPath();
         Random r = new Random(3);
         int[] lens = {1, 15, 16, 17, 49, 196, 511, 512, 513, 784, 1100};
         float[] tmp = new float[4 * SumsSimd.L];
