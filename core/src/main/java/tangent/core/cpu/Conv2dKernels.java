@@ -198,7 +198,7 @@ public final class Conv2dKernels {
      */
     private static boolean directStride2(int B, int C, int H, int W, int O, int kh, int kw, int stride, int pad) {
         return directEnabled && GemmF32.simd && B > 0 && C > 0 && kh == 3 && kw == 3 && stride == 2 && pad == 1
-                && O > ConvDirectBw.SMALL_O && (long) ((H - 1) / 2 + 1) * ((W - 1) / 2 + 1) <= ConvDirectBw.S2_MAX_PIXELS
+                && O > ConvDirectBw.SMALL_O && (long) outSize(H, 3, 2, 1) * outSize(W, 3, 2, 1) <= ConvDirectBw.S2_MAX_PIXELS
                 && (long) B * Math.max(C, O) * H * W <= DIRECT_MAX_FLOATS && ConvDirect.USABLE;
     }
 
