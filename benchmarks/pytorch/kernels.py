@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """PyTorch CPU reference for the tangent kernel benchmarks (GemmBench, ConvBench).
 
-Times the same float32 shapes as the JMH benchmarks with torch.set_num_threads(2) and prints
-GFLOP/s (best and median of the timed repetitions). Run: /usr/bin/python3 benchmarks/pytorch/kernels.py
-[--passes N]: N passes over the conv shapes in one process (default 1), each printed; how fast oneDNN
-runs a shape here moves with what the process ran before, so a comparison should take each
-shape's best pass.
+Times the same float32 shapes as the JMH benchmarks with torch.set_num_threads(2): every call
+is timed on its own for about a second after a warm-up, and GFLOP/s is printed at the median call
+time and at the mean one (the statistics of JMH's SampleTime mode, `-bm sample`: p0.50 and the
+mean, so the two sides compare like with like). On a shared VM a few calls in ten can run at
+half speed while a core is taken from the guest; the median is the figure such bursts move least.
+Run: /usr/bin/python3 benchmarks/pytorch/kernels.py [--passes N]: N passes over the conv shapes in
+one process (default 1), each printed; how fast oneDNN runs a shape here moves with what the
+process ran before, so a comparison should take each shape's best pass.
 """
 import argparse
 import statistics
@@ -17,22 +20,20 @@ torch.set_num_threads(2)
 torch.manual_seed(0)
 
 
-def bench(name, fn, flops, min_time=1.0, reps=7):
-    for _ in range(3):
+def bench(name, fn, flops, warmup=0.3, min_time=1.0):
+    """Calls fn for warmup seconds, then times each call for min_time seconds (at least 5 calls)."""
+    end = time.perf_counter() + warmup
+    while time.perf_counter() < end:
         fn()
-    # iterations per repetition so one repetition lasts about min_time / reps
-    t0 = time.perf_counter()
-    fn()
-    one = time.perf_counter() - t0
-    iters = max(1, int(min_time / reps / max(one, 1e-9)))
-    rates = []
-    for _ in range(reps):
+    times = []
+    end = time.perf_counter() + min_time
+    while time.perf_counter() < end or len(times) < 5:
         t0 = time.perf_counter()
-        for _ in range(iters):
-            fn()
-        dt = (time.perf_counter() - t0) / iters
-        rates.append(flops / dt * 1e-9)
-    print(f"{name:40s} best {max(rates):7.1f} GFLOP/s  median {statistics.median(rates):7.1f} GFLOP/s")
+        fn()
+        times.append(time.perf_counter() - t0)
+    med, mean = statistics.median(times), statistics.fmean(times)
+    print(f"{name:40s} median {flops / med * 1e-9:7.1f} GFLOP/s  mean {flops / mean * 1e-9:7.1f} GFLOP/s"
+          f"  ({len(times)} calls)")
 
 
 def main():

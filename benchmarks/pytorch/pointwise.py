@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch CPU reference for the float32 1x1 convolutions of fmnist-xs at batch 32 (the shapes of
 core's PointwiseAB harness): forward, backward-input and backward-weight, 2 threads, GFLOP/s
-(2 B O C H W FLOP per call; best and median of the timed repetitions, as in kernels.py).
+(2 B O C H W FLOP per call; GFLOP/s at the median and the mean call time, as in kernels.py).
 Run: /usr/bin/python3 benchmarks/pytorch/pointwise.py
 """
 import torch

@@ -19,12 +19,18 @@ import tangent.core.cpu.Conv2dKernels;
  * shapes) are 1849.7 MFLOP, so GFLOP/s = 1849.7 / (score in ms). "32x32x28", "32x64x14" and
  * "32x64x7" are the 3x3 convolutions fmnist-xs runs most (7, 7 and 11 per forward at batch 32):
  * 462.4, 462.4 and 115.6 MFLOP. benchmarks/pytorch/kernels.py times the same shapes in PyTorch.
+ *
+ * <p>SampleTime: every call is timed, and JMH prints the mean and the percentiles; kernels.py
+ * prints the same two statistics (the median call, p0.50, and the mean), so the comparison is like
+ * with like.
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-// --add-modules: float32 kernels use the Vector API when present (Gemm.f32Kernels() says which ran)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "--add-modules", "jdk.incubator.vector"})
+// --add-modules: float32 kernels use the Vector API when present (Gemm.f32Kernels() says which ran).
+// The throughput collector, as bin/scm runs: under G1 (whose humongous regions hold these MB-sized
+// arrays) the same calls' medians were 7-13 % slower (2026-12-03, benchmarks/RESULTS.md).
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-XX:+UseParallelGC", "--add-modules", "jdk.incubator.vector"})
 public class ConvBench {
     @Param({"32x64x28", "32x128x14", "32x32x28", "32x64x14", "32x64x7"})
     public String shape;
