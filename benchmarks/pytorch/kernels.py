@@ -3,9 +3,11 @@
 
 Times the same float32 shapes as the JMH benchmarks with torch.set_num_threads(2): every call
 is timed on its own for about a second after a warm-up, and GFLOP/s is printed at the median call
-time and at the mean one (the statistics of JMH's SampleTime mode, `-bm sample`: p0.50 and the
-mean, so the two sides compare like with like). On a shared VM a few calls in ten can run at
-half speed while a core is taken from the guest; the median is the figure such bursts move least.
+time and at the mean one. Those are the statistics of JMH's SampleTime mode (p0.50 and the mean),
+which ConvBench runs in (GemmBench with `-bm sample`), so the two sides compare like with like.
+On the shared test VM a few calls in ten ran up to twice as slow, on both sides, in bursts that a
+loop of pure arithmetic showed too (benchmarks/RESULTS.md, 2026-12-03); the median is the figure
+such bursts move least.
 Run: /usr/bin/python3 benchmarks/pytorch/kernels.py [--passes N]: N passes over the conv shapes in
 one process (default 1), each printed; how fast oneDNN runs a shape here moves with what the
 process ran before, so a comparison should take each shape's best pass.
