@@ -1,6 +1,5 @@
 package tangent.core.cpu;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -248,7 +247,7 @@ final class ConvDirect {
      * One-plane layout: tasks of {@link #groupImages} images of one input each pad their images
      * into per-thread planes, compute every tile of their positions into per-thread padded output
      * rows (both stay in L2) and copy the pixels out ({@link #unpad}); each thread takes the next
-     * task when done. Three-plane layout: {@link #runShifted}.
+     * task when done ({@link Parallel#forEachTask}). Three-plane layout: {@link #runShifted}.
      */
     private static void run(float[] in0, float[] in1, int B, int H, int W, int Cin, float[] wp, int M, int Mo,
                             Scratch s, float[] out0, float[] out1, float[] bias) {
@@ -263,27 +262,19 @@ final class ConvDirect {
         for (int c = 0; c < Cin; c++)
             for (int p = 0; p < 3; p++)
                 for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = geo.off(c, p, q);
-        final int blocks = M / RM, tasks = in1 == null ? half : 2 * half;
-        // one chunk per thread, each taking the next task until none is left: a thread that starts
-        // late (a parked worker) or runs slow leaves its tasks to the other, and the threads end at
-        // most one task apart, where Parallel's chunks (up to 8 tasks at 28x28) end up to a chunk
-        // apart (measured in the fmnist-xs step, forwardDual 32->32 @28: 0.19-0.34 against
-        // 0.57-1.0 ms of idle thread time per call)
-        final AtomicInteger next = new AtomicInteger();
-        Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (lo, hi) -> {
+        final int blocks = M / RM;
+        Parallel.forEachTask(in1 == null ? half : 2 * half, t -> {
             Scratch ts = SCRATCH.get();
             float[] xp = ts.pad = grow(ts.pad, Cin * geo.P);
             float[] ob = ts.tmp = grow(ts.tmp, M * Nb + L);
-            for (int t; (t = next.getAndIncrement()) < tasks; ) {
-                boolean first = t < half; // task t: images of in0, else of in1
-                int b0 = (first ? t : t - half) * g, n = Math.min(g, B - b0);
-                padPlane(first ? in0 : in1, Cin, b0, n, geo, xp);
-                int N = (n * (H + 1) - 1) * geo.rs;
-                for (int n0 = 0; n0 < N; n0 += NB)
-                    for (int blk = 0; blk < blocks; blk++)
-                        tile(xp, n0, off, K, wp, blk * K * RM, ob, blk * RM * Nb + n0, Nb);
-                for (int i = 0; i < n; i++) unpad(ob, Nb, Mo, i, b0 + i, geo, first ? out0 : out1, first ? bias : null);
-            }
+            boolean first = t < half; // task t: images of in0, else of in1
+            int b0 = (first ? t : t - half) * g, n = Math.min(g, B - b0);
+            padPlane(first ? in0 : in1, Cin, b0, n, geo, xp);
+            int N = (n * (H + 1) - 1) * geo.rs;
+            for (int n0 = 0; n0 < N; n0 += NB)
+                for (int blk = 0; blk < blocks; blk++)
+                    tile(xp, n0, off, K, wp, blk * K * RM, ob, blk * RM * Nb + n0, Nb);
+            for (int i = 0; i < n; i++) unpad(ob, Nb, Mo, i, b0 + i, geo, first ? out0 : out1, first ? bias : null);
         });
     }
 
@@ -324,20 +315,17 @@ final class ConvDirect {
             for (int p = 0; p < 3; p++)
                 for (int q = 0; q < 3; q++) off[(c * 3 + p) * 3 + q] = (c * 3 + q) * Pl + p * W;
         final int blocks = M / RM;
-        final AtomicInteger next = new AtomicInteger();
-        Parallel.forRange(Math.min(tasks, Parallel.threads()), 1, (lo, hi) -> {
+        Parallel.forEachTask(tasks, t -> {
             Scratch ts = SCRATCH.get();
             float[] xp = ts.pad = grow(ts.pad, 3 * Cin * Pl);
             float[] ob = ts.tmp = grow(ts.tmp, M * Nl + L);
-            for (int t; (t = next.getAndIncrement()) < tasks; ) {
-                boolean first = t < half; // task t: tiles of in0, else of in1
-                int t0 = (first ? t : t - half) * tp, n0 = t0 * NB, n1 = Math.min(T, t0 + tp) * NB;
-                padRange(first ? in0 : in1, B, Cin, H, W, n0, n1 - n0 + 2 * W, Pl, xp);
-                for (int n = 0; n < n1 - n0; n += NB)
-                    for (int blk = 0; blk < blocks; blk++)
-                        tile(xp, n, off, K, wp, blk * K * RM, ob, blk * RM * Nl + n, Nl);
-                unpadRange(ob, Nl, Mo, B, H, W, n0, Math.min(n1, N), first ? out0 : out1, first ? bias : null);
-            }
+            boolean first = t < half; // task t: tiles of in0, else of in1
+            int t0 = (first ? t : t - half) * tp, n0 = t0 * NB, n1 = Math.min(T, t0 + tp) * NB;
+            padRange(first ? in0 : in1, B, Cin, H, W, n0, n1 - n0 + 2 * W, Pl, xp);
+            for (int n = 0; n < n1 - n0; n += NB)
+                for (int blk = 0; blk < blocks; blk++)
+                    tile(xp, n, off, K, wp, blk * K * RM, ob, blk * RM * Nl + n, Nl);
+            unpadRange(ob, Nl, Mo, B, H, W, n0, Math.min(n1, N), first ? out0 : out1, first ? bias : null);
         });
     }
 

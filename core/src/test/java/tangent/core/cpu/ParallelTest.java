@@ -8,7 +8,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Chunks reach every index once, nested calls run inline, exceptions reach the caller, and
+ * Chunks reach every index once (and forEachTask every task once), nested calls run inline, exceptions reach the caller, and
  * {@link Parallel#setThreads} changes the worker count in a running JVM, and the kernels give the
  * same bits for 1, 2 and 3 threads (the property ThreadCountTest checks across JVMs started with
  * -Dtangent.threads): a float32 GEMM whose 300 columns split into several chunks, and a parallel
@@ -75,6 +75,33 @@ class ParallelTest {
             }
             for (Thread t : ts) t.join();
             for (long[] sum : sums) assertEquals(200L * 999 * 1000 / 2, sum[0]);
+        } finally {
+            Parallel.setThreads(saved);
+        }
+    }
+
+    /**
+     * forEachTask runs every task exactly once, with fewer, as many or more tasks than threads,
+     * with none, and from inside a chunk (inline).
+     */
+    @Test
+    void forEachTaskRunsEveryTaskOnce() {
+        int saved = Parallel.threads();
+        try {
+            Parallel.setThreads(3);
+            for (int tasks : new int[] {0, 1, 2, 3, 4, 50}) {
+                java.util.concurrent.atomic.AtomicIntegerArray hits = new java.util.concurrent.atomic.AtomicIntegerArray(tasks);
+                Parallel.forEachTask(tasks, hits::incrementAndGet);
+                for (int t = 0; t < tasks; t++) assertEquals(1, hits.get(t), "task " + t + " of " + tasks);
+            }
+            int[] nested = new int[4 * 7];
+            Parallel.forRange(4, 1, (lo, hi) -> {
+                for (int i = lo; i < hi; i++) {
+                    final int row = i;
+                    Parallel.forEachTask(7, t -> nested[row * 7 + t]++);
+                }
+            });
+            for (int i = 0; i < nested.length; i++) assertEquals(1, nested[i], "nested task " + i);
         } finally {
             Parallel.setThreads(saved);
         }
