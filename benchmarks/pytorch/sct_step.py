@@ -17,6 +17,9 @@ Random data (as bench), fixed seeds. Prints per-step times, the peak device memo
 --mode sample times 1-step sampling instead, as `bench --mode sample`: under no_grad,
   x = cos(t_max) sigma_d eps - sin(t_max) sigma_d F(eps, t_max), t_max = arctan(80 / sigma_d);
 step_ms is then the median time per batch, and images_per_s is printed.
+--profile N runs N more steps under torch.profiler after the timed ones and prints, per step, the
+  self CPU time of the ops that took the most and of all convolution ops together (the profiler
+  adds its own overhead: its totals are a breakdown, not a timing).
 `bin/scm bench --torch` runs this script beside its own measurement.
 
   python3 benchmarks/pytorch/sct_step.py --model fmnist-s --batch 128 --device cuda --ad fwad
@@ -109,6 +112,7 @@ def main():
     ap.add_argument("--iters", type=int, default=20)
     ap.add_argument("--mode", default="step", choices=["step", "sample"])
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="CPU threads (default: all cores)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N", help="profile N more steps (CPU self time per op)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     if a.device == "cuda" and not torch.cuda.is_available():
@@ -135,7 +139,11 @@ def main():
         sample(net, a, C, res, dev, gen)
         return
     times, losses = [], []
-    for step in range(a.warmup_steps + a.iters):
+    prof = None
+    for step in range(a.warmup_steps + a.iters + a.profile):
+        if step == a.warmup_steps + a.iters:
+            prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+            prof.__enter__()
         x0 = torch.rand(a.batch, C, res, res, device=dev, generator=gen) * 2 - 1
         z = torch.randn(a.batch, C, res, res, device=dev, generator=gen) * SIGMA_D
         tau = P_MEAN + P_STD * torch.randn(a.batch, device=dev, generator=gen)
@@ -152,16 +160,32 @@ def main():
             torch._foreach_add_(ema, [p.detach() for p in net.parameters()], alpha=1 - 0.999)
         if dev.type == "cuda":
             torch.cuda.synchronize()
-        if step >= a.warmup_steps:
+        if a.warmup_steps <= step < a.warmup_steps + a.iters:
             times.append((time.perf_counter() - t0) * 1e3)
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
             sys.exit(f"sct_step.py: loss {losses[-1]} at step {step}")
+    if prof is not None:
+        prof.__exit__(None, None, None)
+        print_profile(prof, a.profile)
     peak = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else float("nan")
     print(f"loss_first: {losses[0]:.6f}   loss_last: {losses[-1]:.6f}")
     print(f"step_min_ms: {min(times):.2f}   step_max_ms: {max(times):.2f}")
     print(f"peak_mem_mib: {peak:.1f}")
     print(f"step_ms: {statistics.median(times):.2f}")
+
+
+def print_profile(prof, steps, top=25):
+    """Self CPU time per step of the ops that took the most, and of every op whose name has "conv"."""
+    rows = [(e.self_cpu_time_total / 1e3 / steps, e.count // steps, e.key) for e in prof.key_averages()]
+    rows.sort(reverse=True)
+    total = sum(r[0] for r in rows)
+    conv = sum(r[0] for r in rows if "conv" in r[2].lower())
+    print(f"== torch.profiler: {total:.1f} ms self CPU time per step ({steps} steps) ==")
+    print(f"{'op':<48} {'ms/step':>9} {'calls/step':>11}")
+    for ms, calls, name in rows[:top]:
+        print(f"{name[:48]:<48} {ms:9.1f} {calls:11d}")
+    print(f"all ops named *conv*: {conv:.1f} ms per step ({100 * conv / total:.0f} %)")
 
 
 def sample(net, a, C, res, dev, gen):

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * The PyTorch side of {@code bench --torch}: runs benchmarks/pytorch/sct_step.py (the same U-Net,
@@ -58,18 +59,35 @@ final class TorchReference {
         return version + " (" + python + ")";
     }
 
-    /** Runs the reference and returns its median ms per step (or per sampled batch); echoes its output. */
-    double run(String mode, String model, int batch, int warm, int iters) {
+    /**
+     * The script's command line: CPU, forward-mode AD, as many threads as tangent uses; with
+     * profile, also {@code --profile iters} (iters more steps under torch.profiler, whose per-op
+     * table comes before the last line: {@code bench} passes it under -Dtangent.profile=true, so
+     * that both sides' breakdowns come from one run).
+     */
+    List<String> command(String mode, String model, int batch, int warm, int iters, boolean profile) {
         List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--device", "cpu", "--ad", "fwad",
                 "--mode", mode, "--model", model, "--batch", Integer.toString(batch),
                 "--warmup-steps", Integer.toString(warm), "--iters", Integer.toString(iters),
                 "--threads", Integer.toString(tangent.core.cpu.Parallel.threads())));
+        if (profile) cmd.addAll(List.of("--profile", Integer.toString(iters)));
+        return cmd;
+    }
+
+    /** Runs the reference and returns its median ms per step (or per sampled batch); echoes its output. */
+    double run(String mode, String model, int batch, int warm, int iters) {
+        return run(command(mode, model, batch, warm, iters, Boolean.getBoolean("tangent.profile")),
+                line -> System.out.println("  torch| " + line));
+    }
+
+    /** Runs cmd, hands each output line to echo, and returns the value of its last line, step_ms: x. */
+    double run(List<String> cmd, Consumer<String> echo) {
         String last = null;
         try {
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
-                    System.out.println("  torch| " + line);
+                    echo.accept(line);
                     if (line.startsWith("torch ")) version = line.split(",")[0].substring(6);
                     if (!line.isBlank()) last = line;
                 }

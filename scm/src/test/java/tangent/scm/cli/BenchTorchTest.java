@@ -2,6 +2,8 @@ package tangent.scm.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -48,6 +50,42 @@ class BenchTorchTest {
             MainCliTest.Run bad = MainCliTest.run("bench", "--model", "mlp", "--torch");
             assertEquals(1, bad.rc());
             assertTrue(bad.err().contains("U-Nets only"), bad.err());
+        } finally {
+            if (old == null) System.clearProperty("tangent.home");
+            else System.setProperty("tangent.home", old);
+        }
+    }
+
+    /**
+     * sct_step.py --profile (what bench --torch passes under -Dtangent.profile=true): the per-op
+     * table of the profiled steps comes before the last line, step_ms, and its convolution total is
+     * a part of its total.
+     */
+    @Test
+    void torchProfileIsABreakdownBeforeTheMedian() {
+        String old = System.getProperty("tangent.home");
+        System.setProperty("tangent.home", "..");
+        try {
+            TorchReference ref;
+            try {
+                ref = TorchReference.locate();
+            } catch (IllegalArgumentException e) {
+                Assumptions.abort("skipped: " + e.getMessage());
+                return;
+            }
+            List<String> cmd = ref.command("step", "tiny", 2, 0, 1, true);
+            assertEquals(List.of("--profile", "1"), cmd.subList(cmd.size() - 2, cmd.size()), cmd.toString());
+            List<String> lines = new ArrayList<>();
+            double ms = ref.run(cmd, lines::add);
+            String out = String.join("\n", lines);
+            assertTrue(ms > 0, out);
+            double total = value(out.replaceAll("(?m)^== torch.profiler: ", "profiler_total: "), "profiler_total");
+            Matcher conv = Pattern.compile("(?m)^all ops named \\*conv\\*: ([0-9.]+) ms per step").matcher(out);
+            assertTrue(conv.find(), out);
+            double convMs = Double.parseDouble(conv.group(1));
+            assertTrue(convMs > 0 && convMs <= total, out);
+            assertTrue(out.indexOf("== torch.profiler") < out.lastIndexOf("step_ms: "), out);
+            assertFalse(ref.command("step", "tiny", 2, 0, 1, false).contains("--profile"));
         } finally {
             if (old == null) System.clearProperty("tangent.home");
             else System.setProperty("tangent.home", old);
