@@ -139,11 +139,11 @@ def main():
         sample(net, a, C, res, dev, gen)
         return
     times, losses = [], []
-    prof = None
-    for step in range(a.warmup_steps + a.iters + a.profile):
-        if step == a.warmup_steps + a.iters:
-            prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
-            prof.__enter__()
+    timed_end = a.warmup_steps + a.iters  # steps from here on are profiled, not timed
+    prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) if a.profile else None
+    for step in range(timed_end + a.profile):
+        if step == timed_end and prof is not None:
+            prof.start()
         x0 = torch.rand(a.batch, C, res, res, device=dev, generator=gen) * 2 - 1
         z = torch.randn(a.batch, C, res, res, device=dev, generator=gen) * SIGMA_D
         tau = P_MEAN + P_STD * torch.randn(a.batch, device=dev, generator=gen)
@@ -160,13 +160,13 @@ def main():
             torch._foreach_add_(ema, [p.detach() for p in net.parameters()], alpha=1 - 0.999)
         if dev.type == "cuda":
             torch.cuda.synchronize()
-        if a.warmup_steps <= step < a.warmup_steps + a.iters:
+        if a.warmup_steps <= step < timed_end:
             times.append((time.perf_counter() - t0) * 1e3)
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
             sys.exit(f"sct_step.py: loss {losses[-1]} at step {step}")
     if prof is not None:
-        prof.__exit__(None, None, None)
+        prof.stop()
         print_profile(prof, a.profile)
     peak = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else float("nan")
     print(f"loss_first: {losses[0]:.6f}   loss_last: {losses[-1]:.6f}")

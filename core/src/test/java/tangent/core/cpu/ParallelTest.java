@@ -5,14 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
 /**
- * Chunks reach every index once (and forEachTask every task once), nested calls run inline, exceptions reach the caller, and
- * {@link Parallel#setThreads} changes the worker count in a running JVM, and the kernels give the
- * same bits for 1, 2 and 3 threads (the property ThreadCountTest checks across JVMs started with
- * -Dtangent.threads): a float32 GEMM whose 300 columns split into several chunks, and a parallel
- * elementwise pass.
+ * Chunks reach every index once (and forEachTask every task once), nested calls run inline,
+ * exceptions reach the caller, and {@link Parallel#setThreads} changes the worker count in a
+ * running JVM, and the kernels give the same bits for 1, 2 and 3 threads (the property
+ * ThreadCountTest checks across JVMs started with -Dtangent.threads): a float32 GEMM whose 300
+ * columns split into several chunks, and a parallel elementwise pass.
  */
 class ParallelTest {
 
@@ -90,7 +91,7 @@ class ParallelTest {
         try {
             Parallel.setThreads(3);
             for (int tasks : new int[] {0, 1, 2, 3, 4, 50}) {
-                java.util.concurrent.atomic.AtomicIntegerArray hits = new java.util.concurrent.atomic.AtomicIntegerArray(tasks);
+                AtomicIntegerArray hits = new AtomicIntegerArray(tasks);
                 Parallel.forEachTask(tasks, hits::incrementAndGet);
                 for (int t = 0; t < tasks; t++) assertEquals(1, hits.get(t), "task " + t + " of " + tasks);
             }
